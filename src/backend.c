@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Backend dispatch, the probe cache, forcing, and the introspection calls
+ * xmm_backend_info(), xmm_backend_force() and xmm_backend_last().
+ */
+#include "internal.h"
+#include "backend.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct xmm_operation *const operations[XMM_OP_COUNT] = {
+	[XMM_OP_PROCESS_MADVISE] = &xmm_op_process_madvise,
+	[XMM_OP_REMAP_ANON_PAGES] = &xmm_op_remap_anon_pages,
+	[XMM_OP_PROCESS_VM_MMAP] = &xmm_op_process_vm_mmap,
+};
+
+/* Which backend served each operation's last call, per thread. */
+static __thread const char *last_backend[XMM_OP_COUNT];
+
+bool xmm_backend_usable(struct xmm_backend *b)
+{
+	int state = atomic_load_explicit(&b->state, memory_order_acquire);
+	const char *detail = NULL;
+
+	if (state == XMM_BACKEND_UNPROBED) {
+		/* Racing probes compute the same answer; either store wins. */
+		state = b->probe ? b->probe(&detail) : 0;
+		if (state < 0) {
+			atomic_store_explicit(&b->detail, detail,
+					      memory_order_relaxed);
+		} else {
+			state = XMM_BACKEND_AVAILABLE;
+		}
+		atomic_store_explicit(&b->state, state, memory_order_release);
+	}
+	return state == XMM_BACKEND_AVAILABLE;
+}
+
+void xmm_backend_disable(struct xmm_backend *b, int err, const char *detail)
+{
+	atomic_store_explicit(&b->detail, detail, memory_order_relaxed);
+	atomic_store_explicit(&b->state, -err, memory_order_release);
+}
+
+long xmm_dispatch(struct xmm_operation *op, void *call)
+{
+	int forced = atomic_load_explicit(&op->forced, memory_order_relaxed);
+	long pending = -ENOSYS;	/* the answer when no backend serves */
+	bool have_pending = false;
+	int i;
+
+	if (forced == XMM_FORCE_UNKNOWN)
+		return -ENOSYS;
+
+	for (i = 0; op->backends[i]; i++) {
+		struct xmm_backend *b = op->backends[i];
+		long ret;
+
+		if (forced >= 0 && forced != i)
+			continue;
+		if (!xmm_backend_usable(b))
+			continue;
+		ret = b->run(call);
+		if (!xmm_is_try_next(ret)) {
+			last_backend[op->id] = b->name;
+			return ret;
+		}
+		/* The first refusal is the kernel's own answer: keep it. */
+		if (!have_pending) {
+			pending = ret + XMM_TRY_NEXT_BASE;
+			have_pending = true;
+		}
+	}
+	return pending;
+}
+
+static struct xmm_operation *find_operation(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < XMM_ARRAY_SIZE(operations); i++) {
+		const char *op_name = operations[i]->name;
+
+		if (strlen(op_name) == len && !memcmp(op_name, name, len))
+			return operations[i];
+	}
+	return NULL;
+}
+
+static int find_backend(const struct xmm_operation *op, const char *name,
+			size_t len)
+{
+	int i;
+
+	for (i = 0; op->backends[i]; i++) {
+		const char *b_name = op->backends[i]->name;
+
+		if (strlen(b_name) == len && !memcmp(b_name, name, len))
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * XMM_BACKEND="op=backend[,op=backend...]" forces backends for the whole
+ * process.  A backend name the operation does not have forces it to none,
+ * so that every call fails with ENOSYS: a typo must not go unnoticed.
+ * Read once, when the library is loaded, so that calls never pay for it.
+ */
+__attribute__((constructor)) static void read_environment(void)
+{
+	const char *spec = getenv("XMM_BACKEND");
+
+	while (spec && *spec) {
+		size_t item_len = strcspn(spec, ",");
+		const char *eq = memchr(spec, '=', item_len);
+
+		if (eq) {
+			struct xmm_operation *op =
+				find_operation(spec, (size_t)(eq - spec));
+			const char *b_name = eq + 1;
+			size_t b_len = item_len - (size_t)(b_name - spec);
+
+			if (op) {
+				int i = find_backend(op, b_name, b_len);
+
+				atomic_store(&op->forced,
+					     i >= 0 ? i : XMM_FORCE_UNKNOWN);
+			}
+		}
+		spec += item_len;
+		if (*spec == ',')
+			spec++;
+	}
+}
+
+XMM_EXPORT int xmm_backend_info(unsigned int index,
+				struct xmm_backend_info *info)
+{
+	size_t i;
+
+	if (!info)
+		return (int)xmm_errno_result(-EINVAL);
+
+	for (i = 0; i < XMM_ARRAY_SIZE(operations); i++) {
+		struct xmm_operation *op = operations[i];
+		unsigned int n;
+
+		for (n = 0; op->backends[n]; n++) {
+			struct xmm_backend *b = op->backends[n];
+
+			if (index--)
+				continue;
+			memset(info, 0, sizeof(*info));
+			info->operation = op->name;
+			info->backend = b->name;
+			info->available = xmm_backend_usable(b);
+			if (!info->available) {
+				info->reason = -atomic_load(&b->state);
+				info->detail = atomic_load(&b->detail);
+			}
+			info->forced = atomic_load(&op->forced) == (int)n;
+			return 0;
+		}
+	}
+	return (int)xmm_errno_result(-ENOENT);
+}
+
+XMM_EXPORT int xmm_backend_force(const char *operation, const char *backend)
+{
+	struct xmm_operation *op;
+	int i = XMM_FORCE_NONE;
+
+	if (!operation)
+		return (int)xmm_errno_result(-EINVAL);
+	op = find_operation(operation, strlen(operation));
+	if (!op)
+		return (int)xmm_errno_result(-ENOENT);
+	if (backend) {
+		i = find_backend(op, backend, strlen(backend));
+		if (i < 0)
+			return (int)xmm_errno_result(-ENOENT);
+	}
+	atomic_store(&op->forced, i);
+	return 0;
+}
+
+XMM_EXPORT const char *xmm_backend_last(const char *operation)
+{
+	struct xmm_operation *op;
+
+	if (!operation) {
+		errno = EINVAL;
+		return NULL;
+	}
+	op = find_operation(operation, strlen(operation));
+	if (!op) {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (!last_backend[op->id])
+		errno = ENODATA;
+	return last_backend[op->id];
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* xmm_process_madvise(): the call every backend receives. */
+#ifndef XMM_SRC_MADVISE_H
+#define XMM_SRC_MADVISE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+/* Flags the library consumes; the kernel never sees them. */
+#define XMM_PMADV_LIBRARY_FLAGS	XMM_PMADV_INJECT
+
+struct xmm_madvise_call {
+	/* As the caller passed them. */
+	int pidfd;
+	const struct iovec *iov;
+	size_t vlen;
+	int advice;
+	unsigned int flags;
+
+	/*
+	 * Filled by xmm_madvise_prepare() for the fallbacks, which must see
+	 * the arguments as the kernel would: iovecs copied and checked,
+	 * lengths clamped, the target resolved.
+	 */
+	bool prepared;
+	struct iovec *checked_iov;
+	size_t checked_vlen;
+	pid_t target_pid;
+	bool target_is_self;
+};
+
+/*
+ * Check and copy the arguments in the kernel's order, with its errors
+ * (EINVAL, EFAULT, EBADF, ESRCH).  Idempotent: the first caller pays.
+ */
+int xmm_madvise_prepare(struct xmm_madvise_call *call);
+
+/* Advice that process_madvise(2) accepts for another process (6.1+). */
+bool xmm_madvise_remote_allowed(int advice);
+
+/* Advice sub-range by sub-range with the kernel's partial-progress rule:
+ * bytes done before the first failure, or the failure if none. */
+static inline long xmm_madvise_progress(size_t done, long err)
+{
+	return done ? (long)done : err;
+}
+
+#endif /* XMM_SRC_MADVISE_H */

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* xmm_pidfd_open(), and telling which process a pidfd refers to. */
+#include "internal.h"
+#include "pidfd.h"
+#include "syscall.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+XMM_EXPORT int xmm_pidfd_open(pid_t pid, unsigned int flags)
+{
+	return (int)xmm_errno_result(xmm_sys(pidfd_open, pid, flags));
+}
+
+bool xmm_pidfd_is_self_sentinel(int pidfd)
+{
+	/* -10000/-10001: PIDFD_SELF_THREAD/_PROCESS since 6.15; -20000:
+	 * PIDFD_SELF_THREAD_GROUP as first merged in 6.14. */
+	return pidfd == -10000 || pidfd == -10001 || pidfd == -20000;
+}
+
+/* Read a whole small file of /proc with plain syscalls: no stdio locks. */
+static ssize_t read_proc_file(const char *path, char *buf, size_t size)
+{
+	ssize_t len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while ((size_t)len < size - 1) {
+		ssize_t n = read(fd, buf + len, size - 1 - (size_t)len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			len = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	if (len >= 0)
+		buf[len] = '\0';
+	return len;
+}
+
+int xmm_pidfd_to_pid(int pidfd, pid_t *pid)
+{
+	char path[64], info[1024];
+	const char *line;
+	long value;
+
+	if (pidfd < 0)
+		return -EBADF;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	if (read_proc_file(path, info, sizeof(info)) < 0)
+		return -EBADF;
+	line = strstr(info, "\nPid:");
+	if (!line)
+		return -EBADF;	/* a descriptor, but not a pidfd */
+	value = strtol(line + 5, NULL, 10);
+	if (value <= 0)
+		return -ESRCH;	/* "Pid: -1": exited and reaped */
+	*pid = (pid_t)value;
+	return 0;
+}
+
+bool xmm_pid_is_self(pid_t pid)
+{
+	char path[64];
+
+	if (pid == getpid())
+		return true;
+	/* A thread pidfd (PIDFD_THREAD) of one of our threads. */
+	snprintf(path, sizeof(path), "/proc/self/task/%d", (int)pid);
+	return access(path, F_OK) == 0;
+}
+
+bool xmm_pidfd_is_self(int pidfd)
+{
+	pid_t pid;
+
+	if (xmm_pidfd_is_self_sentinel(pidfd))
+		return true;
+	return xmm_pidfd_to_pid(pidfd, &pid) == 0 && xmm_pid_is_self(pid);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef XMM_SRC_PIDFD_H
+#define XMM_SRC_PIDFD_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* The PIDFD_SELF values kernels have used (6.14's and 6.15's). */
+bool xmm_pidfd_is_self_sentinel(int pidfd);
+
+/*
+ * The process a pidfd refers to, from /proc/self/fdinfo: 0 and *pid set,
+ * -EBADF when fd is not a pidfd, -ESRCH when the process has been reaped.
+ */
+int xmm_pidfd_to_pid(int pidfd, pid_t *pid);
+
+/* Does pid name the calling process or one of its threads? */
+bool xmm_pid_is_self(pid_t pid);
+
+/* Does pidfd refer to the calling process (a sentinel or a real pidfd)? */
+bool xmm_pidfd_is_self(int pidfd);
+
+#endif /* XMM_SRC_PIDFD_H */

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The single source of the system call numbers xmm issues raw, one column
+ * per ABI.  Numbers were read from Linux 6.1's arch/<arch>/.../syscall*.tbl
+ * and include/uapi/asm-generic/unistd.h; tests/syscall_table_test.c checks
+ * this machine's column against <asm/unistd.h> and
+ * tests/syscall_table_cross.sh checks other columns with cross compilers.
+ *
+ * Column notes:
+ *  - aarch64, riscv64 and loongarch64 use the asm-generic numbering.
+ *  - x32 numbers carry __X32_SYSCALL_BIT (0x40000000); process_vm_readv and
+ *    process_vm_writev have x32-only entries (539, 540).
+ *  - mips numbers include the ABI base: o32 4000, n64 5000, n32 6000.
+ *  - powerpc and powerpc64 share one table, as do s390 and s390x.
+ *  - alpha numbers its newer calls 110 above the unified ones.
+ *  - XMM_NR_NONE: no number; the raw call answers ENOSYS without entering
+ *    the kernel, so an unmerged call can never run another syscall.
+ *
+ * XMM_SYSCALL(name, x86_64, i386, x32, aarch64, arm, riscv64, loongarch64,
+ *             powerpc, s390x, mips_o32, mips_n32, mips_n64, alpha)
+ */
+#define XMM_X32(nr)	((nr) | 0x40000000)
+
+XMM_SYSCALL(mremap,		25, 163, XMM_X32(25), 216, 163, 216, 216,
+	    163, 163, 4167, 6024, 5024, 341)
+XMM_SYSCALL(madvise,		28, 219, XMM_X32(28), 233, 220, 233, 233,
+	    205, 219, 4218, 6027, 5027, 75)
+XMM_SYSCALL(process_vm_readv,	310, 347, XMM_X32(539), 270, 376, 270, 270,
+	    351, 340, 4345, 6309, 5304, 504)
+XMM_SYSCALL(process_vm_writev,	311, 348, XMM_X32(540), 271, 377, 271, 271,
+	    352, 341, 4346, 6310, 5305, 505)
+XMM_SYSCALL(memfd_create,	319, 356, XMM_X32(319), 279, 385, 279, 279,
+	    360, 350, 4354, 6318, 5314, 512)
+XMM_SYSCALL(userfaultfd,	323, 374, XMM_X32(323), 282, 388, 282, 282,
+	    364, 355, 4357, 6321, 5317, 516)
+XMM_SYSCALL(pidfd_send_signal,	424, 424, XMM_X32(424), 424, 424, 424, 424,
+	    424, 424, 4424, 6424, 5424, 534)
+XMM_SYSCALL(pidfd_open,		434, 434, XMM_X32(434), 434, 434, 434, 434,
+	    434, 434, 4434, 6434, 5434, 544)
+XMM_SYSCALL(pidfd_getfd,	438, 438, XMM_X32(438), 438, 438, 438, 438,
+	    438, 438, 4438, 6438, 5438, 548)
+XMM_SYSCALL(process_madvise,	440, 440, XMM_X32(440), 440, 440, 440, 440,
+	    440, 440, 4440, 6440, 5440, 550)
+XMM_SYSCALL(process_mrelease,	448, 448, XMM_X32(448), 448, 448, 448, 448,
+	    448, 448, 4448, 6448, 5448, 558)
+
+/*
+ * Unmerged system calls.  No mainline kernel has them; kernel/ patches 6.1
+ * to add them.  Until the patched-kernel numbers are chosen they have none.
+ */
+XMM_SYSCALL(process_vm_mmap,	XMM_NR_NONE, XMM_NR_NONE, XMM_NR_NONE,
+	    XMM_NR_NONE, XMM_NR_NONE, XMM_NR_NONE, XMM_NR_NONE,
+	    XMM_NR_NONE, XMM_NR_NONE, XMM_NR_NONE, XMM_NR_NONE,
+	    XMM_NR_NONE, XMM_NR_NONE)
+XMM_SYSCALL(remap_anon_pages,	XMM_NR_NONE, XMM_NR_NONE, XMM_NR_NONE,
+	    XMM_NR_NONE, XMM_NR_NONE, XMM_NR_NONE, XMM_NR_NONE,
+	    XMM_NR_NONE, XMM_NR_NONE, XMM_NR_NONE, XMM_NR_NONE,
+	    XMM_NR_NONE, XMM_NR_NONE)
+
+#undef XMM_X32

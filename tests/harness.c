@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include <xmm/xmm.h>
+
+#include "harness.h"
+
+size_t harness_page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+int harness_child_start(struct harness_child *child,
+			void (*setup)(void *arg), void *arg)
+{
+	int ready[2];
+	char byte;
+
+	if (pipe(ready) < 0)
+		return -errno;
+	child->pid = fork();
+	if (child->pid < 0) {
+		int err = -errno;
+
+		close(ready[0]);
+		close(ready[1]);
+		return err;
+	}
+	if (child->pid == 0) {
+		close(ready[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (setup)
+			setup(arg);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (read(ready[0], &byte, 1) != 1) {
+		close(ready[0]);
+		waitpid(child->pid, NULL, 0);
+		return -ECHILD;
+	}
+	close(ready[0]);
+	child->pidfd = xmm_pidfd_open(child->pid, 0);
+	if (child->pidfd < 0) {
+		int err = -errno;
+
+		kill(child->pid, SIGKILL);
+		waitpid(child->pid, NULL, 0);
+		return err;
+	}
+	return 0;
+}
+
+void harness_child_stop(struct harness_child *child)
+{
+	if (child->pid > 0) {
+		kill(child->pid, SIGKILL);
+		waitpid(child->pid, NULL, 0);
+	}
+	if (child->pidfd >= 0)
+		close(child->pidfd);
+	child->pid = -1;
+	child->pidfd = -1;
+}
+
+int harness_run_in_child(int (*fn)(void *arg), void *arg)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(fn(arg));
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+#if defined(__x86_64__)
+#define HARNESS_AUDIT_ARCH	AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define HARNESS_AUDIT_ARCH	AUDIT_ARCH_AARCH64
+#elif defined(__riscv) && __riscv_xlen == 64
+#define HARNESS_AUDIT_ARCH	AUDIT_ARCH_RISCV64
+#elif defined(__i386__)
+#define HARNESS_AUDIT_ARCH	AUDIT_ARCH_I386
+#endif
+
+int harness_seccomp_errno(long nr, int err)
+{
+#ifdef HARNESS_AUDIT_ARCH
+	struct sock_filter filter[] = {
+		/* Another ABI (x86 int 0x80, say): leave it alone. */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, HARNESS_AUDIT_ARCH, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned int)nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K,
+			 SECCOMP_RET_ERRNO | ((unsigned int)err & 0xfff)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(filter) / sizeof(filter[0]),
+		.filter = filter,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		return -errno;
+	return 0;
+#else
+	return -ENOTSUP;
+#endif
+}
+
+int harness_seccomp_enosys(long nr)
+{
+	return harness_seccomp_errno(nr, ENOSYS);
+}
+
+int harness_drop_privileges(void)
+{
+	if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+		return -errno;
+	return 0;
+}
+
+bool harness_is_root(void)
+{
+	return geteuid() == 0;
+}
+
+void harness_fill_random(void *buf, size_t len, unsigned int seed)
+{
+	uint64_t state = seed * 0x9e3779b97f4a7c15ULL + 1;
+	unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		state ^= state << 13;
+		state ^= state >> 7;
+		state ^= state << 17;
+		memcpy(p + i, &state, 8);
+	}
+	for (; i < len; i++)
+		p[i] = (unsigned char)(state >> (i % 8));
+}
+
+unsigned long long harness_checksum(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	uint64_t hash = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		uint64_t word;
+
+		memcpy(&word, p + i, 8);
+		hash = (hash ^ word) * 0x100000001b3ULL;
+	}
+	for (; i < len; i++)
+		hash = (hash ^ p[i]) * 0x100000001b3ULL;
+	return hash;
+}
+
+long harness_resident_pages(void *addr, size_t len)
+{
+	size_t page = harness_page_size();
+	size_t n = (len + page - 1) / page, i;
+	unsigned char *vec = malloc(n);
+	long resident = 0;
+
+	if (!vec)
+		return -ENOMEM;
+	if (mincore(addr, len, vec) < 0) {
+		resident = -errno;
+	} else {
+		for (i = 0; i < n; i++)
+			resident += vec[i] & 1;
+	}
+	free(vec);
+	return resident;
+}

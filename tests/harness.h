@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the tests share: real children, seccomp filters that make a syscall
+ * answer ENOSYS, dropping privileges, and skipping with a reason.
+ *
+ * Include after <stdarg.h>, <stddef.h>, <setjmp.h> and <cmocka.h>.
+ */
+#ifndef XMM_TESTS_HARNESS_H
+#define XMM_TESTS_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* meson's exit code for "skipped". */
+#define HARNESS_EXIT_SKIP	77
+
+/* Skip the whole test program, saying why. */
+#define harness_skip_all(...)						\
+	do {								\
+		printf("SKIP: " __VA_ARGS__);				\
+		printf("\n");						\
+		fflush(stdout);						\
+		exit(HARNESS_EXIT_SKIP);				\
+	} while (0)
+
+/* Skip one cmocka test, saying why. */
+#define harness_skip(...)						\
+	do {								\
+		printf("SKIP: " __VA_ARGS__);				\
+		printf("\n");						\
+		fflush(stdout);						\
+		skip();							\
+	} while (0)
+
+size_t harness_page_size(void);
+
+/* A child process that runs setup() and then waits to be killed. */
+struct harness_child {
+	pid_t pid;
+	int pidfd;
+};
+
+/*
+ * Fork a child that runs setup(arg) (if any), reports ready, and sleeps
+ * until harness_child_stop().  Returns 0, or -errno.  Memory the parent
+ * mapped before the call is at the same addresses in the child.
+ */
+int harness_child_start(struct harness_child *child,
+			void (*setup)(void *arg), void *arg);
+void harness_child_stop(struct harness_child *child);
+
+/*
+ * Run fn(arg) in a forked child and return its exit code (or 128 + signal).
+ * For code that must not run in the test process itself: seccomp filters,
+ * dropped privileges.  cmocka assertions do not work there; fn returns 0
+ * for success or a non-zero code, using CHILD_CHECK.
+ */
+int harness_run_in_child(int (*fn)(void *arg), void *arg);
+
+#define CHILD_CHECK(cond)						\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: child check failed: %s\n", \
+				__FILE__, __LINE__, #cond);		\
+			return 1;					\
+		}							\
+	} while (0)
+
+/*
+ * Make syscall nr answer ENOSYS in the calling process from now on, as a
+ * container runtime's seccomp policy does to syscalls it does not know.
+ * Irreversible: call it only in a child.  Returns 0 or -errno.
+ */
+int harness_seccomp_enosys(long nr);
+
+/* The same with a chosen errno (EPERM, as some policies answer). */
+int harness_seccomp_errno(long nr, int err);
+
+/* Become nobody (uid/gid 65534, no groups).  Returns 0 or -errno. */
+int harness_drop_privileges(void);
+
+bool harness_is_root(void);
+
+/* A random fill and a checksum for comparing memory across processes. */
+void harness_fill_random(void *buf, size_t len, unsigned int seed);
+unsigned long long harness_checksum(const void *buf, size_t len);
+
+/* Pages of [addr, addr+len) resident per mincore(2), or -errno. */
+long harness_resident_pages(void *addr, size_t len);
+
+#endif /* XMM_TESTS_HARNESS_H */
