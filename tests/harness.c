@@ -90,8 +90,12 @@ int harness_run_in_child(int (*fn)(void *arg), void *arg)
 	pid = fork();
 	if (pid < 0)
 		return -errno;
-	if (pid == 0)
-		_exit(fn(arg));
+	if (pid == 0) {
+		int code = fn(arg);
+
+		fflush(NULL);
+		_exit(code);
+	}
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	if (WIFSIGNALED(status))

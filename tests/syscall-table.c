@@ -33,47 +33,11 @@ static const struct table_entry table[] = {
 #undef XMM_SYSCALL
 
 /* What this machine's kernel headers say, for each name in the table. */
+#define HEADER_NR(name)	{ #name, __NR_##name },
 static const struct table_entry header[] = {
-#ifdef __NR_mremap
-	{ "mremap", __NR_mremap },
-#endif
-#ifdef __NR_madvise
-	{ "madvise", __NR_madvise },
-#endif
-#ifdef __NR_process_vm_readv
-	{ "process_vm_readv", __NR_process_vm_readv },
-#endif
-#ifdef __NR_process_vm_writev
-	{ "process_vm_writev", __NR_process_vm_writev },
-#endif
-#ifdef __NR_memfd_create
-	{ "memfd_create", __NR_memfd_create },
-#endif
-#ifdef __NR_userfaultfd
-	{ "userfaultfd", __NR_userfaultfd },
-#endif
-#ifdef __NR_pidfd_send_signal
-	{ "pidfd_send_signal", __NR_pidfd_send_signal },
-#endif
-#ifdef __NR_pidfd_open
-	{ "pidfd_open", __NR_pidfd_open },
-#endif
-#ifdef __NR_pidfd_getfd
-	{ "pidfd_getfd", __NR_pidfd_getfd },
-#endif
-#ifdef __NR_process_madvise
-	{ "process_madvise", __NR_process_madvise },
-#endif
-#ifdef __NR_process_mrelease
-	{ "process_mrelease", __NR_process_mrelease },
-#endif
-#ifdef __NR_process_vm_mmap
-	{ "process_vm_mmap", __NR_process_vm_mmap },
-#endif
-#ifdef __NR_remap_anon_pages
-	{ "remap_anon_pages", __NR_remap_anon_pages },
-#endif
+#include "syscall-header-list.h"
 };
+#undef HEADER_NR
 
 /* Names the header may lack: calls mainline never merged. */
 static const char *const unmerged[] = {

@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * xmm_process_madvise() against the real kernel: every documented errno
+ * provoked for real, the effects of the advice checked (zeroed pages,
+ * pages out of the page cache), partial progress, and the self fallback
+ * under a seccomp filter that makes process_madvise answer ENOSYS.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <xmm/xmm.h>
+
+#include "harness.h"
+
+#ifndef MADV_COLD
+#define MADV_COLD	20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+
+#define PAGES	8
+
+static size_t page;
+
+/* A private anonymous region of n pages, page i filled with byte i + 1. */
+static unsigned char *filled_region(size_t n)
+{
+	unsigned char *region = mmap(NULL, n * page, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i;
+
+	assert_true(region != MAP_FAILED);
+	for (i = 0; i < n; i++)
+		memset(region + i * page, (int)i + 1, page);
+	return region;
+}
+
+static bool page_is(const unsigned char *p, int byte)
+{
+	size_t i;
+
+	for (i = 0; i < page; i++)
+		if (p[i] != byte)
+			return false;
+	return true;
+}
+
+/* Is the running kernel at least major.minor? */
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int have_major = 0, have_minor = 0;
+
+	if (uname(&u) < 0 ||
+	    sscanf(u.release, "%d.%d", &have_major, &have_minor) != 2)
+		return false;
+	return have_major > major ||
+	       (have_major == major && have_minor >= minor);
+}
+
+static int own_pidfd(void)
+{
+	int pidfd = xmm_pidfd_open(getpid(), 0);
+
+	assert_true(pidfd >= 0);
+	return pidfd;
+}
+
+/* ---- errors ---- */
+
+static void test_ebadf_for_minus_one(void **state)
+{
+	struct iovec v = { NULL, 0 };
+
+	errno = 0;
+	assert_int_equal(xmm_process_madvise(-1, &v, 1, MADV_COLD, 0), -1);
+	assert_int_equal(errno, EBADF);
+}
+
+static void test_ebadf_for_a_descriptor_that_is_not_a_pidfd(void **state)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	struct iovec v = { NULL, 0 };
+
+	assert_true(fd >= 0);
+	errno = 0;
+	assert_int_equal(xmm_process_madvise(fd, &v, 1, MADV_COLD, 0), -1);
+	assert_int_equal(errno, EBADF);
+	close(fd);
+}
+
+static void test_esrch_for_a_reaped_child(void **state)
+{
+	unsigned char *region = filled_region(1);
+	struct iovec v = { region, page };
+	pid_t child = fork();
+	int pidfd;
+
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	pidfd = xmm_pidfd_open(child, 0);
+	assert_true(pidfd >= 0);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+
+	errno = 0;
+	assert_int_equal(xmm_process_madvise(pidfd, &v, 1, MADV_COLD, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	close(pidfd);
+	munmap(region, page);
+}
+
+static void test_einval_for_unknown_flags(void **state)
+{
+	unsigned char *region = filled_region(1);
+	struct iovec v = { region, page };
+	int pidfd = own_pidfd();
+
+	errno = 0;
+	assert_int_equal(xmm_process_madvise(pidfd, &v, 1, MADV_DONTNEED, 1),
+			 -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(xmm_process_madvise(pidfd, &v, 1, MADV_DONTNEED,
+					     XMM_PMADV_INJECT | 2), -1);
+	assert_int_equal(errno, EINVAL);
+	/* Nothing was advised: the data is still there. */
+	assert_true(page_is(region, 1));
+	close(pidfd);
+	munmap(region, page);
+}
+
+static void test_einval_for_vlen_over_iov_max(void **state)
+{
+	static struct iovec many[1025];
+	unsigned char *region = filled_region(1);
+	int pidfd = own_pidfd();
+	size_t i;
+
+	for (i = 0; i < 1025; i++)
+		many[i] = (struct iovec){ region, page };
+	errno = 0;
+	assert_int_equal(xmm_process_madvise(pidfd, many, 1025,
+					     MADV_DONTNEED, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_true(page_is(region, 1));
+	close(pidfd);
+	munmap(region, page);
+}
+
+static void test_einval_for_a_length_that_overflows(void **state)
+{
+	unsigned char *region = filled_region(1);
+	struct iovec v[2] = {
+		{ region, page },
+		{ region, (size_t)SSIZE_MAX + 1 },
+	};
+	int pidfd = own_pidfd();
+
+	errno = 0;
+	assert_int_equal(xmm_process_madvise(pidfd, v, 2, MADV_DONTNEED, 0),
+			 -1);
+	assert_int_equal(errno, EINVAL);
+	assert_true(page_is(region, 1));
+	close(pidfd);
+	munmap(region, page);
+}
+
+static void test_einval_for_advice_refused_for_a_remote_target(void **state)
+{
+	unsigned char *region = filled_region(1);
+	struct iovec v = { region, page };
+	struct harness_child child;
+
+	assert_int_equal(harness_child_start(&child, NULL, NULL), 0);
+	errno = 0;
+	assert_int_equal(xmm_process_madvise(child.pidfd, &v, 1,
+					     MADV_DONTNEED, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	harness_child_stop(&child);
+	munmap(region, page);
+}
+
+static void test_efault_for_an_unreadable_iovec(void **state)
+{
+	int pidfd = own_pidfd();
+
+	errno = 0;
+	assert_int_equal(xmm_process_madvise(pidfd, (struct iovec *)8, 1,
+					     MADV_COLD, 0), -1);
+	assert_int_equal(errno, EFAULT);
+	close(pidfd);
+}
+
+/*
+ * Permission: an unprivileged process targeting root fails the ptrace
+ * access check (EACCES, as 6.18 answers; EPERM on kernels that fold it);
+ * one that passes the check but lacks CAP_SYS_NICE gets EPERM.
+ */
+static int unprivileged_against_root(void *arg)
+{
+	unsigned char *region = arg;
+	struct iovec v = { region, page };
+	int pidfd = xmm_pidfd_open(getppid(), 0);
+
+	CHILD_CHECK(pidfd >= 0);
+	CHILD_CHECK(harness_drop_privileges() == 0);
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(pidfd, &v, 1, MADV_COLD, 0) == -1);
+	if (errno != EACCES && errno != EPERM) {
+		fprintf(stderr, "errno %d (%s)\n", errno, strerror(errno));
+		return 2;
+	}
+	printf("unprivileged -> root: %s\n", strerror(errno));
+	return 0;
+}
+
+static void test_eacces_for_an_unprivileged_caller(void **state)
+{
+	unsigned char *region = filled_region(1);
+
+	if (!harness_is_root())
+		harness_skip("needs root to create an unprivileged caller");
+	assert_int_equal(harness_run_in_child(unprivileged_against_root,
+					      region), 0);
+	munmap(region, page);
+}
+
+static int same_uid_without_cap_sys_nice(void *arg)
+{
+	unsigned char *region = arg;
+	struct iovec v = { region, page };
+	struct harness_child sibling;
+	ssize_t ret;
+
+	CHILD_CHECK(harness_drop_privileges() == 0);
+	/* setuid() made us non-dumpable; the target must be dumpable. */
+	CHILD_CHECK(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0);
+	CHILD_CHECK(harness_child_start(&sibling, NULL, NULL) == 0);
+	errno = 0;
+	ret = xmm_process_madvise(sibling.pidfd, &v, 1, MADV_COLD, 0);
+	harness_child_stop(&sibling);
+	CHILD_CHECK(ret == -1);
+	CHILD_CHECK(errno == EPERM);
+	return 0;
+}
+
+static void test_eperm_without_cap_sys_nice(void **state)
+{
+	unsigned char *region = filled_region(1);
+
+	if (!harness_is_root())
+		harness_skip("needs root to create an unprivileged caller");
+	assert_int_equal(harness_run_in_child(same_uid_without_cap_sys_nice,
+					      region), 0);
+	munmap(region, page);
+}
+
+/* The advice's own madvise(2) errors come through: ENOMEM for a hole. */
+static void test_enomem_for_an_unmapped_range(void **state)
+{
+	unsigned char *region = filled_region(2);
+	struct iovec v = { region + page, page };
+	int pidfd = own_pidfd();
+
+	assert_int_equal(munmap(region + page, page), 0);
+	errno = 0;
+	assert_int_equal(xmm_process_madvise(pidfd, &v, 1, MADV_DONTNEED, 0),
+			 -1);
+	assert_int_equal(errno, ENOMEM);
+	close(pidfd);
+	munmap(region, page);
+}
+
+/* ---- effects ---- */
+
+/* Advise pages 1-2 and 5 of 8 away; exactly those must read zero. */
+static void check_dontneed_zeroes_exactly(int pidfd)
+{
+	unsigned char *region = filled_region(PAGES);
+	struct iovec v[2] = {
+		{ region + 1 * page, 2 * page },
+		{ region + 5 * page, 1 * page },
+	};
+	size_t i;
+
+	assert_int_equal(xmm_process_madvise(pidfd, v, 2, MADV_DONTNEED, 0),
+			 (ssize_t)(3 * page));
+	for (i = 0; i < PAGES; i++) {
+		bool advised = i == 1 || i == 2 || i == 5;
+
+		if (!page_is(region + i * page, advised ? 0 : (int)i + 1))
+			fail_msg("page %zu: expected %s", i,
+				 advised ? "zero" : "its data");
+	}
+	munmap(region, PAGES * page);
+}
+
+static void test_dontneed_on_self_zeroes_exactly_the_advised_pages(void **s)
+{
+	int pidfd = own_pidfd();
+
+	check_dontneed_zeroes_exactly(pidfd);
+	/* 6.13 allows any advice for self; older kernels need the fallback. */
+	assert_string_equal(xmm_backend_last("process_madvise"),
+			    kernel_at_least(6, 13) ? "native" : "self-madvise");
+	close(pidfd);
+}
+
+static void test_dontneed_through_pidfd_self(void **state)
+{
+	check_dontneed_zeroes_exactly(XMM_PIDFD_SELF);
+	/* PIDFD_SELF_PROCESS is known from 6.15. */
+	assert_string_equal(xmm_backend_last("process_madvise"),
+			    kernel_at_least(6, 15) ? "native" : "self-madvise");
+}
+
+static void test_inject_flag_changes_nothing_for_self(void **state)
+{
+	unsigned char *region = filled_region(2);
+	struct iovec v = { region, page };
+
+	assert_int_equal(xmm_process_madvise(XMM_PIDFD_SELF, &v, 1,
+					     MADV_DONTNEED,
+					     XMM_PMADV_INJECT), (ssize_t)page);
+	assert_true(page_is(region, 0));
+	assert_true(page_is(region + page, 2));
+	munmap(region, 2 * page);
+}
+
+/*
+ * MADV_PAGEOUT on a shared mapping of a clean file on a disk filesystem
+ * drops its pages from the page cache: mincore() shows them gone.
+ */
+static void test_pageout_of_a_shared_file_mapping(void **state)
+{
+	char path[] = "/var/tmp/xmm-pageout-XXXXXX";
+	size_t len = 64 * page, i;
+	unsigned char *map;
+	struct iovec v;
+	volatile unsigned char sum = 0;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	unlink(path);
+	map = malloc(len);
+	assert_non_null(map);
+	memset(map, 0x42, len);
+	assert_int_equal(write(fd, map, len), (ssize_t)len);
+	free(map);
+	assert_int_equal(fsync(fd), 0);
+
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(map != MAP_FAILED);
+	for (i = 0; i < len; i += page)
+		sum += map[i];
+	assert_int_equal(harness_resident_pages(map, len), 64);
+
+	v = (struct iovec){ map, len };
+	assert_int_equal(xmm_process_madvise(XMM_PIDFD_SELF, &v, 1,
+					     MADV_PAGEOUT, 0), (ssize_t)len);
+	assert_int_equal(harness_resident_pages(map, len), 0);
+	(void)sum;
+	munmap(map, len);
+	close(fd);
+}
+
+static unsigned char *child_region;
+
+static void touch_child_region(void *arg)
+{
+	memset(child_region, 0x77, 16 * page);
+}
+
+static void test_cold_and_pageout_on_a_child_return_the_full_length(void **s)
+{
+	struct iovec v[2];
+	struct harness_child child;
+
+	child_region = filled_region(16);
+	assert_int_equal(harness_child_start(&child, touch_child_region,
+					     NULL), 0);
+	v[0] = (struct iovec){ child_region, 8 * page };
+	v[1] = (struct iovec){ child_region + 8 * page, 8 * page };
+	assert_int_equal(xmm_process_madvise(child.pidfd, v, 2, MADV_COLD, 0),
+			 (ssize_t)(16 * page));
+	assert_int_equal(xmm_process_madvise(child.pidfd, v, 2, MADV_PAGEOUT,
+					     0), (ssize_t)(16 * page));
+	assert_string_equal(xmm_backend_last("process_madvise"), "native");
+	harness_child_stop(&child);
+	munmap(child_region, 16 * page);
+}
+
+/* A hole in the second element: the bytes of the first come back. */
+static void test_partial_progress_returns_bytes_before_the_failure(void **s)
+{
+	unsigned char *region = filled_region(4);
+	struct iovec v[3] = {
+		{ region, page },
+		{ region + page, page },	/* unmapped below */
+		{ region + 2 * page, page },
+	};
+	struct harness_child child;
+
+	assert_int_equal(munmap(region + page, page), 0);
+	assert_int_equal(harness_child_start(&child, NULL, NULL), 0);
+	assert_int_equal(xmm_process_madvise(child.pidfd, v, 3, MADV_COLD, 0),
+			 (ssize_t)page);
+	harness_child_stop(&child);
+
+	assert_int_equal(xmm_process_madvise(XMM_PIDFD_SELF, v, 3,
+					     MADV_DONTNEED, 0), (ssize_t)page);
+	assert_true(page_is(region, 0));
+	assert_true(page_is(region + 2 * page, 3));	/* never reached */
+	munmap(region, 4 * page);
+}
+
+/* ---- the self fallback, with process_madvise answering ENOSYS ---- */
+
+static int fallback_checks(void *arg)
+{
+	unsigned char *region;
+	struct iovec v[3];
+	static struct iovec many[1025];
+	struct harness_child other;
+	int pidfd, fd, i;
+
+	CHILD_CHECK(harness_seccomp_enosys(__NR_process_madvise) == 0);
+	CHILD_CHECK(syscall(__NR_process_madvise, -1, NULL, 0, 0, 0) == -1 &&
+		    errno == ENOSYS);
+
+	region = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHILD_CHECK(region != MAP_FAILED);
+	for (i = 0; i < 4; i++)
+		memset(region + i * page, i + 1, page);
+
+	/* Own pidfd and the sentinel both reach madvise(2). */
+	pidfd = xmm_pidfd_open(getpid(), 0);
+	CHILD_CHECK(pidfd >= 0);
+	v[0] = (struct iovec){ region + page, page };
+	CHILD_CHECK(xmm_process_madvise(pidfd, v, 1, MADV_DONTNEED, 0) ==
+		    (ssize_t)page);
+	CHILD_CHECK(!strcmp(xmm_backend_last("process_madvise"),
+			    "self-madvise"));
+	CHILD_CHECK(page_is(region, 1) && page_is(region + page, 0) &&
+		    page_is(region + 2 * page, 3));
+	v[0] = (struct iovec){ region + 2 * page, page };
+	CHILD_CHECK(xmm_process_madvise(XMM_PIDFD_SELF, v, 1, MADV_DONTNEED,
+					0) == (ssize_t)page);
+	CHILD_CHECK(page_is(region + 2 * page, 0) &&
+		    page_is(region + 3 * page, 4));
+
+	/* Partial progress: bytes before the hole. */
+	CHILD_CHECK(munmap(region + 2 * page, page) == 0);
+	v[0] = (struct iovec){ region, page };
+	v[1] = (struct iovec){ region + 2 * page, page };
+	v[2] = (struct iovec){ region + 3 * page, page };
+	CHILD_CHECK(xmm_process_madvise(pidfd, v, 3, MADV_DONTNEED, 0) ==
+		    (ssize_t)page);
+	CHILD_CHECK(page_is(region + 3 * page, 4));
+	/* Nothing advised at all: the advice's own error. */
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(pidfd, &v[1], 1, MADV_DONTNEED, 0) ==
+		    -1 && errno == ENOMEM);
+
+	/* The kernel's argument errors, reproduced before madvise runs. */
+	for (i = 0; i < 1025; i++)
+		many[i] = (struct iovec){ region, page };
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(pidfd, many, 1025, MADV_DONTNEED,
+					0) == -1 && errno == EINVAL);
+	v[0] = (struct iovec){ region, (size_t)SSIZE_MAX + 1 };
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(pidfd, v, 1, MADV_DONTNEED, 0) ==
+		    -1 && errno == EINVAL);
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(pidfd, (struct iovec *)8, 1,
+					MADV_DONTNEED, 0) == -1 &&
+		    errno == EFAULT);
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	v[0] = (struct iovec){ region, page };
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(fd, v, 1, MADV_COLD, 0) == -1 &&
+		    errno == EBADF);
+	close(fd);
+
+	/* A remote target has no fallback in this backend: ENOSYS. */
+	CHILD_CHECK(harness_child_start(&other, NULL, NULL) == 0);
+	v[0] = (struct iovec){ region, page };
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(other.pidfd, v, 1, MADV_COLD, 0) ==
+		    -1);
+	harness_child_stop(&other);
+	CHILD_CHECK(errno == ENOSYS);
+	close(pidfd);
+	return 0;
+}
+
+static void test_self_fallback_when_process_madvise_is_enosys(void **state)
+{
+	assert_int_equal(harness_run_in_child(fallback_checks, NULL), 0);
+}
+
+/* The fallback when forced, without seccomp: same effects. */
+static void test_forced_self_madvise_backend(void **state)
+{
+	int pidfd = own_pidfd();
+
+	assert_int_equal(xmm_backend_force("process_madvise", "self-madvise"),
+			 0);
+	check_dontneed_zeroes_exactly(pidfd);
+	assert_string_equal(xmm_backend_last("process_madvise"),
+			    "self-madvise");
+	assert_int_equal(xmm_backend_force("process_madvise", NULL), 0);
+	close(pidfd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ebadf_for_minus_one),
+		cmocka_unit_test(test_ebadf_for_a_descriptor_that_is_not_a_pidfd),
+		cmocka_unit_test(test_esrch_for_a_reaped_child),
+		cmocka_unit_test(test_einval_for_unknown_flags),
+		cmocka_unit_test(test_einval_for_vlen_over_iov_max),
+		cmocka_unit_test(test_einval_for_a_length_that_overflows),
+		cmocka_unit_test(test_einval_for_advice_refused_for_a_remote_target),
+		cmocka_unit_test(test_efault_for_an_unreadable_iovec),
+		cmocka_unit_test(test_eacces_for_an_unprivileged_caller),
+		cmocka_unit_test(test_eperm_without_cap_sys_nice),
+		cmocka_unit_test(test_enomem_for_an_unmapped_range),
+		cmocka_unit_test(test_dontneed_on_self_zeroes_exactly_the_advised_pages),
+		cmocka_unit_test(test_dontneed_through_pidfd_self),
+		cmocka_unit_test(test_inject_flag_changes_nothing_for_self),
+		cmocka_unit_test(test_pageout_of_a_shared_file_mapping),
+		cmocka_unit_test(test_cold_and_pageout_on_a_child_return_the_full_length),
+		cmocka_unit_test(test_partial_progress_returns_bytes_before_the_failure),
+		cmocka_unit_test(test_self_fallback_when_process_madvise_is_enosys),
+		cmocka_unit_test(test_forced_self_madvise_backend),
+	};
+
+	page = harness_page_size();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Every name of src/syscall_table.h, as the kernel headers of the machine
+ * compiling this spell it.  Define HEADER_NR(name) before including.
+ * Used by syscall-table.c (at run time) and syscall-table-static.c (at
+ * compile time, by cross compilers).
+ */
+#ifdef __NR_mremap
+HEADER_NR(mremap)
+#endif
+#ifdef __NR_madvise
+HEADER_NR(madvise)
+#endif
+#ifdef __NR_process_vm_readv
+HEADER_NR(process_vm_readv)
+#endif
+#ifdef __NR_process_vm_writev
+HEADER_NR(process_vm_writev)
+#endif
+#ifdef __NR_memfd_create
+HEADER_NR(memfd_create)
+#endif
+#ifdef __NR_userfaultfd
+HEADER_NR(userfaultfd)
+#endif
+#ifdef __NR_pidfd_send_signal
+HEADER_NR(pidfd_send_signal)
+#endif
+#ifdef __NR_pidfd_open
+HEADER_NR(pidfd_open)
+#endif
+#ifdef __NR_pidfd_getfd
+HEADER_NR(pidfd_getfd)
+#endif
+#ifdef __NR_process_madvise
+HEADER_NR(process_madvise)
+#endif
+#ifdef __NR_process_mrelease
+HEADER_NR(process_mrelease)
+#endif
+#ifdef __NR_process_vm_mmap
+HEADER_NR(process_vm_mmap)
+#endif
+#ifdef __NR_remap_anon_pages
+HEADER_NR(remap_anon_pages)
+#endif
