@@ -18,6 +18,24 @@ struct remap_call {
 
 static struct xmm_backend native_backend;
 
+/*
+ * Only our patched kernels have remap_anon_pages (syscall_table.h).  Ask with
+ * flags no kernel accepts: ours answers EINVAL without doing anything, an
+ * unpatched one ENOSYS.  Any other answer means the number belongs to
+ * something else there, and it is never called with real arguments.
+ */
+static int native_probe(const char **detail)
+{
+	long ret = xmm_sys(remap_anon_pages, 0, 0, 0, ~0UL);
+
+	if (ret == -EINVAL)
+		return 0;
+	*detail = ret == -ENOSYS ?
+		"the kernel has no remap_anon_pages (not in mainline; see xmm(7))" :
+		"syscall number remap_anon_pages answers like another syscall";
+	return -ENOSYS;
+}
+
 static long native_run(void *arg)
 {
 	struct remap_call *call = arg;
@@ -34,6 +52,7 @@ static long native_run(void *arg)
 
 static struct xmm_backend native_backend = {
 	.name = "native",
+	.probe = native_probe,
 	.run = native_run,
 };
 

@@ -24,6 +24,24 @@ struct vm_mmap_call {
 
 static struct xmm_backend native_backend;
 
+/*
+ * Only our patched kernels have process_vm_mmap (syscall_table.h).  Ask with
+ * flags no kernel accepts: ours answers EINVAL without doing anything, an
+ * unpatched one ENOSYS.  Any other answer means the number belongs to
+ * something else there, and it is never called with real arguments.
+ */
+static int native_probe(const char **detail)
+{
+	long ret = xmm_sys(process_vm_mmap, 0, 0, 0, 0, ~0UL);
+
+	if (ret == -EINVAL)
+		return 0;
+	*detail = ret == -ENOSYS ?
+		"the kernel has no process_vm_mmap (not in mainline; see xmm(7))" :
+		"syscall number process_vm_mmap answers like another syscall";
+	return -ENOSYS;
+}
+
 static long native_run(void *arg)
 {
 	struct vm_mmap_call *call = arg;
@@ -43,6 +61,7 @@ static long native_run(void *arg)
 
 static struct xmm_backend native_backend = {
 	.name = "native",
+	.probe = native_probe,
 	.run = native_run,
 };
 
