@@ -19,9 +19,11 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,6 +115,30 @@ static bool error_is_fatal(const struct advise_run *run, long err)
 	default:
 		return false;
 	}
+}
+
+/*
+ * Does a failed call mean its first element failed?  Since the 2022 fix
+ * ("return correct bytes advised", verified in Linux 6.1's mm/madvise.c)
+ * the kernel answers the bytes advised before a failing element and the
+ * error only when nothing was; before it, the error even after some were
+ * advised.  Cached once per process; racing callers compute the same.
+ */
+static bool kernel_reports_progress(void)
+{
+	static int known;	/* 0 unknown, 1 yes, 2 no */
+	int answer = __atomic_load_n(&known, __ATOMIC_RELAXED);
+
+	if (!answer) {
+		struct utsname u;
+		unsigned int major = 0, minor = 0;
+
+		if (uname(&u) == 0)
+			sscanf(u.release, "%u.%u", &major, &minor);
+		answer = major > 6 || (major == 6 && minor >= 1) ? 1 : 2;
+		__atomic_store_n(&known, answer, __ATOMIC_RELAXED);
+	}
+	return answer == 1;
 }
 
 /* Move the cursor by bytes, counting each range it completes. */
@@ -271,10 +297,11 @@ static long advise_all(struct advise_run *run)
 				ret = retry_alone(run);
 			else
 				ret = 0;
-		} else if (n > 1) {
+		} else if (n > 1 && !kernel_reports_progress() &&
+			   !error_is_fatal(run, ret)) {
 			/*
-			 * Kernels before the 2022 fix answer the error even
-			 * after advising some elements: find out whether the
+			 * An older kernel may have advised some elements
+			 * before the one that failed: find out whether the
 			 * first one is the culprit.
 			 */
 			ret = retry_alone(run);
