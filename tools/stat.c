@@ -64,7 +64,7 @@ int cmd_stat(int argc, char **argv)
 	bool json = false;
 	size_t i, c;
 	pid_t pid;
-	char a[32], b[32], d[32], e[32];
+	char a[32], b[32], d[32], e[32], f[32];
 
 	while ((opt = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
 		switch (opt) {
@@ -137,7 +137,7 @@ int cmd_stat(int argc, char **argv)
 		       human_bytes(usage.rss_anon, b, sizeof(b)),
 		       human_bytes(usage.rss_file, d, sizeof(d)),
 		       human_bytes(usage.rss_shmem, e, sizeof(e)),
-		       human_bytes(usage.swap, a, sizeof(a)));
+		       human_bytes(usage.swap, f, sizeof(f)));
 		if (usage.flags & XMM_MEM_ROLLUP)
 			printf(", PSS %s", human_bytes(usage.pss, a, sizeof(a)));
 		printf("\n\n%-8s %9s %11s %11s %11s\n", "CLASS", "MAPPINGS",
