@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -20,7 +21,9 @@
 
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -631,6 +634,106 @@ static void test_usage_before_after(void **state)
 	munmap(map, FILE_BYTES);
 }
 
+/*
+ * From now on, every new mapping or heap growth fails with ENOMEM: the
+ * address space is capped at its current size, and malloc() made to ask
+ * the kernel for anything it does not already hold.  Only in a child.
+ */
+static int limit_address_space(void)
+{
+	char status[4096], *vm_size;
+	struct rlimit limit;
+	ssize_t n;
+	int fd;
+
+	mallopt(M_MMAP_THRESHOLD, 0);
+	mallopt(M_TOP_PAD, 0);
+	malloc_trim(0);
+	/* VmSize without allocating: no stdio. */
+	fd = open("/proc/self/status", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, status, sizeof(status) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	status[n] = '\0';
+	vm_size = strstr(status, "VmSize:");
+	if (!vm_size)
+		return -1;
+	limit.rlim_cur = limit.rlim_max = strtoul(vm_size + 7, NULL, 10) << 10;
+	return setrlimit(RLIMIT_AS, &limit);
+}
+
+static int advise_without_memory(void *arg)
+{
+	struct xmm_advise_report report;
+	int pidfd = *(int *)arg;
+
+	CHILD_CHECK(limit_address_space() == 0);
+	CHILD_CHECK(xmm_advise_process(pidfd, NULL, MADV_COLD, NULL,
+				       &report) == -1);
+	CHILD_CHECK(errno == ENOMEM);
+	CHILD_CHECK(report.calls == 0);
+	return 0;
+}
+
+static void test_out_of_memory(void **state)
+{
+	size_t page = harness_page_size(), len = MANY_VMAS * page;
+	struct harness_child child;
+	char *region = map_fenced(len, 0);
+
+	assert_true(region != MAP_FAILED);
+	assert_int_equal(harness_child_start(&child, alternate_in_child,
+					     region), 0);
+	assert_int_equal(harness_run_in_child(advise_without_memory,
+					      &child.pidfd), 0);
+	harness_child_stop(&child);
+	unmap_fenced(region, len);
+}
+
+/*
+ * A thread of the target blocked in vfork() until its child exits sleeps
+ * uninterruptibly: SIGSTOP cannot stop it, so freezing times out.
+ */
+static void *vfork_and_wait(void *arg)
+{
+	if (vfork() == 0) {
+		syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		for (;;)
+			syscall(SYS_pause);
+	}
+	return NULL;
+}
+
+static void start_vfork_thread(void *arg)
+{
+	pthread_t thread;
+
+	if (pthread_create(&thread, NULL, vfork_and_wait, NULL) != 0)
+		_exit(1);
+	usleep(100000);	/* let it reach vfork() */
+}
+
+static void test_freeze_timeout(void **state)
+{
+	struct xmm_advise_options opts = { .flags = XMM_ADVISE_FREEZE };
+	struct xmm_advise_report report;
+	struct harness_child child;
+
+	assert_int_equal(harness_child_start(&child, start_vfork_thread,
+					     NULL), 0);
+	errno = 0;
+	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
+					    &opts, &report), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(report.calls, 0);
+	/* Continued again: the main thread is not left stopped. */
+	assert_true(proc_state(child.pid) != 'T');
+	harness_child_stop(&child);
+}
+
 /* EPERM: an unprivileged caller without CAP_SYS_NICE, same user. */
 static int advise_without_cap_sys_nice(void *arg)
 {
@@ -754,6 +857,8 @@ int main(void)
 		cmocka_unit_test(test_freeze_sigstop),
 		cmocka_unit_test(test_freeze_cgroup),
 		cmocka_unit_test(test_usage_before_after),
+		cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_freeze_timeout),
 		cmocka_unit_test(test_errors),
 	};
 

@@ -10,12 +10,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -337,13 +339,78 @@ static void test_mem_usage(void **state)
 	munmap(region, USAGE_BYTES);
 }
 
+/*
+ * From now on, every new mapping or heap growth fails with ENOMEM: the
+ * address space is capped at its current size, and malloc() made to ask
+ * the kernel for anything it does not already hold.  Only in a child.
+ */
+static int limit_address_space(void)
+{
+	char status[4096], *vm_size;
+	struct rlimit limit;
+	ssize_t n;
+	int fd;
+
+	mallopt(M_MMAP_THRESHOLD, 0);
+	mallopt(M_TOP_PAD, 0);
+	malloc_trim(0);
+	/* VmSize without allocating: no stdio. */
+	fd = open("/proc/self/status", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, status, sizeof(status) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	status[n] = '\0';
+	vm_size = strstr(status, "VmSize:");
+	if (!vm_size)
+		return -1;
+	limit.rlim_cur = limit.rlim_max = strtoul(vm_size + 7, NULL, 10) << 10;
+	return setrlimit(RLIMIT_AS, &limit);
+}
+
+static int read_without_memory(void *arg)
+{
+	struct xmm_mem_usage usage;
+	struct xmm_vma_list list;
+	int pidfd = *(int *)arg;
+
+	CHILD_CHECK(limit_address_space() == 0);
+	CHILD_CHECK(xmm_vma_read(pidfd, 0, &list) == -1);
+	CHILD_CHECK(errno == ENOMEM);
+	CHILD_CHECK(xmm_mem_usage(pidfd, 0, &usage) == -1);
+	CHILD_CHECK(errno == ENOMEM);
+	return 0;
+}
+
+static void test_out_of_memory(void **state)
+{
+	size_t page = harness_page_size();
+	struct harness_child child;
+	char *region = map_fenced(MANY_VMAS * page);
+
+	assert_true(region != MAP_FAILED);
+	assert_int_equal(harness_child_start(&child, alternate_protections,
+					     region), 0);
+	assert_int_equal(harness_run_in_child(read_without_memory,
+					      &child.pidfd), 0);
+	harness_child_stop(&child);
+	unmap_fenced(region, MANY_VMAS * page);
+}
+
 static int read_root_maps_as_nobody(void *arg)
 {
+	struct xmm_mem_usage usage;
 	struct xmm_vma_list list;
 	int pidfd = *(int *)arg;
 
 	CHILD_CHECK(harness_drop_privileges() == 0);
 	CHILD_CHECK(xmm_vma_read(pidfd, 0, &list) == -1);
+	CHILD_CHECK(errno == EACCES);
+	/* status is public; smaps_rollup is not. */
+	CHILD_CHECK(xmm_mem_usage(pidfd, 0, &usage) == 0);
+	CHILD_CHECK(xmm_mem_usage(pidfd, XMM_MEM_ROLLUP, &usage) == -1);
 	CHILD_CHECK(errno == EACCES);
 	return 0;
 }
@@ -398,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_selectors),
 		cmocka_unit_test(test_selector_errors),
 		cmocka_unit_test(test_mem_usage),
+		cmocka_unit_test(test_out_of_memory),
 		cmocka_unit_test(test_errors),
 	};
 
