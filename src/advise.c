@@ -317,41 +317,55 @@ static long advise_all(struct advise_run *run)
 	return 0;
 }
 
+struct select_state {
+	struct advise_run *run;
+	const struct xmm_vma_select *select;
+	size_t capacity;
+};
+
+static int select_one(const struct xmm_vma *vma, void *arg)
+{
+	struct select_state *state = arg;
+	struct advise_run *run = state->run;
+	unsigned long mask = run->page_size - 1, start, end;
+
+	run->report->vmas_total++;
+	if (!xmm_vma_select_range(vma, state->select, &start, &end))
+		return 0;
+	if (run->count == state->capacity) {
+		size_t capacity = state->capacity ? 2 * state->capacity : 256;
+		struct range *bigger = realloc(run->ranges,
+					       capacity * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		run->ranges = bigger;
+		state->capacity = capacity;
+	}
+	start &= ~mask;
+	end = (end + mask) & ~mask;
+	run->ranges[run->count].start = start;
+	run->ranges[run->count].end = end;
+	run->ranges[run->count].failed = false;
+	run->count++;
+	run->report->bytes_selected += end - start;
+	return 0;
+}
+
 /* Read the maps and keep what the selector picks, page-aligned. */
 static int select_ranges(struct advise_run *run, int dirfd,
 			 const struct xmm_vma_select *select)
 {
-	struct xmm_vma_list list;
-	unsigned long mask = run->page_size - 1;
-	size_t i;
+	struct select_state state = { .run = run, .select = select };
+	size_t malformed;
 	int ret;
 
-	memset(&list, 0, sizeof(list));
-	ret = xmm_vma_read_at(dirfd, 0, &list);
+	ret = xmm_maps_for_each(dirfd, select_one, &state, &malformed);
 	if (ret < 0)
 		return ret;
-	run->ranges = calloc(list.count ? list.count : 1, sizeof(*run->ranges));
-	if (!run->ranges) {
-		xmm_vma_list_free(&list);
-		return -ENOMEM;
-	}
-	run->report->vmas_total = list.count;
-	for (i = 0; i < list.count; i++) {
-		unsigned long start, end;
-
-		if (!xmm_vma_select_range(&list.vmas[i], select, &start, &end))
-			continue;
-		start &= ~mask;
-		end = (end + mask) & ~mask;
-		run->ranges[run->count].start = start;
-		run->ranges[run->count].end = end;
-		run->count++;
-		run->report->bytes_selected += end - start;
-	}
 	run->report->vmas_selected = run->count;
 	if (run->count)
 		run->pos = run->ranges[0].start;
-	xmm_vma_list_free(&list);
 	return 0;
 }
 

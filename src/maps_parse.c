@@ -24,33 +24,36 @@ struct cursor {
 	const char *end;
 };
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* Digit values plus one; 0 for anything that is not a hex digit. */
+static const unsigned char digit_value_1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
 
-/* A number in base 16 or 10 no larger than max; false if none or over. */
-static bool parse_number(struct cursor *c, unsigned int base,
-			 unsigned long long max, unsigned long long *value)
+/*
+ * A number in base 16 or 10 no larger than max; false if there is none or
+ * it is larger.  Always inlined with a constant base, so that the bound
+ * needs no division: this loop is most of the parse.
+ */
+static inline __attribute__((always_inline)) bool
+parse_number(struct cursor *c, unsigned int base, unsigned long long max,
+	     unsigned long long *value)
 {
-	unsigned long long v = 0;
+	unsigned long long v = 0, limit = max / base;
+	unsigned int last = (unsigned int)(max % base);
 	const char *start = c->p;
 
 	while (c->p < c->end) {
-		int d = base == 16 ? hex_digit(*c->p) :
-			(*c->p >= '0' && *c->p <= '9' ? *c->p - '0' : -1);
+		/* Not a digit: 0 - 1 wraps above any base. */
+		unsigned int d = digit_value_1[(unsigned char)*c->p] - 1U;
 
-		if (d < 0)
+		if (d >= base)
 			break;
-		if (v > (max - (unsigned int)d) / base)
+		if (v > limit || (v == limit && d > last))
 			return false;
-		v = v * base + (unsigned int)d;
+		v = v * base + d;
 		c->p++;
 	}
 	*value = v;
@@ -118,8 +121,7 @@ unsigned int xmm_maps_classify(const struct xmm_vma *vma)
 	return XMM_VMA_CLASS_FILE;
 }
 
-/* Parse line[0, len), which holds no '\n'; the name ends at line[len]. */
-static bool parse_line(char *line, size_t len, struct xmm_vma *vma)
+bool xmm_maps_parse_line(char *line, size_t len, struct xmm_vma *vma)
 {
 	struct cursor c = { line, line + len };
 	unsigned long long start, end, offset, major, minor, inode;
@@ -192,7 +194,7 @@ size_t xmm_maps_parse(char *buf, size_t len, struct xmm_vma *vmas,
 		 * An unterminated last line needs a byte for its '\0': the
 		 * caller leaves one spare byte after len (see the reader).
 		 */
-		if (line_len && parse_line(p, line_len, &vmas[count]))
+		if (line_len && xmm_maps_parse_line(p, line_len, &vmas[count]))
 			count++;
 		else if (line_len)
 			(*malformed)++;

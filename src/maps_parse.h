@@ -6,6 +6,7 @@
 #ifndef XMM_SRC_MAPS_PARSE_H
 #define XMM_SRC_MAPS_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <xmm/vma.h>
@@ -20,6 +21,13 @@
  */
 size_t xmm_maps_parse(char *buf, size_t len, struct xmm_vma *vmas,
 		      size_t max, size_t *malformed);
+
+/*
+ * Parse one line, line[0, len), which holds no '\n'; line[len] must be
+ * writable: it becomes the '\0' that ends the name.  False if the line
+ * is not a maps line.
+ */
+bool xmm_maps_parse_line(char *line, size_t len, struct xmm_vma *vma);
 
 /* The number of lines in buf[0, len): a bound for xmm_maps_parse(). */
 size_t xmm_maps_count_lines(const char *buf, size_t len);

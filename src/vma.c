@@ -76,6 +76,81 @@ static int read_pagemap(int dirfd, struct xmm_vma_list *list)
 	return ret;
 }
 
+/* One page: the most the kernel's seq_file hands out per read anyway. */
+#define STREAM_BUFFER	4096
+
+int xmm_maps_for_each(int dirfd, int (*each)(const struct xmm_vma *vma,
+					      void *arg),
+		      void *arg, size_t *malformed)
+{
+	size_t size = STREAM_BUFFER, used = 0;
+	char *buf, *line, *end, *nl;
+	struct xmm_vma vma;
+	int fd, ret = 0;
+
+	*malformed = 0;
+	fd = openat(dirfd, "maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	buf = malloc(size);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (ret == 0) {
+		ssize_t n;
+		bool eof;
+
+		/* One line fills the buffer: a long name, grow for it. */
+		if (used == size - 1) {
+			char *bigger = realloc(buf, size * 2);
+
+			if (!bigger) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = bigger;
+			size *= 2;
+		}
+		n = read(fd, buf + used, size - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		eof = n == 0;
+		used += (size_t)n;
+		line = buf;
+		end = buf + used;
+		/* At the end, an unterminated last line counts too. */
+		while (ret == 0 && line < end) {
+			nl = memchr(line, '\n', (size_t)(end - line));
+			if (!nl && !eof)
+				break;
+			if (!nl)
+				nl = end;	/* buf[used] is spare */
+			if (nl == line) {
+				/* an empty line: nothing */
+			} else if (xmm_maps_parse_line(line,
+						       (size_t)(nl - line),
+						       &vma)) {
+				ret = each(&vma, arg);
+			} else {
+				(*malformed)++;
+			}
+			line = nl + 1;
+		}
+		if (eof)
+			break;
+		used = line < end ? (size_t)(end - line) : 0;
+		memmove(buf, line, used);
+	}
+	free(buf);
+	close(fd);
+	return ret;
+}
+
 int xmm_vma_read_at(int dirfd, unsigned int flags, struct xmm_vma_list *list)
 {
 	size_t len, lines;
@@ -86,7 +161,8 @@ int xmm_vma_read_at(int dirfd, unsigned int flags, struct xmm_vma_list *list)
 	if (ret < 0)
 		return ret;
 	lines = xmm_maps_count_lines(text, len);
-	list->vmas = calloc(lines ? lines : 1, sizeof(*list->vmas));
+	/* The parser writes every field of a record: no need to zero. */
+	list->vmas = malloc((lines ? lines : 1) * sizeof(*list->vmas));
 	if (!list->vmas) {
 		free(text);
 		return -ENOMEM;
