@@ -734,6 +734,76 @@ static void test_freeze_timeout(void **state)
 	harness_child_stop(&child);
 }
 
+/*
+ * A maps line longer than the reader's one-page buffer: a file whose path
+ * is 5,000 characters long, built from nested directories.
+ */
+#define LONG_DEPTH	25
+#define LONG_COMPONENT	200
+
+static int long_dirs[LONG_DEPTH + 1];
+
+static void *map_long_path_file(char *component)
+{
+	void *map;
+	int i, fd;
+
+	memset(component, 'd', LONG_COMPONENT);
+	component[LONG_COMPONENT] = '\0';
+	for (i = 0; i < LONG_DEPTH; i++) {
+		if (mkdirat(long_dirs[i], component, 0700) < 0)
+			return MAP_FAILED;
+		long_dirs[i + 1] = openat(long_dirs[i], component,
+					  O_RDONLY | O_DIRECTORY);
+		if (long_dirs[i + 1] < 0)
+			return MAP_FAILED;
+	}
+	fd = openat(long_dirs[LONG_DEPTH], "xmm-long-file",
+		    O_RDWR | O_CREAT, 0600);
+	if (fd < 0 || ftruncate(fd, 65536) < 0)
+		return MAP_FAILED;
+	map = mmap(NULL, 65536, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	return map;
+}
+
+static void remove_long_path(const char *component)
+{
+	int i;
+
+	unlinkat(long_dirs[LONG_DEPTH], "xmm-long-file", 0);
+	for (i = LONG_DEPTH; i > 0; i--) {
+		close(long_dirs[i]);
+		unlinkat(long_dirs[i - 1], component, AT_REMOVEDIR);
+	}
+}
+
+static void test_maps_line_longer_than_buffer(void **state)
+{
+	struct xmm_vma_select select = { .pattern = "*/xmm-long-file" };
+	struct xmm_advise_report report;
+	struct harness_child child;
+	char component[LONG_COMPONENT + 1], top[64];
+	void *map;
+
+	snprintf(top, sizeof(top), "/var/tmp/xmm-long-%d", (int)getpid());
+	assert_int_equal(mkdir(top, 0700), 0);
+	long_dirs[0] = open(top, O_RDONLY | O_DIRECTORY);
+	assert_true(long_dirs[0] >= 0);
+	map = map_long_path_file(component);
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(harness_child_start(&child, NULL, NULL), 0);
+	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
+					    NULL, &report), 0);
+	assert_int_equal(report.vmas_selected, 1);
+	assert_int_equal(report.bytes_advised, 65536);
+	harness_child_stop(&child);
+	munmap(map, 65536);
+	remove_long_path(component);
+	close(long_dirs[0]);
+	rmdir(top);
+}
+
 /* EPERM: an unprivileged caller without CAP_SYS_NICE, same user. */
 static int advise_without_cap_sys_nice(void *arg)
 {
@@ -857,6 +927,7 @@ int main(void)
 		cmocka_unit_test(test_freeze_sigstop),
 		cmocka_unit_test(test_freeze_cgroup),
 		cmocka_unit_test(test_usage_before_after),
+		cmocka_unit_test(test_maps_line_longer_than_buffer),
 		cmocka_unit_test(test_out_of_memory),
 		cmocka_unit_test(test_freeze_timeout),
 		cmocka_unit_test(test_errors),
