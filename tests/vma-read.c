@@ -25,6 +25,18 @@
 
 #include "harness.h"
 
+/* A child with a pidfd; skip where pidfd_open(2) is missing (valgrind). */
+static void start_child(struct harness_child *child, void (*setup)(void *),
+			void *arg)
+{
+	int ret = harness_child_start(child, setup, arg);
+
+	if (ret == -ENOSYS)
+		harness_skip("pidfd_open(2) answers ENOSYS (valgrind before "
+			     "3.20 does not know it)");
+	assert_int_equal(ret, 0);
+}
+
 #ifndef PR_SET_VMA
 #define PR_SET_VMA		0x53564d41
 #define PR_SET_VMA_ANON_NAME	0
@@ -86,8 +98,7 @@ static void test_thousands_of_vmas(void **state)
 
 	region = map_fenced(MANY_VMAS * page);
 	assert_true(region != MAP_FAILED);
-	assert_int_equal(harness_child_start(&child, alternate_protections,
-					     region), 0);
+	start_child(&child, alternate_protections, region);
 	assert_int_equal(xmm_vma_read(child.pidfd, 0, &list), 0);
 	assert_int_equal(list.malformed, 0);
 	for (i = 0; i < list.count; i++) {
@@ -138,6 +149,7 @@ static void test_names(void **state)
 	struct xmm_vma_list list;
 	const struct xmm_vma *v;
 	int memfd;
+	size_t i;
 
 	snprintf(m.path, sizeof(m.path), "/var/tmp/xmm test %d name (x)",
 		 (int)getpid());
@@ -187,10 +199,12 @@ static void test_names(void **state)
 	assert_int_equal(v->flags, XMM_VMA_F_SHARED | XMM_VMA_F_DELETED);
 	assert_int_equal(v->vma_class, XMM_VMA_CLASS_SHARED);
 
-	v = find_vma(&list, (unsigned long)&list);
-	assert_non_null(v);
-	assert_int_equal(v->vma_class, XMM_VMA_CLASS_STACK);
-	assert_string_equal(v->name, "[stack]");
+	/* By name: under valgrind our stack is not the main [stack]. */
+	for (i = 0; i < list.count; i++)
+		if (!strcmp(list.vmas[i].name, "[stack]"))
+			break;
+	assert_true(i < list.count);
+	assert_int_equal(list.vmas[i].vma_class, XMM_VMA_CLASS_STACK);
 
 	xmm_vma_list_free(&list);
 	munmap(m.path_map, 4 * 4096);
@@ -220,7 +234,7 @@ static void test_pagemap_counts(void **state)
 
 	region = map_fenced(len);
 	assert_true(region != MAP_FAILED);
-	assert_int_equal(harness_child_start(&child, touch_some, region), 0);
+	start_child(&child, touch_some, region);
 	assert_int_equal(xmm_vma_read(child.pidfd, XMM_VMA_READ_PAGEMAP,
 				      &list), 0);
 	v = find_vma(&list, (unsigned long)region);
@@ -325,7 +339,7 @@ static void test_mem_usage(void **state)
 	region = mmap(NULL, USAGE_BYTES, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(region != MAP_FAILED);
-	assert_int_equal(harness_child_start(&child, fill_usage, region), 0);
+	start_child(&child, fill_usage, region);
 	assert_int_equal(xmm_mem_usage(child.pidfd, 0, &usage), 0);
 	assert_true(usage.rss_anon >= USAGE_BYTES);
 	assert_true(usage.rss >= usage.rss_anon);
@@ -409,8 +423,7 @@ static void test_out_of_memory(void **state)
 	int ret;
 
 	assert_true(region != MAP_FAILED);
-	assert_int_equal(harness_child_start(&child, alternate_protections,
-					     region), 0);
+	start_child(&child, alternate_protections, region);
 	ret = harness_run_in_child(read_without_memory, &child.pidfd);
 	harness_child_stop(&child);
 	unmap_fenced(region, MANY_VMAS * page);
@@ -459,7 +472,7 @@ static void test_errors(void **state)
 	assert_int_equal(errno, EINVAL);
 
 	/* A reaped child: its pidfd says ESRCH. */
-	assert_int_equal(harness_child_start(&child, NULL, NULL), 0);
+	start_child(&child, NULL, NULL);
 	pidfd = dup(child.pidfd);
 	harness_child_stop(&child);
 	assert_int_equal(xmm_vma_read(pidfd, 0, &list), -1);
@@ -471,6 +484,8 @@ static void test_errors(void **state)
 	if (!harness_is_root())
 		harness_skip("EACCES needs root to drop to nobody");
 	pidfd = xmm_pidfd_open(getpid(), 0);
+	if (pidfd < 0 && errno == ENOSYS)
+		harness_skip("pidfd_open(2) answers ENOSYS (valgrind)");
 	assert_true(pidfd >= 0);
 	assert_int_equal(harness_run_in_child(read_root_maps_as_nobody,
 					      &pidfd), 0);
