@@ -103,7 +103,8 @@ static int target_cgroup(pid_t pid, int dirfd)
 		return ret;
 	}
 	/* Exactly one line, the target's PID. */
-	if (strtol(text, NULL, 10) != pid || strchr(text, '\n') != text + len - 1)
+	if (strtol(text, NULL, 10) != pid ||
+	    strchr(text, '\n') != text + len - 1)
 		ret = -EBUSY;
 	free(text);
 	if (ret < 0) {

@@ -112,7 +112,8 @@ static int count_pages(int pagemap_fd, struct xmm_vma *vma, size_t page_size)
 	while (page < last) {
 		size_t want = last - page < PAGEMAP_BATCH ?
 			      last - page : PAGEMAP_BATCH;
-		ssize_t n = pread(pagemap_fd, entries, want * sizeof(entries[0]),
+		ssize_t n = pread(pagemap_fd, entries,
+				  want * sizeof(entries[0]),
 				  (off_t)page * (off_t)sizeof(entries[0]));
 		size_t i, got;
 

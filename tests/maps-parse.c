@@ -79,7 +79,7 @@ static void test_kernel_lines(void **state)
 static void test_malformed_lines_are_skipped(void **state)
 {
 	static const char *const bad_lines[] = {
-		"",					/* (empty: not counted) */
+		"",				/* empty: not counted */
 		"1000-2000",				/* fields missing */
 		"1000-2000 rw-p",
 		"1000-2000 rw-p 0",
@@ -94,7 +94,7 @@ static void test_malformed_lines_are_skipped(void **state)
 		"1000-2000 rw-p 10000000000000000 00:00 0",
 		"1000-2000 rw-p 0 100000000:0 0",	/* major > 32 bits */
 		"1000-2000 rw-p 0 00:00 18446744073709551616",
-		"1000-2000 rw-p 0 00:00 0x",		/* junk after inode */
+		"1000-2000 rw-p 0 00:00 0x",		/* after inode */
 		"g000-2000 rw-p 0 00:00 0",
 		"-2000 rw-p 0 00:00 0",
 	};

@@ -139,7 +139,8 @@ int cmd_stat(int argc, char **argv)
 		       human_bytes(usage.rss_shmem, e, sizeof(e)),
 		       human_bytes(usage.swap, f, sizeof(f)));
 		if (usage.flags & XMM_MEM_ROLLUP)
-			printf(", PSS %s", human_bytes(usage.pss, a, sizeof(a)));
+			printf(", PSS %s",
+			       human_bytes(usage.pss, a, sizeof(a)));
 		printf("\n\n%-8s %9s %11s %11s %11s\n", "CLASS", "MAPPINGS",
 		       "SIZE", "RESIDENT", "SWAPPED");
 		for (c = 0; c < CLASS_COUNT; c++)

@@ -16,19 +16,19 @@ extern "C" {
 #endif
 
 /* What a mapping is: exactly one class per mapping, usable as masks. */
-#define XMM_VMA_CLASS_ANON	0x01U	/* private anonymous, [anon:...] */
+#define XMM_VMA_CLASS_ANON	0x01U	/* private anonymous, [anon:x] */
 #define XMM_VMA_CLASS_FILE	0x02U	/* private, backed by a file */
-#define XMM_VMA_CLASS_SHARED	0x04U	/* shared: file, shmem, memfd */
+#define XMM_VMA_CLASS_SHARED	0x04U	/* MAP_SHARED: file, shmem */
 #define XMM_VMA_CLASS_HEAP	0x08U	/* [heap] */
 #define XMM_VMA_CLASS_STACK	0x10U	/* [stack] */
-#define XMM_VMA_CLASS_SPECIAL	0x20U	/* [vdso], [vvar], [vsyscall]... */
+#define XMM_VMA_CLASS_SPECIAL	0x20U	/* [vdso], [vvar], ... */
 /* Every class that advice can apply to. */
 #define XMM_VMA_CLASS_ALL	0x1fU
 
 /* struct xmm_vma.flags */
 #define XMM_VMA_F_SHARED	0x1U	/* 's' in maps: MAP_SHARED */
 #define XMM_VMA_F_DELETED	0x2U	/* the file was deleted */
-#define XMM_VMA_F_PAGEMAP	0x4U	/* resident_pages, swapped_pages set */
+#define XMM_VMA_F_PAGEMAP	0x4U	/* the page counts are set */
 
 /* One line of /proc/PID/maps. */
 struct xmm_vma {
@@ -38,7 +38,7 @@ struct xmm_vma {
 	unsigned long long inode;
 	unsigned int dev_major;
 	unsigned int dev_minor;
-	unsigned int prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC */
+	unsigned int prot;		/* PROT_READ, _WRITE, _EXEC */
 	unsigned int flags;		/* XMM_VMA_F_* */
 	unsigned int vma_class;		/* one XMM_VMA_CLASS_* */
 	const char *name;	/* path or pseudo-name, "" when none; no
@@ -49,14 +49,14 @@ struct xmm_vma {
 };
 
 struct xmm_vma_list {
-	struct xmm_vma *vmas;	/* sorted by address, as the kernel lists */
+	struct xmm_vma *vmas;	/* by address, as the kernel lists */
 	size_t count;
 	size_t malformed;	/* lines that could not be parsed (skipped) */
 	void *storage;		/* the text names point into; private */
 };
 
 /* xmm_vma_read() flags */
-#define XMM_VMA_READ_PAGEMAP	0x1U	/* count resident and swapped pages */
+#define XMM_VMA_READ_PAGEMAP	0x1U	/* count the pages too */
 
 int xmm_vma_read(int pidfd, unsigned int flags, struct xmm_vma_list *list);
 void xmm_vma_list_free(struct xmm_vma_list *list);
@@ -67,7 +67,7 @@ void xmm_vma_list_free(struct xmm_vma_list *list);
  */
 struct xmm_vma_select {
 	unsigned int classes;	/* XMM_VMA_CLASS_* mask; 0: _ALL */
-	const char *pattern;	/* fnmatch(3) pattern on the name; NULL: any */
+	const char *pattern;	/* fnmatch(3) on the name; NULL: any */
 	int fnmatch_flags;
 	unsigned int prot_set;	/* PROT_* bits that must be set */
 	unsigned int prot_clear;	/* PROT_* bits that must be clear */
@@ -82,7 +82,7 @@ int xmm_vma_match(const struct xmm_vma *vma,
 		  const struct xmm_vma_select *select);
 
 /* Memory of a process, in bytes. */
-#define XMM_MEM_ROLLUP		0x1U	/* also read smaps_rollup (PSS) */
+#define XMM_MEM_ROLLUP		0x1U	/* also smaps_rollup (PSS) */
 
 struct xmm_mem_usage {
 	unsigned long long rss;		/* VmRSS */
@@ -96,15 +96,15 @@ struct xmm_mem_usage {
 	unsigned long long pss_file;
 	unsigned long long pss_shmem;
 	unsigned long long swap_pss;
-	unsigned int flags;		/* XMM_MEM_ROLLUP when those are set */
+	unsigned int flags;		/* XMM_MEM_ROLLUP if those are */
 };
 
 int xmm_mem_usage(int pidfd, unsigned int flags,
 		  struct xmm_mem_usage *usage);
 
 /* What to do when advice fails on part of the selection. */
-#define XMM_ADVISE_ON_ERROR_SKIP_VMA	0	/* skip the rest of the VMA */
-#define XMM_ADVISE_ON_ERROR_SKIP_PAGE	1	/* isolate the failing pages */
+#define XMM_ADVISE_ON_ERROR_SKIP_VMA	0	/* skip the rest of it */
+#define XMM_ADVISE_ON_ERROR_SKIP_PAGE	1	/* skip the bad pages */
 #define XMM_ADVISE_ON_ERROR_STOP	2	/* stop and fail */
 
 /* struct xmm_advise_options.flags */
@@ -134,7 +134,7 @@ struct xmm_advise_options {
 #define XMM_FREEZE_NONE		0	/* not asked */
 #define XMM_FREEZE_CGROUP	1	/* cgroup v2 cgroup.freeze */
 #define XMM_FREEZE_SIGSTOP	2	/* SIGSTOP, then SIGCONT */
-#define XMM_FREEZE_ALREADY	3	/* already frozen or stopped: left so */
+#define XMM_FREEZE_ALREADY	3	/* was frozen or stopped: left so */
 
 #define XMM_ADVISE_ERRNO_SLOTS	8
 
@@ -145,7 +145,7 @@ struct xmm_advise_report {
 	unsigned long long bytes_selected;
 	unsigned long long bytes_advised;
 	unsigned long calls;		/* process_madvise calls made */
-	unsigned long errors;		/* failed ranges skipped or fatal */
+	unsigned long errors;		/* failed ranges */
 	/* Errors by errno: the first distinct ones, then the rest. */
 	struct {
 		int err;
