@@ -246,33 +246,75 @@ int xmm_maps_for_each(int dirfd, int (*each)(const struct xmm_vma *vma,
 	return ret;
 }
 
+/* Building a list from the stream: records, and a pool for the names. */
+struct read_state {
+	struct xmm_vma_list *list;
+	size_t capacity;
+	char *names;
+	size_t names_len;
+	size_t names_capacity;
+};
+
+static int keep_one(const struct xmm_vma *vma, void *arg)
+{
+	struct read_state *state = arg;
+	struct xmm_vma_list *list = state->list;
+	size_t name_len = strlen(vma->name);
+	struct xmm_vma *record;
+
+	if (list->count == state->capacity) {
+		size_t capacity = state->capacity ? 2 * state->capacity : 256;
+		struct xmm_vma *bigger = realloc(list->vmas,
+						 capacity * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		list->vmas = bigger;
+		state->capacity = capacity;
+	}
+	record = &list->vmas[list->count++];
+	*record = *vma;
+	record->name = NULL;	/* anonymous: "" once the pool is final */
+	if (!name_len)
+		return 0;
+	if (state->names_capacity - state->names_len < name_len + 1) {
+		size_t capacity = state->names_capacity ?
+				  2 * state->names_capacity : 16384;
+		char *bigger;
+
+		while (capacity - state->names_len < name_len + 1)
+			capacity *= 2;
+		bigger = realloc(state->names, capacity);
+		if (!bigger)
+			return -ENOMEM;
+		state->names = bigger;
+		state->names_capacity = capacity;
+	}
+	/* The pool may move while it grows: keep offsets (plus one) now. */
+	memcpy(state->names + state->names_len, vma->name, name_len + 1);
+	record->name = (const char *)(uintptr_t)(state->names_len + 1);
+	state->names_len += name_len + 1;
+	return 0;
+}
+
 int xmm_vma_read_at(int dirfd, unsigned int flags, struct xmm_vma_list *list)
 {
-	size_t len, lines;
-	char *text;
+	struct read_state state = { .list = list };
+	size_t i;
 	int ret;
 
-	ret = xmm_proc_read_all(dirfd, "maps", &text, &len);
-	if (ret < 0)
-		return ret;
-	lines = xmm_maps_count_lines(text, len);
-	/* The parser writes every field of a record: no need to zero. */
-	list->vmas = malloc((lines ? lines : 1) * sizeof(*list->vmas));
-	if (!list->vmas) {
-		free(text);
-		return -ENOMEM;
+	ret = xmm_maps_for_each(dirfd, keep_one, &state, &list->malformed);
+	list->storage = state.names;
+	for (i = 0; i < list->count; i++) {
+		uintptr_t offset = (uintptr_t)list->vmas[i].name;
+
+		list->vmas[i].name = offset ? state.names + offset - 1 : "";
 	}
-	list->count = xmm_maps_parse(text, len, list->vmas, lines,
-				     &list->malformed);
-	list->storage = text;
-	if (flags & XMM_VMA_READ_PAGEMAP) {
+	if (ret == 0 && (flags & XMM_VMA_READ_PAGEMAP))
 		ret = read_pagemap(dirfd, list);
-		if (ret < 0) {
-			xmm_vma_list_free(list);
-			return ret;
-		}
-	}
-	return 0;
+	if (ret < 0)
+		xmm_vma_list_free(list);
+	return ret;
 }
 
 XMM_EXPORT int xmm_vma_read(int pidfd, unsigned int flags,
