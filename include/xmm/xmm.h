@@ -111,4 +111,7 @@ static inline ssize_t process_madvise(int pidfd, const struct iovec *iov,
 }
 #endif
 
+/* Whole-process advice: mappings, selectors, xmm_advise_process(). */
+#include <xmm/vma.h>
+
 #endif /* XMM_XMM_H */

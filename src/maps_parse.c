@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Parsing /proc/PID/maps.  A line is
+ *
+ *   start-end perms offset major:minor inode [spaces name]
+ *
+ * in hexadecimal except the decimal inode.  The name runs to the end of
+ * the line and may hold spaces; the kernel escapes newlines in paths, so
+ * a line never spans two.  Nothing here trusts the text: every number is
+ * checked for overflow and every field for presence, because the parser
+ * is also fed arbitrary bytes by the fuzzer.
+ */
+#include "maps_parse.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define DELETED_SUFFIX	" (deleted)"
+
+struct cursor {
+	const char *p;
+	const char *end;
+};
+
+/* Digit values plus one; 0 for anything that is not a hex digit. */
+static const unsigned char digit_value_1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/*
+ * A number in base 16 or 10 no larger than max; false if there is none or
+ * it is larger.  Always inlined with a constant base, so that the bound
+ * needs no division: this loop is most of the parse.
+ */
+static inline __attribute__((always_inline)) bool
+parse_number(struct cursor *c, unsigned int base, unsigned long long max,
+	     unsigned long long *value)
+{
+	unsigned long long v = 0, limit = max / base;
+	unsigned int last = (unsigned int)(max % base);
+	const char *start = c->p;
+
+	while (c->p < c->end) {
+		/* Not a digit: 0 - 1 wraps above any base. */
+		unsigned int d = digit_value_1[(unsigned char)*c->p] - 1U;
+
+		if (d >= base)
+			break;
+		if (v > limit || (v == limit && d > last))
+			return false;
+		v = v * base + d;
+		c->p++;
+	}
+	*value = v;
+	return c->p != start;
+}
+
+static bool expect(struct cursor *c, char ch)
+{
+	if (c->p >= c->end || *c->p != ch)
+		return false;
+	c->p++;
+	return true;
+}
+
+static bool skip_spaces(struct cursor *c)
+{
+	const char *start = c->p;
+
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
+		c->p++;
+	return c->p != start;
+}
+
+static bool parse_perms(struct cursor *c, struct xmm_vma *vma)
+{
+	static const char want[3] = { 'r', 'w', 'x' };
+	static const unsigned int bit[3] = { PROT_READ, PROT_WRITE, PROT_EXEC };
+	int i;
+
+	if (c->end - c->p < 4)
+		return false;
+	vma->prot = 0;
+	for (i = 0; i < 3; i++) {
+		if (c->p[i] == want[i])
+			vma->prot |= bit[i];
+		else if (c->p[i] != '-')
+			return false;
+	}
+	if (c->p[3] == 's')
+		vma->flags |= XMM_VMA_F_SHARED;
+	else if (c->p[3] != 'p')
+		return false;
+	c->p += 4;
+	return true;
+}
+
+unsigned int xmm_maps_classify(const struct xmm_vma *vma)
+{
+	const char *name = vma->name;
+
+	if (vma->flags & XMM_VMA_F_SHARED)
+		return XMM_VMA_CLASS_SHARED;
+	if (name[0] == '[') {
+		if (!strcmp(name, "[heap]"))
+			return XMM_VMA_CLASS_HEAP;
+		/* "[stack:TID]" is what kernels before 4.5 wrote. */
+		if (!strcmp(name, "[stack]") || !strncmp(name, "[stack:", 7))
+			return XMM_VMA_CLASS_STACK;
+		if (!strncmp(name, "[anon:", 6))
+			return XMM_VMA_CLASS_ANON;
+		return XMM_VMA_CLASS_SPECIAL;
+	}
+	if (name[0] == '\0' && vma->inode == 0)
+		return XMM_VMA_CLASS_ANON;
+	return XMM_VMA_CLASS_FILE;
+}
+
+bool xmm_maps_parse_line(char *line, size_t len, struct xmm_vma *vma)
+{
+	struct cursor c = { line, line + len };
+	unsigned long long start, end, offset, major, minor, inode;
+	char *name;
+	size_t name_len, suffix_len = strlen(DELETED_SUFFIX);
+
+	memset(vma, 0, sizeof(*vma));
+	if (!parse_number(&c, 16, UINTPTR_MAX, &start) || !expect(&c, '-') ||
+	    !parse_number(&c, 16, UINTPTR_MAX, &end) || !skip_spaces(&c) ||
+	    !parse_perms(&c, vma) || !skip_spaces(&c) ||
+	    !parse_number(&c, 16, UINT64_MAX, &offset) || !skip_spaces(&c) ||
+	    !parse_number(&c, 16, UINT32_MAX, &major) || !expect(&c, ':') ||
+	    !parse_number(&c, 16, UINT32_MAX, &minor) || !skip_spaces(&c) ||
+	    !parse_number(&c, 10, UINT64_MAX, &inode))
+		return false;
+	if (start > end)
+		return false;
+	/* The inode ends the fixed fields: a name, or nothing, follows. */
+	if (c.p < c.end && !skip_spaces(&c))
+		return false;
+
+	name = (char *)c.p;
+	name_len = (size_t)(c.end - c.p);
+	name[name_len] = '\0';
+	if (name_len > suffix_len &&
+	    !memcmp(name + name_len - suffix_len, DELETED_SUFFIX, suffix_len)) {
+		name[name_len - suffix_len] = '\0';
+		vma->flags |= XMM_VMA_F_DELETED;
+	}
+
+	vma->start = (unsigned long)start;
+	vma->end = (unsigned long)end;
+	vma->offset = offset;
+	vma->dev_major = (unsigned int)major;
+	vma->dev_minor = (unsigned int)minor;
+	vma->inode = inode;
+	vma->name = name;
+	vma->vma_class = xmm_maps_classify(vma);
+	return true;
+}
+
+size_t xmm_maps_count_lines(const char *buf, size_t len)
+{
+	size_t lines = 0;
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		lines++;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return lines;
+}
+
+size_t xmm_maps_parse(char *buf, size_t len, struct xmm_vma *vmas,
+		      size_t max, size_t *malformed)
+{
+	char *p = buf, *end = buf + len;
+	size_t count = 0;
+
+	*malformed = 0;
+	while (p < end && count < max) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t line_len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		/*
+		 * An unterminated last line needs a byte for its '\0': the
+		 * caller leaves one spare byte after len (see the reader).
+		 */
+		if (line_len && xmm_maps_parse_line(p, line_len, &vmas[count]))
+			count++;
+		else if (line_len)
+			(*malformed)++;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return count;
+}

@@ -1,0 +1,961 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * xmm_advise_process(): batching under IOV_MAX and MAX_RW_COUNT with the
+ * number of calls checked, partial progress when a mapping disappears
+ * mid-way under each error policy, cancellation from another thread,
+ * freezing, memory usage, and every documented errno provoked for real.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <xmm/xmm.h>
+
+#include "harness.h"
+
+/* A child with a pidfd; skip where pidfd_open(2) is missing (valgrind). */
+static void start_child(struct harness_child *child, void (*setup)(void *),
+			void *arg)
+{
+	int ret = harness_child_start(child, setup, arg);
+
+	if (ret == -ENOSYS)
+		harness_skip("pidfd_open(2) answers ENOSYS (valgrind before "
+			     "3.20 does not know it)");
+	assert_int_equal(ret, 0);
+}
+
+#ifndef MADV_COLD
+#define MADV_COLD	20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+
+#define IOV_LIMIT	1024
+#define MANY_VMAS	3000
+
+static char *map_fenced(size_t len, int flags)
+{
+	size_t page = harness_page_size();
+	char *guard = mmap(NULL, len + 2 * page, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+
+	if (guard == MAP_FAILED ||
+	    mprotect(guard + page, len, PROT_READ | PROT_WRITE) < 0)
+		return MAP_FAILED;
+	return guard + page;
+}
+
+static void unmap_fenced(char *region, size_t len)
+{
+	size_t page = harness_page_size();
+
+	munmap(region - page, len + 2 * page);
+}
+
+/* Every page its own mapping: alternate read-only and read-write. */
+static void alternate(char *region, size_t pages)
+{
+	size_t page = harness_page_size(), i;
+
+	for (i = 0; i < pages; i += 2)
+		mprotect(region + i * page, page, PROT_READ);
+}
+
+static void alternate_in_child(void *arg)
+{
+	alternate(arg, MANY_VMAS);
+}
+
+static struct xmm_vma_select only(const void *region, size_t len)
+{
+	struct xmm_vma_select select = {
+		.addr_min = (unsigned long)region,
+		.addr_max = (unsigned long)region + len,
+	};
+
+	return select;
+}
+
+static void test_batches_of_iov_max(void **state)
+{
+	size_t page = harness_page_size(), len = MANY_VMAS * page;
+	struct xmm_advise_report report;
+	struct xmm_vma_select select;
+	struct harness_child child;
+	char *region = map_fenced(len, 0);
+
+	assert_true(region != MAP_FAILED);
+	start_child(&child, alternate_in_child, region);
+	select = only(region, len);
+	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
+					    NULL, &report), 0);
+	assert_int_equal(report.vmas_selected, MANY_VMAS);
+	assert_int_equal(report.vmas_advised, MANY_VMAS);
+	assert_true(report.vmas_total > MANY_VMAS);
+	assert_int_equal(report.bytes_selected, len);
+	assert_int_equal(report.bytes_advised, len);
+	/* 1024 + 1024 + 952 */
+	assert_int_equal(report.calls,
+			 (MANY_VMAS + IOV_LIMIT - 1) / IOV_LIMIT);
+	assert_int_equal(report.errors, 0);
+	assert_int_equal(report.stop_errno, 0);
+	assert_true(report.elapsed_ns >= report.maps_ns);
+	harness_child_stop(&child);
+	unmap_fenced(region, len);
+}
+
+#define BIG_LEN		(3UL << 30)
+
+static void test_vma_larger_than_max_rw_count(void **state)
+{
+	size_t page = harness_page_size(), max_rw = INT_MAX & ~(page - 1);
+	struct xmm_advise_report report;
+	struct xmm_vma_select select;
+	struct harness_child child;
+	char *region;
+
+	if (sizeof(void *) < 8)
+		harness_skip("a 3 GiB mapping needs a 64-bit address space");
+	/* Untouched and MAP_NORESERVE: it costs nothing. */
+	region = map_fenced(BIG_LEN, MAP_NORESERVE);
+	assert_true(region != MAP_FAILED);
+	start_child(&child, NULL, NULL);
+	select = only(region, BIG_LEN);
+	assert_int_equal(xmm_advise_process(child.pidfd, &select,
+					    MADV_PAGEOUT, NULL, &report), 0);
+	assert_int_equal(report.vmas_selected, 1);
+	assert_int_equal(report.vmas_advised, 1);
+	assert_int_equal(report.bytes_advised, BIG_LEN);
+	assert_int_equal(report.calls, (BIG_LEN + max_rw - 1) / max_rw);
+
+	/*
+	 * With 1023 one-page mappings in front, the first call is full by
+	 * count after one piece of the big one: 1023 + 1 elements, then
+	 * the rest in MAX_RW_COUNT pieces.
+	 */
+	harness_child_stop(&child);
+	unmap_fenced(region, BIG_LEN);
+}
+
+/* Both limits at once: count fills first, then bytes. */
+static void both_limits_setup(void *arg)
+{
+	alternate(arg, IOV_LIMIT - 1);
+}
+
+static void test_both_limits(void **state)
+{
+	size_t page = harness_page_size(), max_rw = INT_MAX & ~(page - 1);
+	size_t small = (IOV_LIMIT - 1) * page;
+	size_t len = small + BIG_LEN;
+	struct xmm_advise_report report;
+	struct xmm_vma_select select;
+	struct harness_child child;
+	unsigned long rest;
+	char *region;
+
+	if (sizeof(void *) < 8)
+		harness_skip("a 3 GiB mapping needs a 64-bit address space");
+	region = map_fenced(len, MAP_NORESERVE);
+	assert_true(region != MAP_FAILED);
+	/* Page IOV_LIMIT - 2 is read-write, so the big tail must differ. */
+	assert_int_equal(mprotect(region + small, BIG_LEN,
+				  PROT_READ | PROT_WRITE | PROT_EXEC), 0);
+	start_child(&child, both_limits_setup, region);
+	select = only(region, len);
+	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
+					    NULL, &report), 0);
+	assert_int_equal(report.vmas_selected, IOV_LIMIT);
+	assert_int_equal(report.vmas_advised, IOV_LIMIT);
+	assert_int_equal(report.bytes_advised, len);
+	/* Call 1: 1023 pages and max_rw - 1023 pages of the big one. */
+	rest = BIG_LEN - (max_rw - small);
+	assert_int_equal(report.calls, 1 + (rest + max_rw - 1) / max_rw);
+	harness_child_stop(&child);
+	unmap_fenced(region, len);
+}
+
+/*
+ * Partial progress: a mapping disappears between reading the maps and
+ * advising it.  The target is the test process itself, so that the
+ * progress callback can unmap a page after the first call.
+ */
+struct hole {
+	char *addr;
+	size_t len;
+	int calls_seen;
+};
+
+static int punch_hole(const struct xmm_advise_report *report, void *arg)
+{
+	struct hole *hole = arg;
+
+	if (hole->calls_seen++ == 0)
+		munmap(hole->addr, hole->len);
+	return 0;
+}
+
+/* The sentinel: it works where pidfd_open(2) does not (valgrind). */
+static int self_pidfd(void)
+{
+	return XMM_PIDFD_SELF;
+}
+
+static void test_hole_skip_vma(void **state)
+{
+	size_t page = harness_page_size(), len = MANY_VMAS * page;
+	char *region = map_fenced(len, 0);
+	struct hole hole = { region + 1100 * page, page, 0 };
+	struct xmm_advise_options opts = {
+		.on_error = XMM_ADVISE_ON_ERROR_SKIP_VMA,
+		.progress = punch_hole,
+		.progress_arg = &hole,
+	};
+	struct xmm_advise_report report;
+	struct xmm_vma_select select = only(region, len);
+	int pidfd = self_pidfd();
+
+	assert_true(region != MAP_FAILED);
+	alternate(region, MANY_VMAS);
+	assert_int_equal(xmm_advise_process(pidfd, &select, MADV_COLD,
+					    &opts, &report), 0);
+	/*
+	 * 1: elements 0..1023.  2: 1024..2047, short at the hole (1100).
+	 * 3: the hole alone, ENOMEM, skipped.  4: 1101..2124.
+	 * 5: 2125..2999.
+	 */
+	assert_int_equal(report.calls, 5);
+	assert_int_equal(report.vmas_selected, MANY_VMAS);
+	assert_int_equal(report.vmas_advised, MANY_VMAS - 1);
+	assert_int_equal(report.bytes_advised, len - page);
+	assert_int_equal(report.errors, 1);
+	assert_int_equal(report.errno_count[0].err, ENOMEM);
+	assert_int_equal(report.errno_count[0].count, 1);
+	assert_int_equal(report.errno_count[1].err, 0);
+	assert_int_equal(report.stop_errno, 0);
+	unmap_fenced(region, len);
+}
+
+static void test_hole_stop(void **state)
+{
+	size_t page = harness_page_size(), len = MANY_VMAS * page;
+	char *region = map_fenced(len, 0);
+	struct hole hole = { region + 1100 * page, page, 0 };
+	struct xmm_advise_options opts = {
+		.on_error = XMM_ADVISE_ON_ERROR_STOP,
+		.progress = punch_hole,
+		.progress_arg = &hole,
+	};
+	struct xmm_advise_report report;
+	struct xmm_vma_select select = only(region, len);
+	int pidfd = self_pidfd();
+
+	assert_true(region != MAP_FAILED);
+	alternate(region, MANY_VMAS);
+	errno = 0;
+	assert_int_equal(xmm_advise_process(pidfd, &select, MADV_COLD,
+					    &opts, &report), -1);
+	assert_int_equal(errno, ENOMEM);
+	assert_int_equal(report.stop_errno, ENOMEM);
+	assert_int_equal(report.calls, 3);
+	assert_int_equal(report.vmas_advised, 1100);
+	assert_int_equal(report.bytes_advised, 1100 * page);
+	assert_int_equal(report.errors, 1);
+	unmap_fenced(region, len);
+}
+
+#define BIG_VMA_PAGES	64
+
+static void test_hole_skip_page(void **state)
+{
+	size_t page = harness_page_size();
+	size_t len = (IOV_LIMIT + BIG_VMA_PAGES) * page;
+	char *region = map_fenced(len, 0);
+	char *big = region + IOV_LIMIT * page;
+	struct hole hole = { big + 10 * page, page, 0 };
+	struct xmm_advise_options opts = {
+		.on_error = XMM_ADVISE_ON_ERROR_SKIP_PAGE,
+		.progress = punch_hole,
+		.progress_arg = &hole,
+	};
+	struct xmm_advise_report report;
+	struct xmm_vma_select select = only(region, len);
+	int pidfd = self_pidfd();
+
+	assert_true(region != MAP_FAILED);
+	/* 1024 one-page mappings, then one of 64 pages (read-only). */
+	alternate(region, IOV_LIMIT);
+	assert_int_equal(mprotect(big, BIG_VMA_PAGES * page,
+				  PROT_READ | PROT_WRITE | PROT_EXEC), 0);
+	assert_int_equal(xmm_advise_process(pidfd, &select, MADV_COLD,
+					    &opts, &report), 0);
+	/*
+	 * 1: the 1024 small ones.  2: the big one, ENOMEM for its hole.
+	 * Then halves down to the bad page: 2 calls at each of the 6
+	 * levels from 64 pages to 1.
+	 */
+	assert_int_equal(report.calls, 2 + 2 * 6);
+	assert_int_equal(report.bytes_advised, len - page);
+	assert_int_equal(report.errors, 1);
+	assert_int_equal(report.errno_count[0].err, ENOMEM);
+	assert_int_equal(report.vmas_advised, IOV_LIMIT);
+	unmap_fenced(region, len);
+}
+
+/* Cancellation from another thread, synchronised with the first call. */
+struct canceller {
+	int flag;
+	sem_t first_call_done;
+	sem_t flag_set;
+};
+
+static void *cancel_thread(void *arg)
+{
+	struct canceller *c = arg;
+
+	sem_wait(&c->first_call_done);
+	__atomic_store_n(&c->flag, 1, __ATOMIC_RELEASE);
+	sem_post(&c->flag_set);
+	return NULL;
+}
+
+static int wait_for_cancel(const struct xmm_advise_report *report,
+			   void *arg)
+{
+	struct canceller *c = arg;
+
+	if (report->calls == 1) {
+		sem_post(&c->first_call_done);
+		sem_wait(&c->flag_set);
+	}
+	return 0;
+}
+
+static void test_cancel_from_thread(void **state)
+{
+	size_t page = harness_page_size(), len = MANY_VMAS * page;
+	struct xmm_advise_report report;
+	struct xmm_vma_select select;
+	struct harness_child child;
+	struct canceller c = { 0 };
+	struct xmm_advise_options opts = {
+		.cancel = &c.flag,
+		.progress = wait_for_cancel,
+		.progress_arg = &c,
+	};
+	char *region = map_fenced(len, 0);
+	pthread_t thread;
+
+	assert_true(region != MAP_FAILED);
+	start_child(&child, alternate_in_child, region);
+	sem_init(&c.first_call_done, 0, 0);
+	sem_init(&c.flag_set, 0, 0);
+	assert_int_equal(pthread_create(&thread, NULL, cancel_thread, &c), 0);
+	select = only(region, len);
+	errno = 0;
+	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
+					    &opts, &report), -1);
+	assert_int_equal(errno, ECANCELED);
+	assert_int_equal(report.stop_errno, ECANCELED);
+	assert_int_equal(report.calls, 1);
+	assert_int_equal(report.vmas_advised, IOV_LIMIT);
+	pthread_join(thread, NULL);
+	sem_destroy(&c.first_call_done);
+	sem_destroy(&c.flag_set);
+
+	/* Cancelled before it starts: no call at all. */
+	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
+					    &opts, &report), -1);
+	assert_int_equal(errno, ECANCELED);
+	assert_int_equal(report.calls, 0);
+	harness_child_stop(&child);
+	unmap_fenced(region, len);
+}
+
+static int stop_after_first(const struct xmm_advise_report *report,
+			    void *arg)
+{
+	return 1;
+}
+
+static void test_cancel_from_progress(void **state)
+{
+	size_t page = harness_page_size(), len = MANY_VMAS * page;
+	struct xmm_advise_options opts = { .progress = stop_after_first };
+	struct xmm_advise_report report;
+	struct xmm_vma_select select;
+	struct harness_child child;
+	char *region = map_fenced(len, 0);
+
+	assert_true(region != MAP_FAILED);
+	start_child(&child, alternate_in_child, region);
+	select = only(region, len);
+	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
+					    &opts, &report), -1);
+	assert_int_equal(errno, ECANCELED);
+	assert_int_equal(report.calls, 1);
+	harness_child_stop(&child);
+	unmap_fenced(region, len);
+}
+
+/* The state letter of /proc/PID/stat. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren ? paren[2] : '?';
+}
+
+struct seen_state {
+	pid_t pid;
+	char state;
+};
+
+static int note_state(const struct xmm_advise_report *report, void *arg)
+{
+	struct seen_state *seen = arg;
+
+	seen->state = proc_state(seen->pid);
+	return 0;
+}
+
+static void test_freeze_sigstop(void **state)
+{
+	struct harness_child child;
+	struct seen_state seen;
+	struct xmm_advise_options opts = {
+		.flags = XMM_ADVISE_FREEZE,
+		.progress = note_state,
+		.progress_arg = &seen,
+	};
+	struct xmm_advise_report report;
+	siginfo_t info;
+
+	/* In our own cgroup, not alone: the freezer is not for it. */
+	start_child(&child, NULL, NULL);
+	seen.pid = child.pid;
+	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
+					    &opts, &report), 0);
+	assert_int_equal(report.frozen, XMM_FREEZE_SIGSTOP);
+	assert_int_equal(seen.state, 'T');
+	/* Continued: waitid sees the SIGCONT. */
+	memset(&info, 0, sizeof(info));
+	assert_int_equal(waitid(P_PID, (id_t)child.pid, &info,
+				WCONTINUED | WNOHANG), 0);
+	assert_int_equal(info.si_code, CLD_CONTINUED);
+
+	/* Already stopped by someone else: left stopped. */
+	kill(child.pid, SIGSTOP);
+	assert_int_equal(waitid(P_PID, (id_t)child.pid, &info, WSTOPPED), 0);
+	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
+					    &opts, &report), 0);
+	assert_int_equal(report.frozen, XMM_FREEZE_ALREADY);
+	assert_int_equal(proc_state(child.pid), 'T');
+	harness_child_stop(&child);
+}
+
+/* The cgroup v2 hierarchy, where a test may make a cgroup of its own. */
+static int make_test_cgroup(char *dir, size_t size)
+{
+	static const char *const mounts[] = {
+		"/sys/fs/cgroup/unified", "/sys/fs/cgroup",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
+		char probe[256];
+
+		snprintf(probe, sizeof(probe), "%s/cgroup.procs", mounts[i]);
+		if (access(probe, F_OK) < 0)
+			continue;
+		snprintf(dir, size, "%s/xmm-test-%d", mounts[i], (int)getpid());
+		if (mkdir(dir, 0755) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static int write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+struct seen_frozen {
+	const char *dir;
+	int frozen;
+};
+
+static int note_frozen(const struct xmm_advise_report *report, void *arg)
+{
+	struct seen_frozen *seen = arg;
+	char path[512], buf[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", seen->dir);
+	fd = open(path, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		seen->frozen = strstr(buf, "frozen 1") != NULL;
+	}
+	return 0;
+}
+
+static void test_freeze_cgroup(void **state)
+{
+	struct harness_child child;
+	struct seen_frozen seen = { 0 };
+	struct xmm_advise_options opts = {
+		.flags = XMM_ADVISE_FREEZE,
+		.progress = note_frozen,
+		.progress_arg = &seen,
+	};
+	struct xmm_advise_report report;
+	char dir[256], pid_text[32];
+
+	if (!harness_is_root())
+		harness_skip("making a cgroup needs root");
+	if (make_test_cgroup(dir, sizeof(dir)) < 0)
+		harness_skip("no writable cgroup v2 hierarchy");
+	seen.dir = dir;
+	start_child(&child, NULL, NULL);
+	snprintf(pid_text, sizeof(pid_text), "%d", (int)child.pid);
+	assert_int_equal(write_file(dir, "cgroup.procs", pid_text), 0);
+	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
+					    &opts, &report), 0);
+	assert_int_equal(report.frozen, XMM_FREEZE_CGROUP);
+	assert_int_equal(seen.frozen, 1);
+	note_frozen(&report, &seen);
+	assert_int_equal(seen.frozen, 0);
+
+	/* Frozen by someone else: left frozen. */
+	assert_int_equal(write_file(dir, "cgroup.freeze", "1"), 0);
+	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
+					    &opts, &report), 0);
+	assert_int_equal(report.frozen, XMM_FREEZE_ALREADY);
+	assert_int_equal(write_file(dir, "cgroup.freeze", "0"), 0);
+	harness_child_stop(&child);
+	rmdir(dir);
+}
+
+#define FILE_BYTES	(8UL << 20)
+
+static void read_file_pages(void *arg)
+{
+	const volatile char *map = arg;
+	unsigned long sum = 0;
+	size_t i;
+
+	for (i = 0; i < FILE_BYTES; i += harness_page_size())
+		sum += map[i];
+	(void)sum;
+}
+
+static void test_usage_before_after(void **state)
+{
+	struct xmm_advise_options opts = { .flags = XMM_ADVISE_USAGE_ROLLUP };
+	struct xmm_vma_select select = { .classes = XMM_VMA_CLASS_FILE };
+	struct xmm_advise_report report;
+	struct harness_child child;
+	char path[64], *buf, *map;
+	int fd;
+
+	/* Clean file pages leave on MADV_PAGEOUT without any swap. */
+	snprintf(path, sizeof(path), "/var/tmp/xmm-usage-%d", (int)getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	buf = malloc(FILE_BYTES);
+	assert_non_null(buf);
+	harness_fill_random(buf, FILE_BYTES, 7);
+	assert_int_equal(write(fd, buf, FILE_BYTES), (ssize_t)FILE_BYTES);
+	free(buf);
+	assert_int_equal(fsync(fd), 0);
+	map = mmap(NULL, FILE_BYTES, PROT_READ, MAP_PRIVATE, fd, 0);
+	assert_true(map != MAP_FAILED);
+	close(fd);
+	unlink(path);
+	start_child(&child, read_file_pages, map);
+
+	select.pattern = path;
+	assert_int_equal(xmm_advise_process(child.pidfd, &select,
+					    MADV_PAGEOUT, &opts, &report), 0);
+	assert_int_equal(report.vmas_selected, 1);
+	assert_int_equal(report.bytes_advised, FILE_BYTES);
+	assert_int_equal(report.usage_before.flags, XMM_MEM_ROLLUP);
+	assert_true(report.usage_before.rss_file >= FILE_BYTES);
+	/* The parent maps the file too, so pages may stay cached: only
+	 * the child's mapping of them must go. */
+	assert_true(report.usage_after.rss_file + FILE_BYTES / 2 <=
+		    report.usage_before.rss_file);
+	assert_true(report.usage_after.pss_file <
+		    report.usage_before.pss_file);
+	harness_child_stop(&child);
+	munmap(map, FILE_BYTES);
+}
+
+/*
+ * From now on, every new mapping or heap growth fails with ENOMEM: the
+ * address space is capped at its current size, and malloc() made to ask
+ * the kernel for anything it does not already hold.  Only in a child.
+ */
+#define NO_LIMIT	77	/* the child's answer: cannot test here */
+
+static int limit_address_space(void)
+{
+	char status[4096], *vm_size;
+	void *probe;
+	struct rlimit limit;
+	ssize_t n;
+	int fd;
+
+#if defined(__SANITIZE_ADDRESS__)
+	return NO_LIMIT;	/* its allocator aborts instead of failing */
+#endif
+	mallopt(M_MMAP_THRESHOLD, 0);
+	mallopt(M_TOP_PAD, 0);
+	malloc_trim(0);
+	/* VmSize without allocating: no stdio. */
+	fd = open("/proc/self/status", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, status, sizeof(status) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	status[n] = '\0';
+	vm_size = strstr(status, "VmSize:");
+	if (!vm_size)
+		return -1;
+	limit.rlim_cur = limit.rlim_max = strtoul(vm_size + 7, NULL, 10) << 10;
+	if (setrlimit(RLIMIT_AS, &limit) < 0)
+		return -1;
+	/* Another allocator (ASan's, valgrind's) ignores all this. */
+	probe = malloc(1 << 20);
+	if (probe) {
+		free(probe);
+		return NO_LIMIT;
+	}
+	return 0;
+}
+
+static int advise_without_memory(void *arg)
+{
+	struct xmm_advise_report report;
+	int pidfd = *(int *)arg;
+	int limited = limit_address_space();
+
+	if (limited == NO_LIMIT)
+		return NO_LIMIT;
+	CHILD_CHECK(limited == 0);
+	CHILD_CHECK(xmm_advise_process(pidfd, NULL, MADV_COLD, NULL,
+				       &report) == -1);
+	CHILD_CHECK(errno == ENOMEM);
+	CHILD_CHECK(report.calls == 0);
+	return 0;
+}
+
+static void test_out_of_memory(void **state)
+{
+	size_t page = harness_page_size(), len = MANY_VMAS * page;
+	struct harness_child child;
+	char *region = map_fenced(len, 0);
+	int ret;
+
+	assert_true(region != MAP_FAILED);
+	start_child(&child, alternate_in_child, region);
+	ret = harness_run_in_child(advise_without_memory, &child.pidfd);
+	harness_child_stop(&child);
+	unmap_fenced(region, len);
+	if (ret == NO_LIMIT)
+		harness_skip("malloc() is not glibc's here (ASan, valgrind): "
+			     "no way to run it out of memory");
+	assert_int_equal(ret, 0);
+}
+
+/*
+ * A thread of the target blocked in vfork() until its child exits sleeps
+ * uninterruptibly: SIGSTOP cannot stop it, so freezing times out.
+ */
+static void *vfork_and_wait(void *arg)
+{
+	if (vfork() == 0) {
+		syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		for (;;)
+			syscall(SYS_pause);
+	}
+	return NULL;
+}
+
+static void start_vfork_thread(void *arg)
+{
+	pthread_t thread;
+
+	if (pthread_create(&thread, NULL, vfork_and_wait, NULL) != 0)
+		_exit(1);
+	usleep(100000);	/* let it reach vfork() */
+}
+
+static void test_freeze_timeout(void **state)
+{
+	struct xmm_advise_options opts = { .flags = XMM_ADVISE_FREEZE };
+	struct xmm_advise_report report;
+	struct harness_child child;
+
+	start_child(&child, start_vfork_thread, NULL);
+	errno = 0;
+	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
+					    &opts, &report), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(report.calls, 0);
+	/* Continued again: the main thread is not left stopped. */
+	assert_true(proc_state(child.pid) != 'T');
+	harness_child_stop(&child);
+}
+
+/*
+ * A maps line longer than the reader's one-page buffer: a file whose path
+ * is 5,000 characters long, built from nested directories.
+ */
+#define LONG_DEPTH	25
+#define LONG_COMPONENT	200
+
+static int long_dirs[LONG_DEPTH + 1];
+
+static void *map_long_path_file(char *component)
+{
+	void *map;
+	int i, fd;
+
+	memset(component, 'd', LONG_COMPONENT);
+	component[LONG_COMPONENT] = '\0';
+	for (i = 0; i < LONG_DEPTH; i++) {
+		if (mkdirat(long_dirs[i], component, 0700) < 0)
+			return MAP_FAILED;
+		long_dirs[i + 1] = openat(long_dirs[i], component,
+					  O_RDONLY | O_DIRECTORY);
+		if (long_dirs[i + 1] < 0)
+			return MAP_FAILED;
+	}
+	fd = openat(long_dirs[LONG_DEPTH], "xmm-long-file",
+		    O_RDWR | O_CREAT, 0600);
+	if (fd < 0 || ftruncate(fd, 65536) < 0)
+		return MAP_FAILED;
+	map = mmap(NULL, 65536, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	return map;
+}
+
+static void remove_long_path(const char *component)
+{
+	int i;
+
+	unlinkat(long_dirs[LONG_DEPTH], "xmm-long-file", 0);
+	for (i = LONG_DEPTH; i > 0; i--) {
+		close(long_dirs[i]);
+		unlinkat(long_dirs[i - 1], component, AT_REMOVEDIR);
+	}
+}
+
+static void test_maps_line_longer_than_buffer(void **state)
+{
+	struct xmm_vma_select select = { .pattern = "*/xmm-long-file" };
+	struct xmm_advise_report report;
+	struct harness_child child;
+	char component[LONG_COMPONENT + 1], top[64];
+	void *map;
+
+	snprintf(top, sizeof(top), "/var/tmp/xmm-long-%d", (int)getpid());
+	assert_int_equal(mkdir(top, 0700), 0);
+	long_dirs[0] = open(top, O_RDONLY | O_DIRECTORY);
+	assert_true(long_dirs[0] >= 0);
+	map = map_long_path_file(component);
+	assert_true(map != MAP_FAILED);
+	start_child(&child, NULL, NULL);
+	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
+					    NULL, &report), 0);
+	assert_int_equal(report.vmas_selected, 1);
+	assert_int_equal(report.bytes_advised, 65536);
+	harness_child_stop(&child);
+	munmap(map, 65536);
+	remove_long_path(component);
+	close(long_dirs[0]);
+	rmdir(top);
+}
+
+/* EPERM: an unprivileged caller without CAP_SYS_NICE, same user. */
+static int advise_without_cap_sys_nice(void *arg)
+{
+	struct xmm_advise_report report;
+	pid_t target;
+	int pidfd, ret;
+
+	CHILD_CHECK(harness_drop_privileges() == 0);
+	target = fork();
+	if (target == 0) {
+		/* setuid made us non-dumpable: let our owner read maps. */
+		prctl(PR_SET_DUMPABLE, 1);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pause();
+		_exit(0);
+	}
+	CHILD_CHECK(target > 0);
+	pidfd = xmm_pidfd_open(target, 0);
+	CHILD_CHECK(pidfd >= 0);
+	usleep(50000);	/* let it become dumpable before we look */
+	ret = xmm_advise_process(pidfd, NULL, MADV_COLD, NULL, &report);
+	kill(target, SIGKILL);
+	waitpid(target, NULL, 0);
+	CHILD_CHECK(ret == -1);
+	CHILD_CHECK(errno == EPERM);
+	CHILD_CHECK(report.calls == 1);
+	CHILD_CHECK(report.stop_errno == EPERM);
+	return 0;
+}
+
+static int advise_root_as_nobody(void *arg)
+{
+	int pidfd = *(int *)arg;
+
+	CHILD_CHECK(harness_drop_privileges() == 0);
+	CHILD_CHECK(xmm_advise_process(pidfd, NULL, MADV_COLD, NULL,
+				       NULL) == -1);
+	CHILD_CHECK(errno == EACCES);
+	return 0;
+}
+
+static void test_errors(void **state)
+{
+	struct xmm_advise_options opts = { 0 };
+	struct xmm_advise_report report;
+	struct xmm_vma_select select = { .classes = 0x400 };
+	struct harness_child child;
+	int fd, pidfd;
+
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(xmm_advise_process(fd, NULL, MADV_COLD, NULL,
+					    &report), -1);
+	assert_int_equal(errno, EBADF);
+	close(fd);
+
+	start_child(&child, NULL, NULL);
+	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
+					    NULL, &report), -1);
+	assert_int_equal(errno, EINVAL);
+	opts.flags = 0x100;
+	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
+					    &opts, &report), -1);
+	assert_int_equal(errno, EINVAL);
+	opts.flags = 0;
+	opts.on_error = 3;
+	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
+					    &opts, &report), -1);
+	assert_int_equal(errno, EINVAL);
+	opts.on_error = 0;
+	opts.reserved[3] = 1;
+	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
+					    &opts, &report), -1);
+	assert_int_equal(errno, EINVAL);
+	opts.reserved[3] = 0;
+
+	/* Advice the kernel refuses for another process: one call, EINVAL,
+	 * even with a policy that skips. */
+	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_DONTNEED,
+					    &opts, &report), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(report.calls, 1);
+	assert_int_equal(report.stop_errno, EINVAL);
+
+	/* Freezing ourselves. */
+	opts.flags = XMM_ADVISE_FREEZE;
+	assert_int_equal(xmm_advise_process(XMM_PIDFD_SELF, NULL, MADV_COLD,
+					    &opts, &report), -1);
+	assert_int_equal(errno, EINVAL);
+
+	/* A reaped target. */
+	pidfd = dup(child.pidfd);
+	harness_child_stop(&child);
+	assert_int_equal(xmm_advise_process(pidfd, NULL, MADV_COLD, NULL,
+					    &report), -1);
+	assert_int_equal(errno, ESRCH);
+	close(pidfd);
+
+	if (!harness_is_root())
+		harness_skip("EPERM and EACCES need root to drop to nobody");
+	assert_int_equal(harness_run_in_child(advise_without_cap_sys_nice,
+					      NULL), 0);
+	pidfd = xmm_pidfd_open(getpid(), 0);
+	if (pidfd < 0 && errno == ENOSYS)
+		harness_skip("pidfd_open(2) answers ENOSYS (valgrind)");
+	assert_true(pidfd >= 0);
+	assert_int_equal(harness_run_in_child(advise_root_as_nobody, &pidfd),
+			 0);
+	close(pidfd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_batches_of_iov_max),
+		cmocka_unit_test(test_vma_larger_than_max_rw_count),
+		cmocka_unit_test(test_both_limits),
+		cmocka_unit_test(test_hole_skip_vma),
+		cmocka_unit_test(test_hole_stop),
+		cmocka_unit_test(test_hole_skip_page),
+		cmocka_unit_test(test_cancel_from_thread),
+		cmocka_unit_test(test_cancel_from_progress),
+		cmocka_unit_test(test_freeze_sigstop),
+		cmocka_unit_test(test_freeze_cgroup),
+		cmocka_unit_test(test_usage_before_after),
+		cmocka_unit_test(test_maps_line_longer_than_buffer),
+		cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_freeze_timeout),
+		cmocka_unit_test(test_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The xmm command (XMM_TOOL names the binary): exit statuses 0, 1 and 2,
+ * the hints on stderr, --help on every subcommand, and the JSON of
+ * advise, stat and probe parsed back with python3's json module.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <xmm/xmm.h>
+
+#include "harness.h"
+
+/* A child with a pidfd; skip where pidfd_open(2) is missing (valgrind). */
+static void start_child(struct harness_child *child, void (*setup)(void *),
+			void *arg)
+{
+	int ret = harness_child_start(child, setup, arg);
+
+	if (ret == -ENOSYS)
+		harness_skip("pidfd_open(2) answers ENOSYS (valgrind before "
+			     "3.20 does not know it)");
+	assert_int_equal(ret, 0);
+}
+
+#define OUTPUT_MAX	(256 * 1024)
+
+struct run {
+	int status;		/* exit status, or 128 + signal */
+	char out[OUTPUT_MAX];
+	char err[OUTPUT_MAX];
+};
+
+static const char *tool_path(void)
+{
+	const char *path = getenv("XMM_TOOL");
+
+	if (!path)
+		fail_msg("XMM_TOOL is not set: run through meson test");
+	return path;
+}
+
+/* Run argv with stdin from input (or /dev/null); collect both outputs. */
+static int run_argv(char *const argv[], const char *input, struct run *r)
+{
+	int out[2], err[2], in[2], status;
+	size_t out_len = 0, err_len = 0;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	if (pipe(out) < 0 || pipe(err) < 0 || pipe(in) < 0)
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		close(in[1]);
+		close(out[0]);
+		close(err[0]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	if (input && write(in[1], input, strlen(input)) < 0)
+		return -errno;
+	close(in[1]);
+	for (;;) {
+		struct pollfd fds[2] = {
+			{ .fd = out[0], .events = POLLIN },
+			{ .fd = err[0], .events = POLLIN },
+		};
+		ssize_t n;
+
+		if (fds[0].fd < 0 && fds[1].fd < 0)
+			break;
+		if (out[0] < 0)
+			fds[0].fd = -1;
+		if (err[0] < 0)
+			fds[1].fd = -1;
+		if (fds[0].fd < 0 && fds[1].fd < 0)
+			break;
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			return -errno;
+		if (fds[0].revents) {
+			n = read(out[0], r->out + out_len,
+				 OUTPUT_MAX - 1 - out_len);
+			if (n <= 0) {
+				close(out[0]);
+				out[0] = -1;
+			} else {
+				out_len += (size_t)n;
+			}
+		}
+		if (fds[1].revents) {
+			n = read(err[0], r->err + err_len,
+				 OUTPUT_MAX - 1 - err_len);
+			if (n <= 0) {
+				close(err[0]);
+				err[0] = -1;
+			} else {
+				err_len += (size_t)n;
+			}
+		}
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) :
+		    128 + WTERMSIG(status);
+	return 0;
+}
+
+/* Run the xmm command with up to 14 arguments, NULL-terminated. */
+static void run_tool(struct run *r, ...)
+{
+	char *argv[16];
+	va_list ap;
+	int i = 1;
+
+	argv[0] = (char *)tool_path();
+	va_start(ap, r);
+	while ((argv[i] = va_arg(ap, char *)))
+		if (++i == 15)
+			fail_msg("run_tool: too many arguments");
+	va_end(ap);
+	assert_int_equal(run_argv(argv, NULL, r), 0);
+}
+
+/*
+ * Feed json to python3 and run a check expression on it as d; the
+ * expression's value is printed into out.  False if python3 is absent.
+ */
+static bool python_json(const char *json, const char *expr, char *out,
+			size_t size)
+{
+	static struct run py;
+	char program[1024];
+	char *argv[] = { "python3", "-c", program, NULL };
+	size_t len;
+
+	snprintf(program, sizeof(program),
+		 "import json, sys\nd = json.load(sys.stdin)\nprint(%s)",
+		 expr);
+	assert_int_equal(run_argv(argv, json, &py), 0);
+	if (py.status == 127)
+		return false;
+	if (py.status != 0)
+		fail_msg("python3 rejected the JSON (%s):\n%s\n%s", py.err,
+			 json, expr);
+	len = strcspn(py.out, "\n");
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, py.out, len);
+	out[len] = '\0';
+	return true;
+}
+
+static char pid_text[32];
+
+static const char *pid_arg(pid_t pid)
+{
+	snprintf(pid_text, sizeof(pid_text), "%d", (int)pid);
+	return pid_text;
+}
+
+static void test_help_and_usage(void **state)
+{
+	static const char *const commands[] = {
+		"probe", "advise", "stat", "demo",
+	};
+	static struct run r;
+	char want[64];
+	size_t i;
+
+	run_tool(&r, "--help", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Usage: xmm COMMAND"));
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		run_tool(&r, commands[i], "--help", NULL);
+		assert_int_equal(r.status, 0);
+		snprintf(want, sizeof(want), "Usage: xmm %s", commands[i]);
+		assert_non_null(strstr(r.out, want));
+		run_tool(&r, commands[i], "--no-such-option", NULL);
+		assert_int_equal(r.status, 2);
+	}
+	run_tool(&r, NULL);
+	assert_int_equal(r.status, 2);
+	run_tool(&r, "frobnicate", NULL);
+	assert_int_equal(r.status, 2);
+	run_tool(&r, "advise", "--advice", "cold", NULL);
+	assert_int_equal(r.status, 2);
+	run_tool(&r, "advise", "1", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "--advice is required"));
+	run_tool(&r, "advise", "1", "--advice", "sideways", NULL);
+	assert_int_equal(r.status, 2);
+	run_tool(&r, "advise", "one", "--advice", "cold", NULL);
+	assert_int_equal(r.status, 2);
+	run_tool(&r, "advise", "1", "-a", "cold", "--on-error", "ignore",
+		 NULL);
+	assert_int_equal(r.status, 2);
+	run_tool(&r, "advise", "1", "-a", "cold", "--min-size", "12Q", NULL);
+	assert_int_equal(r.status, 2);
+	run_tool(&r, "stat", NULL);
+	assert_int_equal(r.status, 2);
+	run_tool(&r, "probe", "extra", NULL);
+	assert_int_equal(r.status, 2);
+}
+
+#define MANY_VMAS	1500
+
+static void many_mappings(void *arg)
+{
+	char *region = arg;
+	size_t page = harness_page_size(), i;
+	int memfd;
+
+	for (i = 0; i < MANY_VMAS; i += 2)
+		mprotect(region + i * page, page, PROT_READ);
+	/* A mapping to find by pattern. */
+	memfd = memfd_create("xmm-cli-pattern", 0);
+	if (memfd < 0 || ftruncate(memfd, 65536) < 0 ||
+	    mmap(NULL, 65536, PROT_READ, MAP_PRIVATE, memfd, 0) == MAP_FAILED)
+		_exit(1);
+}
+
+static void test_advise_json(void **state)
+{
+	size_t page = harness_page_size();
+	struct harness_child child;
+	static struct run r;
+	char *region, value[256];
+	unsigned long calls, selected, advised;
+
+	region = mmap(NULL, (MANY_VMAS + 2) * page, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(region != MAP_FAILED);
+	assert_int_equal(mprotect(region + page, MANY_VMAS * page,
+				  PROT_READ | PROT_WRITE), 0);
+	start_child(&child, many_mappings, region + page);
+
+	/* No huge mappings (a sanitizer's shadow): one element each. */
+	run_tool(&r, "advise", pid_arg(child.pid), "--advice", "cold",
+		 "--select", "anon", "--max-size", "1G", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	if (!python_json(r.out, "d['calls'], d['vmas_selected'], "
+			 "d['vmas_advised'], d['errors'], d['advice'], "
+			 "d['bytes_selected'] == d['bytes_advised'], "
+			 "d['usage_before']['rss'] > 0, 'error' in d",
+			 value, sizeof(value)))
+		harness_skip("python3 is not installed");
+	assert_int_equal(sscanf(value, "%lu %lu %lu", &calls, &selected,
+				&advised), 3);
+	assert_true(selected > MANY_VMAS);
+	assert_int_equal(advised, selected);
+	assert_int_equal(calls, (selected + 1023) / 1024);
+	assert_string_equal(strchr(strchr(strchr(value, ' ') + 1, ' ') + 1,
+				   ' ') + 1, "0 cold True True False");
+
+	/* A pattern picks the one memfd mapping. */
+	run_tool(&r, "advise", pid_arg(child.pid), "-a", "pageout", "-s",
+		 "*xmm-cli-pattern*", "-j", NULL);
+	assert_int_equal(r.status, 0);
+	python_json(r.out, "d['vmas_selected'], d['bytes_advised']", value,
+		    sizeof(value));
+	assert_string_equal(value, "1 65536");
+
+	/* Human output names what it did. */
+	run_tool(&r, "advise", pid_arg(child.pid), "-a", "cold", "-s",
+		 "file,shared", "--freeze", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "advice cold on file,shared"));
+	assert_non_null(strstr(r.out, "frozen     sigstop"));
+
+	run_tool(&r, "stat", "--json", pid_arg(child.pid), NULL);
+	assert_int_equal(r.status, 0);
+	python_json(r.out, "d['classes']['anon']['mappings'] > 1500, "
+		    "d['classes']['total']['mappings'] > "
+		    "d['classes']['anon']['mappings'], d['pagemap']", value,
+		    sizeof(value));
+	assert_string_equal(value, "True True True");
+	run_tool(&r, "stat", pid_arg(child.pid), NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "CLASS"));
+	assert_non_null(strstr(r.out, "anon"));
+
+	harness_child_stop(&child);
+	munmap(region, (MANY_VMAS + 2) * page);
+}
+
+static void test_probe_json(void **state)
+{
+	static struct run r;
+	char value[256];
+
+	run_tool(&r, "probe", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	if (!python_json(r.out, "[b['backend'] for b in d['backends'] if "
+			 "b['operation'] == 'process_madvise'][0], "
+			 "all('why' in b for b in d['backends'] if not "
+			 "b['available'])", value, sizeof(value)))
+		harness_skip("python3 is not installed");
+	assert_string_equal(value, "native True");
+	run_tool(&r, "probe", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "process_madvise"));
+}
+
+static void test_operation_errors(void **state)
+{
+	struct harness_child child;
+	static struct run r;
+	char value[256];
+	pid_t gone;
+
+	start_child(&child, NULL, NULL);
+	/* Advice the kernel refuses remotely. */
+	run_tool(&r, "advise", pid_arg(child.pid), "-a", "dontneed", NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "Invalid argument"));
+	assert_non_null(strstr(r.err, "refuses this advice"));
+	run_tool(&r, "advise", pid_arg(child.pid), "-a", "dontneed", "-j",
+		 NULL);
+	assert_int_equal(r.status, 1);
+	if (python_json(r.out, "d['error'], d['calls']", value, sizeof(value)))
+		assert_string_equal(value, "EINVAL 1");
+
+	gone = child.pid;
+	harness_child_stop(&child);
+	run_tool(&r, "advise", pid_arg(gone), "-a", "cold", NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "target exited"));
+	run_tool(&r, "stat", pid_arg(gone), NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "target exited"));
+}
+
+/* As nobody, advising a process of nobody: no CAP_SYS_NICE. */
+static int advise_as_nobody(void *arg)
+{
+	static struct run r;
+	char *argv[] = { (char *)arg, "advise", NULL, "-a", "cold", NULL };
+	char pid[32];
+	pid_t target;
+
+	CHILD_CHECK(harness_drop_privileges() == 0);
+	target = fork();
+	if (target == 0) {
+		prctl(PR_SET_DUMPABLE, 1);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pause();
+		_exit(0);
+	}
+	CHILD_CHECK(target > 0);
+	usleep(50000);	/* let it become dumpable before we look */
+	snprintf(pid, sizeof(pid), "%d", (int)target);
+	argv[2] = pid;
+	CHILD_CHECK(run_argv(argv, NULL, &r) == 0);
+	kill(target, SIGKILL);
+	waitpid(target, NULL, 0);
+	CHILD_CHECK(r.status == 1);
+	CHILD_CHECK(strstr(r.err, "needs CAP_SYS_NICE") != NULL);
+	return 0;
+}
+
+static void test_needs_cap_sys_nice(void **state)
+{
+	if (!harness_is_root())
+		harness_skip("needs root to drop to nobody");
+	assert_int_equal(harness_run_in_child(advise_as_nobody,
+					      (void *)tool_path()), 0);
+}
+
+static void test_demo(void **state)
+{
+	static struct run r;
+
+	run_tool(&r, "demo", NULL);
+	if (r.status != 0)
+		fail_msg("xmm demo: %d\n%s\n%s", r.status, r.out, r.err);
+	assert_non_null(strstr(r.out, "xmm_advise_process"));
+	assert_non_null(strstr(r.out, "xmm_process_vm_mmap"));
+	assert_non_null(strstr(r.out, "xmm_remap_anon_pages"));
+	assert_non_null(strstr(r.out, "demo: done"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_help_and_usage),
+		cmocka_unit_test(test_advise_json),
+		cmocka_unit_test(test_probe_json),
+		cmocka_unit_test(test_operation_errors),
+		cmocka_unit_test(test_needs_cap_sys_nice),
+		cmocka_unit_test(test_demo),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

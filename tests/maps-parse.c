@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The maps parser on its own, against lines the kernel writes and lines
+ * it never would: every field missing in turn, numbers out of range,
+ * a name longer than any buffer, no final newline, NUL bytes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <sys/mman.h>
+
+/* The parser's code itself: its functions are hidden in the library. */
+#include "maps_parse.c"
+#include "harness.h"
+
+/* Parse a string (copied: the parser writes into its buffer). */
+static size_t parse(const char *text, struct xmm_vma *vmas, size_t max,
+		    size_t *malformed, char **keep)
+{
+	size_t len = strlen(text);
+	char *buf = malloc(len + 1);
+
+	assert_non_null(buf);
+	memcpy(buf, text, len);
+	*keep = buf;
+	return xmm_maps_parse(buf, len, vmas, max, malformed);
+}
+
+static void test_kernel_lines(void **state)
+{
+	struct xmm_vma v[8];
+	size_t bad, n;
+	char *buf;
+
+	n = parse("55d0c8a00000-55d0c8a21000 rw-p 00000000 00:00 0"
+		  "                          [heap]\n"
+		  "7f1c2e600000-7f1c2e628000 r-xp 00028000 fe:01 1835023"
+		  "                    /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+		  "7f1c2e800000-7f1c2e900000 rw-s 00001000 00:01 42"
+		  "   /memfd:my buf (deleted)\n"
+		  "7ffd1a000000-7ffd1a021000 rw-p 00000000 00:00 0 [stack]\n"
+		  "7f1c2ea00000-7f1c2ea01000 ---p 00000000 00:00 0\n"
+		  "7f1c2eb00000-7f1c2eb01000 rw-p 00000000 00:00 0"
+		  " [anon:my name]\n"
+		  "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0"
+		  "  [vsyscall]", v, 8, &bad, &buf);
+	assert_int_equal(n, 7);
+	assert_int_equal(bad, 0);
+	assert_int_equal(v[0].start, 0x55d0c8a00000UL);
+	assert_int_equal(v[0].end, 0x55d0c8a21000UL);
+	assert_int_equal(v[0].vma_class, XMM_VMA_CLASS_HEAP);
+	assert_string_equal(v[0].name, "[heap]");
+	assert_int_equal(v[1].prot, PROT_READ | PROT_EXEC);
+	assert_int_equal(v[1].offset, 0x28000);
+	assert_int_equal(v[1].dev_major, 0xfe);
+	assert_int_equal(v[1].dev_minor, 1);
+	assert_int_equal(v[1].inode, 1835023);
+	assert_int_equal(v[1].vma_class, XMM_VMA_CLASS_FILE);
+	assert_string_equal(v[2].name, "/memfd:my buf");
+	assert_int_equal(v[2].flags, XMM_VMA_F_SHARED | XMM_VMA_F_DELETED);
+	assert_int_equal(v[2].vma_class, XMM_VMA_CLASS_SHARED);
+	assert_int_equal(v[3].vma_class, XMM_VMA_CLASS_STACK);
+	assert_int_equal(v[4].prot, 0);
+	assert_string_equal(v[4].name, "");
+	assert_int_equal(v[4].vma_class, XMM_VMA_CLASS_ANON);
+	assert_string_equal(v[5].name, "[anon:my name]");
+	assert_int_equal(v[5].vma_class, XMM_VMA_CLASS_ANON);
+	/* The last line has no newline: its name still ends. */
+	assert_string_equal(v[6].name, "[vsyscall]");
+	assert_int_equal(v[6].vma_class, XMM_VMA_CLASS_SPECIAL);
+	free(buf);
+}
+
+static void test_malformed_lines_are_skipped(void **state)
+{
+	static const char *const bad_lines[] = {
+		"",				/* empty: not counted */
+		"1000-2000",				/* fields missing */
+		"1000-2000 rw-p",
+		"1000-2000 rw-p 0",
+		"1000-2000 rw-p 0 00:00",
+		"1000-2000 rw-p 0 0000 0",		/* no ':' in dev */
+		"1000 2000 rw-p 0 00:00 0",		/* no '-' */
+		"2000-1000 rw-p 0 00:00 0",		/* start > end */
+		"1000-2000 rwzp 0 00:00 0",		/* bad perms */
+		"1000-2000 rw-q 0 00:00 0",
+		"1000-2000 rw 0 00:00 0",
+		"10000000000000000-2 rw-p 0 00:00 0",	/* 65 bits */
+		"1000-2000 rw-p 10000000000000000 00:00 0",
+		"1000-2000 rw-p 0 100000000:0 0",	/* major > 32 bits */
+		"1000-2000 rw-p 0 00:00 18446744073709551616",
+		"1000-2000 rw-p 0 00:00 0x",		/* after inode */
+		"g000-2000 rw-p 0 00:00 0",
+		"-2000 rw-p 0 00:00 0",
+	};
+	struct xmm_vma v[4];
+	size_t i, bad, n;
+	char *buf;
+
+	for (i = 0; i < sizeof(bad_lines) / sizeof(bad_lines[0]); i++) {
+		n = parse(bad_lines[i], v, 4, &bad, &buf);
+		if (n != 0 || bad != (i ? 1U : 0U))
+			fail_msg("line %zu \"%s\": %zu parsed, %zu malformed",
+				 i, bad_lines[i], n, bad);
+		free(buf);
+	}
+	/* The largest values that fit are accepted. */
+	n = parse("0-ffffffffffffffff rw-p ffffffffffffffff ffffffff:ffffffff "
+		  "18446744073709551615", v, 4, &bad, &buf);
+	assert_int_equal(n, 1);
+	assert_true(v[0].end == UINTPTR_MAX);
+	assert_true(v[0].inode == UINT64_MAX);
+	assert_int_equal(v[0].dev_major, 0xffffffffU);
+	free(buf);
+}
+
+static void test_long_name_and_nul_bytes(void **state)
+{
+	static const char tail[] = "\n3000-4000 r--p 0 08:01 12 /x\0y\n";
+	size_t name_len = 1 << 20, bad, n;
+	const char *prefix = "1000-2000 r--p 0 08:01 12 /";
+	size_t prefix_len = strlen(prefix);
+	char *text = malloc(prefix_len + name_len + sizeof(tail));
+	struct xmm_vma v[2];
+
+	assert_non_null(text);
+	memcpy(text, prefix, prefix_len);
+	memset(text + prefix_len, 'a', name_len);
+	memcpy(text + prefix_len + name_len, tail, sizeof(tail));
+	/* A NUL inside a name: the name stops there, nothing breaks. */
+	n = xmm_maps_parse(text, prefix_len + name_len + sizeof(tail) - 1,
+			   v, 2, &bad);
+	assert_int_equal(n, 2);
+	assert_int_equal(strlen(v[0].name), name_len + 1);
+	assert_string_equal(v[1].name, "/x");
+	free(text);
+}
+
+static void test_capacity_is_respected(void **state)
+{
+	const char *text = "1000-2000 r--p 0 0:0 0\n3000-4000 r--p 0 0:0 0\n";
+	struct xmm_vma v[1];
+	size_t bad, n;
+	char *buf;
+
+	assert_int_equal(xmm_maps_count_lines(text, strlen(text)), 2);
+	assert_int_equal(xmm_maps_count_lines("", 0), 0);
+	assert_int_equal(xmm_maps_count_lines("x", 1), 1);
+	n = parse(text, v, 1, &bad, &buf);
+	assert_int_equal(n, 1);
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kernel_lines),
+		cmocka_unit_test(test_malformed_lines_are_skipped),
+		cmocka_unit_test(test_long_name_and_nul_bytes),
+		cmocka_unit_test(test_capacity_is_respected),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
