@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -251,15 +252,49 @@ static void *clone_forced(const char *backend, const char *expect_auto,
 	return p;
 }
 
-/* Clone and expect err; the native backend may be missing instead. */
+/* Lines of a /proc/self file, or entries of a /proc/self directory. */
+static long count_self(const char *what)
+{
+	char path[64], line[512];
+	long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", what);
+	if (!strcmp(what, "fd")) {
+		DIR *dir = opendir(path);
+		struct dirent *entry;
+
+		assert_non_null(dir);
+		while ((entry = readdir(dir)))
+			n++;
+		closedir(dir);
+		return n;
+	}
+	f = fopen(path, "re");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Clone and expect err; the native backend may be missing instead.  A
+ * failure leaves no mapping and no descriptor behind.
+ */
 static void expect_errno(const char *backend, pid_t pid, void *src,
 			 size_t len, void *dst, unsigned long flags, int err)
 {
+	long maps_before, fds_before;
 	void *p;
 
 	assert_int_equal(xmm_backend_force(OP, backend), 0);
+	maps_before = count_self("maps");
+	fds_before = count_self("fd");
 	errno = 0;
 	p = xmm_process_vm_mmap(pid, src, len, dst, flags);
+	assert_int_equal(count_self("maps"), maps_before);
+	assert_int_equal(count_self("fd"), fds_before);
 	if (p != MAP_FAILED)
 		fail_msg("%s: mapped at %p, expected %s",
 			 backend ? backend : "automatic", p, strerror(err));
