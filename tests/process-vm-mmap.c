@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -66,12 +67,52 @@ static void mailbox_free(struct mailbox *mb)
 	munmap(mb, sizeof(*mb));
 }
 
+/*
+ * harness_child_start() without the pidfd, for where pidfd_open is missing
+ * (valgrind before 3.20 does not know it): these tests need only the pid.
+ */
+static int start_without_pidfd(struct harness_child *child,
+			       void (*setup)(void *), void *arg)
+{
+	int ready[2];
+	char byte;
+
+	if (pipe(ready) < 0)
+		return -errno;
+	child->pidfd = -1;
+	child->pid = fork();
+	if (child->pid < 0)
+		return -errno;
+	if (child->pid == 0) {
+		close(ready[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (setup)
+			setup(arg);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (read(ready[0], &byte, 1) != 1) {
+		close(ready[0]);
+		waitpid(child->pid, NULL, 0);
+		return -ECHILD;
+	}
+	close(ready[0]);
+	return 0;
+}
+
 /* Start a child running setup(mb); fail the test if setup failed. */
 static void start(struct harness_child *child, void (*setup)(void *),
 		  struct mailbox *mb)
 {
-	assert_int_equal(harness_child_start(child, setup, mb), 0);
-	if (mb->err)
+	int ret = harness_child_start(child, setup, mb);
+
+	if (ret == -ENOSYS)
+		ret = start_without_pidfd(child, setup, mb);
+	assert_int_equal(ret, 0);
+	if (mb && mb->err)
 		fail_msg("child setup: %s", strerror(mb->err));
 }
 
@@ -281,6 +322,33 @@ static long count_self(const char *what)
 }
 
 /*
+ * Does mmap(MAP_FIXED_NOREPLACE) refuse an occupied range here?  Linux
+ * 4.17 and later do; valgrind 3.19 takes it as a hint and moves mappings
+ * about on its own, so the maps count says nothing about the library.
+ */
+static bool noreplace_honoured(void)
+{
+	static int honoured = -1;
+	size_t page = harness_page_size();
+
+	if (honoured < 0) {
+		void *a = mmap(NULL, page, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *b = mmap(a, page, PROT_NONE, MAP_PRIVATE |
+			       MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		honoured = b == MAP_FAILED && errno == EEXIST;
+		if (b != MAP_FAILED)
+			munmap(b, page);
+		munmap(a, page);
+		if (!honoured)
+			printf("MAP_FIXED_NOREPLACE is a hint here: no maps "
+			       "count for placements\n");
+	}
+	return honoured;
+}
+
+/*
  * Clone and expect err; the native backend may be missing instead.  A
  * failure leaves no mapping and no descriptor behind.
  */
@@ -300,7 +368,8 @@ static void expect_errno(const char *backend, pid_t pid, void *src,
 	fds_before = count_self("fd");
 	errno = 0;
 	p = xmm_process_vm_mmap(pid, src, len, dst, flags);
-	assert_int_equal(count_self("maps"), maps_before);
+	if (!flags || noreplace_honoured())
+		assert_int_equal(count_self("maps"), maps_before);
 	assert_int_equal(count_self("fd"), fds_before);
 	if (p != MAP_FAILED)
 		fail_msg("%s: mapped at %p, expected %s",
@@ -976,7 +1045,7 @@ static void test_efault_special_mapping(void **state)
 	unsigned int i;
 	FILE *maps;
 
-	assert_int_equal(harness_child_start(&child, NULL, NULL), 0);
+	start(&child, NULL, NULL);
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)child.pid);
 	maps = fopen(path, "re");
 	assert_non_null(maps);
@@ -1014,9 +1083,9 @@ static int clone_as_nobody(void *arg)
 	size_t i;
 
 	CHILD_CHECK(harness_drop_privileges() == 0);
-	if (c->seccomp_eperm)
-		CHILD_CHECK(harness_seccomp_errno(SYS_process_vm_readv,
-						  EPERM) == 0);
+	if (c->seccomp_eperm &&
+	    harness_seccomp_errno(SYS_process_vm_readv, EPERM) < 0)
+		return HARNESS_EXIT_SKIP;	/* no seccomp (valgrind) */
 	for (i = 0; i < c->n_backends; i++) {
 		void *p;
 
@@ -1040,6 +1109,7 @@ static void test_eperm(void **state)
 	struct mailbox *mb = mailbox_new();
 	struct harness_child child;
 	struct eperm_case c;
+	int ret;
 
 	if (!harness_is_root())
 		harness_skip("needs root: a target the dropped caller may "
@@ -1057,9 +1127,12 @@ static void test_eperm(void **state)
 	assert_int_equal(harness_run_in_child(clone_as_nobody, &c), 0);
 	/* A policy refusing process_vm_readv must not widen the rule. */
 	c.seccomp_eperm = true;
-	assert_int_equal(harness_run_in_child(clone_as_nobody, &c), 0);
+	ret = harness_run_in_child(clone_as_nobody, &c);
 	harness_child_stop(&child);
 	mailbox_free(mb);
+	if (ret == HARNESS_EXIT_SKIP)
+		harness_skip("seccomp filters are not available here");
+	assert_int_equal(ret, 0);
 }
 
 struct enomem_case {
@@ -1138,8 +1211,8 @@ static int clone_without_readv(void *arg)
 	struct policy_case *c = arg;
 	void *p;
 
-	CHILD_CHECK(harness_seccomp_errno(SYS_process_vm_readv,
-					  c->readv_errno) == 0);
+	if (harness_seccomp_errno(SYS_process_vm_readv, c->readv_errno) < 0)
+		return HARNESS_EXIT_SKIP;	/* no seccomp (valgrind) */
 	p = xmm_process_vm_mmap(c->pid, c->addr, c->len, NULL, 0);
 	CHILD_CHECK(p != MAP_FAILED);
 	CHILD_CHECK(!strcmp(xmm_backend_last(OP), "proc-mem") ||
@@ -1158,17 +1231,23 @@ static void test_readv_refused_uses_proc_mem(void **state)
 	struct mailbox *mb = mailbox_new();
 	struct harness_child child;
 	struct policy_case c;
+	int ret;
 
 	mb->len = 8 * MiB;
 	mb->seed = 9;
 	start(&child, setup_private_anon, mb);
 	c = (struct policy_case){ child.pid, mb->addr, mb->len, mb->sum,
 				  ENOSYS };
-	assert_int_equal(harness_run_in_child(clone_without_readv, &c), 0);
-	c.readv_errno = EPERM;
-	assert_int_equal(harness_run_in_child(clone_without_readv, &c), 0);
+	ret = harness_run_in_child(clone_without_readv, &c);
+	if (ret == 0) {
+		c.readv_errno = EPERM;
+		ret = harness_run_in_child(clone_without_readv, &c);
+	}
 	harness_child_stop(&child);
 	mailbox_free(mb);
+	if (ret == HARNESS_EXIT_SKIP)
+		harness_skip("seccomp filters are not available here");
+	assert_int_equal(ret, 0);
 }
 
 /* A forced backend that does not serve this kind of source: ENOSYS. */
