@@ -132,15 +132,17 @@ static int check_access_without_readv(pid_t pid, long readv_err)
 
 /*
  * The permission check comes first, before anything else is read from
- * the target: one byte of process_vm_readv at the source.  The kernel
- * checks the process and the ptrace rule before it reads, so EFAULT (an
- * unreadable or unmapped source) still means "allowed".
+ * the target: one byte of process_vm_readv from address 0.  The kernel
+ * finds the process and applies the ptrace rule before it reads; the read
+ * then fails with EFAULT (nothing is mapped at 0), which means "allowed".
+ * Reading the source itself instead would fault a page in the target, or
+ * block on a userfaultfd the target registered there.
  */
 static int check_access(struct xmm_vm_mmap_call *call)
 {
 	char byte;
 	struct iovec local = { .iov_base = &byte, .iov_len = 1 };
-	struct iovec remote = { .iov_base = (void *)call->src, .iov_len = 1 };
+	struct iovec remote = { .iov_base = NULL, .iov_len = 1 };
 	long ret;
 	int err;
 

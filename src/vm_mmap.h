@@ -91,7 +91,7 @@ struct xmm_vm_mmap_place {
  */
 int xmm_vm_mmap_place_begin(struct xmm_vm_mmap_call *call,
 			    struct xmm_vm_mmap_place *place, int prot,
-			    int flags, int fd, off_t offset);
+			    int flags, int fd, uint64_t offset);
 /* Put the finished clone at its final address and set call->mapped. */
 int xmm_vm_mmap_place_finish(struct xmm_vm_mmap_call *call,
 			     struct xmm_vm_mmap_place *place);

@@ -11,6 +11,10 @@
  * can still fail after the kernel unmapped dst, for lack of kernel memory;
  * then dst is left unmapped, as a failed mmap(MAP_FIXED) leaves it.)
  */
+#ifndef _LARGEFILE64_SOURCE
+/* mmap64(): file offsets past 2 GiB on 32-bit ABIs. */
+#define _LARGEFILE64_SOURCE 1
+#endif
 #include "internal.h"
 #include "vm_mmap.h"
 
@@ -37,14 +41,15 @@ static bool overlaps(const void *a, const void *b, size_t len)
  */
 static int build_elsewhere(struct xmm_vm_mmap_call *call,
 			   struct xmm_vm_mmap_place *place, int prot,
-			   int flags, int fd, off_t offset)
+			   int flags, int fd, uint64_t offset)
 {
 	void *set_aside[XMM_PLACE_ATTEMPTS];
 	int n_set_aside = 0, ret = 0;
 	void *addr;
 
 	for (;;) {
-		addr = mmap(NULL, call->size, prot, flags, fd, offset);
+		addr = mmap64(NULL, call->size, prot, flags, fd,
+			      (off64_t)offset);
 		if (addr == MAP_FAILED) {
 			ret = -errno;
 			break;
@@ -69,21 +74,22 @@ static int build_elsewhere(struct xmm_vm_mmap_call *call,
 
 int xmm_vm_mmap_place_begin(struct xmm_vm_mmap_call *call,
 			    struct xmm_vm_mmap_place *place, int prot,
-			    int flags, int fd, off_t offset)
+			    int flags, int fd, uint64_t offset)
 {
 	void *dst = call->dst_addr;
 	void *addr;
 
 	place->must_move = false;
 	if (!(call->flags & (XMM_PVMMAP_FIXED | XMM_PVMMAP_FIXED_NOREPLACE))) {
-		addr = mmap(dst, call->size, prot, flags, fd, offset);
+		addr = mmap64(dst, call->size, prot, flags, fd,
+			      (off64_t)offset);
 		if (addr == MAP_FAILED)
 			return -errno;
 		place->addr = addr;
 		return 0;
 	}
-	addr = mmap(dst, call->size, prot, flags | MAP_FIXED_NOREPLACE, fd,
-		    offset);
+	addr = mmap64(dst, call->size, prot, flags | MAP_FIXED_NOREPLACE, fd,
+		      (off64_t)offset);
 	if (addr == dst) {
 		place->addr = addr;
 		return 0;

@@ -33,8 +33,7 @@ static long shared_run(void *arg)
 		return -EPERM;
 	ret = xmm_vm_mmap_place_begin(call, &place, vma->prot, MAP_SHARED,
 				      call->object_fd,
-				      (off_t)(vma->offset +
-					      (call->src - vma->start)));
+				      vma->offset + (call->src - vma->start));
 	if (ret < 0)
 		return ret;
 	return xmm_vm_mmap_place_finish(call, &place);

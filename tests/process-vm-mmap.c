@@ -821,6 +821,23 @@ static void check_placement(const char *b, const char *expect_auto,
 		     XMM_PVMMAP_FIXED, EFAULT);
 	assert_int_equal(occupied[0], 'o');
 
+	/* No flag: a free dst is a hint the kernel takes. */
+	free_at = free_range(mb->len);
+	p = clone_forced(b, expect_auto, pid, mb->addr, mb->len, free_at, 0);
+	if (p) {
+		assert_ptr_equal(p, free_at);
+		munmap(p, mb->len);
+	}
+
+	/* No flag, an occupied dst: elsewhere, nothing replaced. */
+	p = clone_forced(b, expect_auto, pid, mb->addr, mb->len, occupied, 0);
+	if (p) {
+		assert_ptr_not_equal(p, occupied);
+		assert_int_equal(occupied[0], 'o');
+		assert_int_equal(harness_checksum(p, mb->len), mb->sum);
+		munmap(p, mb->len);
+	}
+
 	/* FIXED_NOREPLACE where nothing is. */
 	free_at = free_range(mb->len);
 	p = clone_forced(b, expect_auto, pid, mb->addr, mb->len, free_at,
