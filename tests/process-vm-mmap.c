@@ -570,7 +570,31 @@ struct no_map_files_case {
 	size_t len;
 	unsigned long long sum;
 	int expect_err;		/* 0: must clone */
+	const char *backend;
+	long expect_present;	/* pages the clone holds; -1: any */
 };
+
+/* Pages of [addr, addr+len) our page tables hold, or -1. */
+static long present_pages(void *addr, size_t len)
+{
+	size_t page = harness_page_size(), n = len / page, i;
+	uint64_t *entries = malloc(n * sizeof(*entries));
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	long present = -1;
+
+	if (fd >= 0 && entries &&
+	    pread(fd, entries, n * sizeof(*entries),
+		  (off_t)((uintptr_t)addr / page * sizeof(*entries))) ==
+	    (ssize_t)(n * sizeof(*entries))) {
+		present = 0;
+		for (i = 0; i < n; i++)
+			present += (entries[i] >> 63) & 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(entries);
+	return present;
+}
 
 static int clone_without_map_files(void *arg)
 {
@@ -584,15 +608,17 @@ static int clone_without_map_files(void *arg)
 		 (unsigned long)c->addr, (unsigned long)c->addr + c->len);
 	fd = open(path, O_RDONLY);
 	CHILD_CHECK(fd < 0 && errno == EPERM);
-	CHILD_CHECK(xmm_backend_force(OP, "shared") == 0);
+	CHILD_CHECK(xmm_backend_force(OP, c->backend) == 0);
 	p = xmm_process_vm_mmap(c->pid, c->addr, c->len, NULL, 0);
 	if (c->expect_err) {
 		CHILD_CHECK(p == MAP_FAILED && errno == c->expect_err);
 		return 0;
 	}
 	CHILD_CHECK(p != MAP_FAILED);
+	CHILD_CHECK(!strcmp(xmm_backend_last(OP), c->backend));
+	if (c->expect_present >= 0)
+		CHILD_CHECK(present_pages(p, c->len) == c->expect_present);
 	CHILD_CHECK(harness_checksum(p, c->len) == c->sum);
-	CHILD_CHECK(!strcmp(xmm_backend_last(OP), "shared"));
 	return 0;
 }
 
@@ -613,7 +639,7 @@ static void test_shared_without_map_files(void **state)
 	mb->keep_fd = true;
 	start(&child, setup_memfd_shared, mb);
 	c = (struct no_map_files_case){ child.pid, mb->addr, mb->len,
-					mb->sum, 0 };
+					mb->sum, 0, "shared", -1 };
 	assert_int_equal(harness_run_in_child(clone_without_map_files, &c),
 			 0);
 	harness_child_stop(&child);
@@ -622,7 +648,7 @@ static void test_shared_without_map_files(void **state)
 	mb->keep_fd = false;
 	start(&child, setup_memfd_shared, mb);
 	c = (struct no_map_files_case){ child.pid, mb->addr, mb->len,
-					mb->sum, EPERM };
+					mb->sum, EPERM, "shared", -1 };
 	assert_int_equal(harness_run_in_child(clone_without_map_files, &c),
 			 0);
 	harness_child_stop(&child);
@@ -632,11 +658,22 @@ static void test_shared_without_map_files(void **state)
 	memcpy(mb->path, path, sizeof(path));
 	start(&child, setup_shared_file, mb);
 	c = (struct no_map_files_case){ child.pid, mb->addr, mb->len,
-					mb->sum, 0 };
+					mb->sum, 0, "shared", -1 };
 	assert_int_equal(harness_run_in_child(clone_without_map_files, &c),
 			 0);
 	harness_child_stop(&child);
 	unlink(path);
+
+	/* A private file mapping: the file by its path, modified pages only. */
+	mb->len = 16 * harness_page_size();
+	make_file(mb->path, mb->len, 13);
+	start(&child, setup_private_file, mb);
+	c = (struct no_map_files_case){ child.pid, mb->addr, mb->len,
+					mb->sum, 0, "readv", 3 };
+	assert_int_equal(harness_run_in_child(clone_without_map_files, &c),
+			 0);
+	harness_child_stop(&child);
+	unlink(mb->path);
 	mailbox_free(mb);
 }
 
@@ -683,26 +720,6 @@ static void test_private_anon_snapshot(void **state)
 	mailbox_free(mb);
 }
 
-/* Pages of [addr, addr+len) our page tables hold, per /proc/self/pagemap. */
-static long self_present_pages(void *addr, size_t len)
-{
-	size_t page = harness_page_size(), n = len / page, i;
-	uint64_t *entries = malloc(n * sizeof(*entries));
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	long present = 0;
-
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, entries, n * sizeof(*entries),
-			       (off_t)((uintptr_t)addr / page *
-				       sizeof(*entries))),
-			 (ssize_t)(n * sizeof(*entries)));
-	for (i = 0; i < n; i++)
-		present += (entries[i] >> 63) & 1;
-	close(fd);
-	free(entries);
-	return present;
-}
-
 static void test_private_file_modified_pages(void **state)
 {
 	struct mailbox *mb = mailbox_new();
@@ -722,7 +739,7 @@ static void test_private_file_modified_pages(void **state)
 		/* Only the three modified pages were copied (on the copy
 		 * backends); the clean ones come from the file when read. */
 		if (!is_native(xmm_backend_last(OP)))
-			assert_int_equal(self_present_pages(p, mb->len), 3);
+			assert_int_equal(present_pages(p, mb->len), 3);
 		assert_int_equal(harness_checksum(p, mb->len), mb->sum);
 		munmap(p, mb->len);
 	}
@@ -1053,36 +1070,85 @@ static void test_efault(void **state)
 	mailbox_free(mb);
 }
 
-/* The child's [vdso]: VM_DONTEXPAND, which the proposal refuses. */
-static void test_efault_special_mapping(void **state)
+/* Where the child maps name ("[vdso]"): 0 and *start, *end, or -1. */
+static int find_child_mapping(pid_t pid, const char *name,
+			      unsigned long *start_addr,
+			      unsigned long *end_addr)
 {
-	struct harness_child child;
-	unsigned long start_addr = 0, end_addr = 0, s, e;
 	char path[64], line[512];
-	unsigned int i;
+	int ret = -1;
 	FILE *maps;
 
-	start(&child, NULL, NULL);
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)child.pid);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	maps = fopen(path, "re");
 	assert_non_null(maps);
-	while (fgets(line, sizeof(line), maps))
-		if (strstr(line, "[vdso]") &&
-		    sscanf(line, "%lx-%lx", &s, &e) == 2) {
-			start_addr = s;
-			end_addr = e;
-		}
+	while (ret && fgets(line, sizeof(line), maps))
+		if (strstr(line, name) &&
+		    sscanf(line, "%lx-%lx", start_addr, end_addr) == 2)
+			ret = 0;
 	fclose(maps);
-	if (!start_addr) {
-		harness_child_stop(&child);
-		harness_skip("no [vdso] in the child");
+	return ret;
+}
+
+/*
+ * The child's [vdso] (VM_DONTEXPAND) and [vvar] (VM_IO, VM_PFNMAP): kinds
+ * the proposal refuses.
+ */
+static void test_efault_special_mapping(void **state)
+{
+	static const char *const names[] = { "[vdso]", "[vvar]" };
+	struct harness_child child;
+	unsigned long s, e;
+	unsigned int i, n, found = 0;
+
+	start(&child, NULL, NULL);
+	for (n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+		if (find_child_mapping(child.pid, names[n], &s, &e) < 0)
+			continue;
+		found++;
+		for (i = 0; i < N_PRIVATE; i++)
+			expect_errno(private_backends[i], child.pid,
+				     (void *)s, e - s, NULL, 0, EFAULT);
 	}
-	for (i = 0; i < N_PRIVATE; i++)
-		expect_errno(private_backends[i], child.pid,
-			     (void *)start_addr, end_addr - start_addr, NULL,
-			     0, EFAULT);
 	unforce();
 	harness_child_stop(&child);
+	if (!found)
+		harness_skip("no [vdso] or [vvar] in the child");
+}
+
+/* A private hugetlb mapping. */
+static void setup_hugetlb(void *arg)
+{
+	struct mailbox *mb = arg;
+
+	mb->addr = mmap(NULL, mb->len, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (mb->addr == MAP_FAILED) {
+		mb->addr = NULL;
+		return;
+	}
+	memset(mb->addr, 1, mb->len);
+}
+
+static void test_efault_hugetlb(void **state)
+{
+	struct mailbox *mb = mailbox_new();
+	struct harness_child child;
+	unsigned int i;
+
+	mb->len = 2 * MiB;
+	start(&child, setup_hugetlb, mb);
+	if (!mb->addr) {
+		harness_child_stop(&child);
+		mailbox_free(mb);
+		harness_skip("no huge page to map (vm.nr_hugepages is 0?)");
+	}
+	for (i = 0; i < N_PRIVATE; i++)
+		expect_errno(private_backends[i], child.pid, mb->addr,
+			     mb->len, NULL, 0, EFAULT);
+	unforce();
+	harness_child_stop(&child);
+	mailbox_free(mb);
 }
 
 struct eperm_case {
@@ -1321,6 +1387,7 @@ int main(void)
 		cmocka_unit_test(test_esrch),
 		cmocka_unit_test(test_efault),
 		cmocka_unit_test(test_efault_special_mapping),
+		cmocka_unit_test(test_efault_hugetlb),
 		cmocka_unit_test(test_eperm),
 		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_readv_refused_uses_proc_mem),
