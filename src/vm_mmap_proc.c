@@ -275,7 +275,9 @@ int xmm_vm_mmap_open_object(pid_t pid, const struct xmm_vm_mmap_vma *vma)
 	char path[96];
 	int fd;
 
-	if (!vma->inode)
+	/* No object behind "" or "[heap]"; inode 0 alone says nothing:
+	 * System V segment 0 shows as inode 0. */
+	if (vma->path[0] != '/')
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", (int)pid,
 		 (unsigned long)vma->start, (unsigned long)vma->end);

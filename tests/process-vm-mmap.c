@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -141,6 +142,33 @@ static void setup_memfd_shared(void *arg)
 	return;
 fail:
 	mb->err = errno;
+}
+
+/* Shared anonymous memory (mb->seed 0) or System V shm, filled. */
+static void setup_shared_other(void *arg)
+{
+	struct mailbox *mb = arg;
+
+	if (mb->keep_fd) {
+		int id = shmget(IPC_PRIVATE, mb->len, IPC_CREAT | 0600);
+
+		if (id < 0) {
+			mb->err = errno;
+			return;
+		}
+		mb->addr = shmat(id, NULL, 0);
+		/* Gone when the child is: removal waits for the last detach. */
+		shmctl(id, IPC_RMID, NULL);
+	} else {
+		mb->addr = mmap(NULL, mb->len, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	}
+	if (mb->addr == MAP_FAILED) {
+		mb->err = errno;
+		return;
+	}
+	harness_fill_random(mb->addr, mb->len, mb->seed);
+	mb->sum = harness_checksum(mb->addr, mb->len);
 }
 
 /* A private anonymous region filled from mb->seed, then given mb->prot. */
@@ -518,6 +546,36 @@ static void test_shared_memfd_both_ways(void **state)
 	}
 	unforce();
 	harness_child_stop(&child);
+	mailbox_free(mb);
+}
+
+/* Shared anonymous memory and System V shm are shared objects too. */
+static void test_shared_anon_and_sysv(void **state)
+{
+	struct mailbox *mb = mailbox_new();
+	struct harness_child child;
+	size_t page = harness_page_size();
+	int kind;
+
+	mb->len = 1 * MiB;
+	mb->seed = 14;
+	for (kind = 0; kind < 2; kind++) {
+		char *p, byte = 'S';
+
+		mb->keep_fd = kind;	/* here: 1 = System V shm */
+		start(&child, setup_shared_other, mb);
+		p = clone_forced(NULL, "shared", child.pid, mb->addr, mb->len,
+				 NULL, 0);
+		assert_int_equal(harness_checksum(p, mb->len), mb->sum);
+		write_child(child.pid, (char *)mb->addr + page, &byte, 1);
+		assert_int_equal(p[page], 'S');
+		p[2 * page] = 'T';
+		read_child(child.pid, (char *)mb->addr + 2 * page, &byte, 1);
+		assert_int_equal(byte, 'T');
+		munmap(p, mb->len);
+		harness_child_stop(&child);
+	}
+	unforce();
 	mailbox_free(mb);
 }
 
@@ -1383,6 +1441,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backend_list),
 		cmocka_unit_test(test_shared_memfd_both_ways),
+		cmocka_unit_test(test_shared_anon_and_sysv),
 		cmocka_unit_test(test_shared_offset),
 		cmocka_unit_test(test_shared_without_map_files),
 		cmocka_unit_test(test_private_anon_snapshot),
