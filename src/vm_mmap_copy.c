@@ -348,8 +348,20 @@ static long proc_mem_run(void *arg)
 	return copy_run(call, true);
 }
 
+static int readv_probe(const char **detail)
+{
+	/* Nothing to read: 0 where the call exists, before any lookup. */
+	if (xmm_sys(process_vm_readv, 0, NULL, 0, NULL, 0, 0) == -ENOSYS) {
+		*detail = "the kernel has no process_vm_readv (Linux 3.2), "
+			  "or a seccomp policy refuses it";
+		return -ENOSYS;
+	}
+	return 0;
+}
+
 struct xmm_backend xmm_vm_mmap_readv_backend = {
 	.name = "readv",
+	.probe = readv_probe,
 	.run = readv_run,
 };
 

@@ -41,11 +41,14 @@ static FILE *open_proc(pid_t pid, const char *what)
 	return fopen(path, "re");
 }
 
-/* A proc file of the target could not be opened: why, as the kernel's. */
+/*
+ * A proc file of the target could not be opened: why, as the kernel's.
+ * Without /proc at all the fallbacks cannot serve (ENOSYS).
+ */
 static int proc_open_error(void)
 {
 	if (errno == ENOENT)
-		return -ESRCH;
+		return access("/proc/self", F_OK) == 0 ? -ESRCH : -ENOSYS;
 	if (errno == EACCES)
 		return -EPERM;
 	return -errno;
