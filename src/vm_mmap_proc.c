@@ -278,14 +278,15 @@ int xmm_vm_mmap_open_object(pid_t pid, const struct xmm_vm_mmap_vma *vma)
 	char path[96];
 	int fd;
 
-	/* No object behind "" or "[heap]"; inode 0 alone says nothing:
-	 * System V segment 0 shows as inode 0. */
-	if (vma->path[0] != '/')
-		return -1;
+	/*
+	 * map_files lists every VMA with a file, whatever maps names it
+	 * ("[anon_shmem:name]" since Linux 6.2; inode 0 for System V
+	 * segment 0); the others lead nowhere for special mappings.
+	 */
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", (int)pid,
 		 (unsigned long)vma->start, (unsigned long)vma->end);
 	fd = open_if_same(path, mode, vma);
-	if (fd >= 0)
+	if (fd >= 0 || vma->path[0] != '/')
 		return fd;
 	fd = open_from_target_fds(pid, mode, vma);
 	if (fd >= 0)
