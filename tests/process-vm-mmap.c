@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -807,6 +808,61 @@ static void test_private_file_modified_pages(void **state)
 	mailbox_free(mb);
 }
 
+struct thread_case {
+	pid_t pid;
+	void *addr;
+	size_t len;
+	unsigned long long sum;
+	int ok;
+};
+
+static void *clone_in_thread(void *arg)
+{
+	struct thread_case *c = arg;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		void *p = xmm_process_vm_mmap(c->pid, c->addr, c->len, NULL,
+					      0);
+
+		if (p == MAP_FAILED)
+			return NULL;
+		if (harness_checksum(p, c->len) != c->sum) {
+			munmap(p, c->len);
+			return NULL;
+		}
+		munmap(p, c->len);
+	}
+	c->ok = 1;
+	return NULL;
+}
+
+/* Threads cloning at once each get their own, whole clone. */
+static void test_threads(void **state)
+{
+	struct mailbox *mb = mailbox_new();
+	struct harness_child child;
+	struct thread_case cases[4];
+	pthread_t threads[4];
+	unsigned int i;
+
+	mb->len = 4 * MiB;
+	mb->seed = 15;
+	start(&child, setup_private_anon, mb);
+	for (i = 0; i < 4; i++) {
+		cases[i] = (struct thread_case){ child.pid, mb->addr, mb->len,
+						 mb->sum, 0 };
+		assert_int_equal(pthread_create(&threads[i], NULL,
+						clone_in_thread, &cases[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(threads[i], NULL), 0);
+		assert_true(cases[i].ok);
+	}
+	harness_child_stop(&child);
+	mailbox_free(mb);
+}
+
 /* A clone of ourselves is a snapshot too. */
 static void test_private_self(void **state)
 {
@@ -1447,6 +1503,7 @@ int main(void)
 		cmocka_unit_test(test_private_anon_snapshot),
 		cmocka_unit_test(test_private_file_modified_pages),
 		cmocka_unit_test(test_private_self),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_sparse_source_stays_sparse),
 		cmocka_unit_test(test_fixed_and_noreplace),
 		cmocka_unit_test(test_protection_preserved),
