@@ -158,6 +158,8 @@ int xmm_vm_mmap_vma_refused(pid_t pid, const struct xmm_vm_mmap_vma *vma)
 				break;
 			inside = seen.start == vma->start &&
 				 seen.end == vma->end;
+			if (inside)
+				ret = 0;	/* no VmFlags before 3.8 */
 			continue;
 		}
 		if (inside && !strncmp(line, "VmFlags:", 8)) {
