@@ -3,24 +3,30 @@
  * xmm_process_vm_mmap(): map another process's memory into ours.
  *
  * Backends, in order:
- *   native  the process_vm_mmap system call of our patched kernels.
+ *   native    the process_vm_mmap system call of our patched kernels.
+ *   shared    MAP_SHARED sources: map the same object (vm_mmap_shared.c).
+ *   readv     private sources: copy with process_vm_readv (vm_mmap_copy.c).
+ *   proc-mem  private sources: copy through /proc/PID/mem, where
+ *             process_vm_readv is refused or the source is not readable.
+ *
+ * The arguments are checked here, before any backend, with the errors of
+ * the 2019 proposal; the fallbacks then share xmm_vm_mmap_prepare(), which
+ * checks permission before it reads anything else about the target.
  */
 #include "internal.h"
 #include "backend.h"
 #include "syscall.h"
+#include "vm_mmap.h"
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/fsuid.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
-struct vm_mmap_call {
-	pid_t pid;
-	void *src_addr;
-	size_t len;
-	void *dst_addr;
-	unsigned long flags;
-	/* The address of the new mapping: on 32-bit ABIs an address can
-	 * look negative, so it never travels in the return value. */
-	void *mapped;
-};
+#define XMM_PVMMAP_ALL_FLAGS	(XMM_PVMMAP_FIXED | XMM_PVMMAP_FIXED_NOREPLACE)
 
 static struct xmm_backend native_backend;
 
@@ -44,7 +50,7 @@ static int native_probe(const char **detail)
 
 static long native_run(void *arg)
 {
-	struct vm_mmap_call *call = arg;
+	struct xmm_vm_mmap_call *call = arg;
 	long ret = xmm_sys(process_vm_mmap, call->pid, call->src_addr,
 			   call->len, call->dst_addr, call->flags);
 
@@ -67,6 +73,9 @@ static struct xmm_backend native_backend = {
 
 static struct xmm_backend *const vm_mmap_backends[] = {
 	&native_backend,
+	&xmm_vm_mmap_shared_backend,
+	&xmm_vm_mmap_readv_backend,
+	&xmm_vm_mmap_proc_mem_backend,
 	NULL,
 };
 
@@ -77,18 +86,176 @@ struct xmm_operation xmm_op_process_vm_mmap = {
 	.forced = XMM_FORCE_NONE,
 };
 
+/* The proposal's EINVAL cases, and the rounding every backend uses. */
+static int check_arguments(struct xmm_vm_mmap_call *call)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t mask = (uintptr_t)page - 1;
+
+	call->page_size = page;
+	if (call->flags & ~XMM_PVMMAP_ALL_FLAGS)
+		return -EINVAL;
+	if (!call->len || call->pid <= 0)
+		return -EINVAL;
+	if (call->len > SIZE_MAX - mask)
+		return -EINVAL;
+	call->src = (uintptr_t)call->src_addr & ~mask;
+	call->size = (call->len + mask) & ~mask;
+	/* The last byte, src + size - 1, must not wrap. */
+	if (call->size - 1 > UINTPTR_MAX - call->src)
+		return -EINVAL;
+	/* As mmap(2) with MAP_FIXED: an exact address is a page address. */
+	if ((call->flags & XMM_PVMMAP_ALL_FLAGS) &&
+	    ((uintptr_t)call->dst_addr & mask))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Are the caller's filesystem credentials its real ones?  Then the
+ * PTRACE_MODE_ATTACH_FSCREDS check of opening /proc/PID/mem is exactly the
+ * PTRACE_MODE_ATTACH_REALCREDS check of process_vm_readv.  setfsuid(-1)
+ * changes nothing and answers the current value.
+ */
+static bool fs_credentials_are_real(void)
+{
+	return (uid_t)setfsuid((uid_t)-1) == getuid() &&
+	       (gid_t)setfsgid((gid_t)-1) == getgid();
+}
+
+/*
+ * process_vm_readv was refused: by the ptrace rule (a real EPERM), or by
+ * a seccomp or LSM policy on the syscall (ENOSYS, or an EPERM of its own).
+ * Opening /proc/PID/mem asks the ptrace rule alone.  When the two rules
+ * could differ (set-user-ID programs), the refusal stands: never wider.
+ */
+static int check_access_without_readv(pid_t pid, long readv_err)
+{
+	char path[64];
+	int fd;
+
+	if (!fs_credentials_are_real())
+		return readv_err == -ENOSYS ? -EPERM : (int)readv_err;
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ESRCH;
+		if (errno == EACCES)
+			return -EPERM;
+		return -errno;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * The permission check comes first, before anything else is read from
+ * the target: one byte of process_vm_readv from address 0.  The kernel
+ * finds the process and applies the ptrace rule before it reads; the read
+ * then fails with EFAULT (nothing is mapped at 0), which means "allowed".
+ * Reading the source itself instead would fault a page in the target, or
+ * block on a userfaultfd the target registered there.
+ */
+static int check_access(struct xmm_vm_mmap_call *call)
+{
+	char byte;
+	struct iovec local = { .iov_base = &byte, .iov_len = 1 };
+	struct iovec remote = { .iov_base = NULL, .iov_len = 1 };
+	long ret;
+	int err;
+
+	ret = xmm_sys(process_vm_readv, call->pid, &local, 1, &remote, 1, 0);
+	if (ret >= 0 || ret == -EFAULT)
+		return 0;
+	if (ret != -ENOSYS && ret != -EPERM)
+		return (int)ret;
+	err = check_access_without_readv(call->pid, ret);
+	if (err < 0)
+		return err;
+	call->readv_refused = true;
+	if (ret == -ENOSYS)
+		xmm_backend_disable(&xmm_vm_mmap_readv_backend, ENOSYS,
+			"the kernel has no process_vm_readv (Linux 3.2), or "
+			"a seccomp policy refuses it");
+	return 0;
+}
+
+bool xmm_vm_mmap_vma_is_anon(const struct xmm_vm_mmap_vma *vma)
+{
+	const char *p = vma->path;
+
+	if (vma->shared || vma->inode)
+		return false;
+	return !p[0] || !strcmp(p, "[heap]") || !strncmp(p, "[stack", 6) ||
+	       !strncmp(p, "[anon:", 6);
+}
+
+static int prepare(struct xmm_vm_mmap_call *call)
+{
+	struct xmm_vm_mmap_vma *vma = &call->vma;
+	bool known = false;
+	int ret;
+
+	ret = check_access(call);
+	if (ret < 0)
+		return ret;
+	ret = xmm_vm_mmap_find_vma(call->pid, call->src, vma);
+	if (ret < 0)
+		return ret;
+	if (call->size > vma->end - call->src)
+		return -EFAULT;	/* the range runs past this VMA */
+	if (xmm_vm_mmap_vma_is_anon(vma))
+		return 0;	/* plain anonymous memory has none of them */
+
+	call->object_fd = xmm_vm_mmap_open_object(call->pid, vma);
+	if (call->object_fd >= 0) {
+		ret = xmm_vm_mmap_object_refused(call->object_fd, &known);
+		if (ret < 0)
+			return ret;
+	}
+	/* Only smaps tells the rest, at a cost that grows with the VMA. */
+	if (!known)
+		return xmm_vm_mmap_vma_refused(call->pid, vma);
+	return 0;
+}
+
+int xmm_vm_mmap_prepare(struct xmm_vm_mmap_call *call)
+{
+	if (!call->prepared) {
+		call->prepare_err = prepare(call);
+		call->prepared = true;
+	}
+	return call->prepare_err;
+}
+
 XMM_EXPORT void *xmm_process_vm_mmap(pid_t pid, void *src_addr, size_t len,
 				     void *dst_addr, unsigned long flags)
 {
-	struct vm_mmap_call call = {
+	struct xmm_vm_mmap_call call = {
 		.pid = pid,
 		.src_addr = src_addr,
 		.len = len,
 		.dst_addr = dst_addr,
 		.flags = flags,
+		.object_fd = -1,
 	};
-	long ret = xmm_dispatch(&xmm_op_process_vm_mmap, &call);
+	long ret = check_arguments(&call);
 
+	if (ret == 0)
+		ret = xmm_dispatch(&xmm_op_process_vm_mmap, &call);
+	/*
+	 * When no backend could serve, still answer what the kernel would
+	 * have answered for a target or a range it refuses.
+	 */
+	if (ret == -ENOSYS) {
+		int bad = xmm_vm_mmap_prepare(&call);
+
+		if (bad < 0)
+			ret = bad;
+	}
+	if (call.object_fd >= 0)
+		close(call.object_fd);
 	if (ret < 0) {
 		errno = (int)-ret;
 		return MAP_FAILED;
