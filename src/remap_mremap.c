@@ -36,9 +36,6 @@ static long mremap_run(void *arg)
 	err = xmm_remap_check_vmas(call, &src_vma, &dst_vma);
 	if (err < 0)
 		return err;
-	if (dst_vma.start != call->dst || dst_vma.end != call->dst + call->len)
-		return xmm_try_next(ENOSYS);
-
 	movable = xmm_remap_scan(call, &stop);
 	if (movable < 0)
 		return movable;
@@ -48,6 +45,8 @@ static long mremap_run(void *arg)
 		err = xmm_remap_copy_prefix(call, (size_t)movable);
 		return err < 0 ? err : movable;
 	}
+	if (dst_vma.start != call->dst || dst_vma.end != call->dst + call->len)
+		return xmm_try_next(ENOSYS);
 
 	ret = xmm_sys(mremap, call->src, call->len, call->len,
 		      MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
