@@ -26,6 +26,31 @@
 /* Has the kernel accepted MREMAP_DONTUNMAP in this process? */
 static atomic_bool dontunmap_known;
 
+/* Move one page of a scratch mapping onto its other page. */
+static int mremap_probe(const char **detail)
+{
+	size_t page_size = xmm_remap_page_size();
+	char *scratch = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long ret;
+
+	if (scratch == MAP_FAILED) {
+		*detail = "no memory for a scratch mapping";
+		return -ENOMEM;
+	}
+	ret = xmm_sys(mremap, scratch, page_size, page_size,
+		      MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
+		      scratch + page_size);
+	munmap(scratch, 2 * page_size);
+	if (ret < 0) {
+		*detail = ret == -ENOSYS ? "mremap is refused here (seccomp)" :
+			  "the kernel has no MREMAP_DONTUNMAP (Linux 5.7)";
+		return -ENOSYS;
+	}
+	atomic_store_explicit(&dontunmap_known, true, memory_order_relaxed);
+	return 0;
+}
+
 static long mremap_run(void *arg)
 {
 	struct xmm_remap_call *call = arg;
@@ -81,5 +106,6 @@ static long mremap_run(void *arg)
 
 struct xmm_backend xmm_remap_mremap_backend = {
 	.name = "mremap",
+	.probe = mremap_probe,
 	.run = mremap_run,
 };
