@@ -72,11 +72,13 @@ int xmm_remap_check_vmas(const struct xmm_remap_call *call,
 
 		/* The tail of an overlong line is not a line. */
 		if (line_start && parse_maps_line(line, &vma)) {
-			if (!found_src && vma_holds(&vma, call->src, call->len)) {
+			if (!found_src &&
+			    vma_holds(&vma, call->src, call->len)) {
 				*src_vma = vma;
 				found_src = true;
 			}
-			if (!found_dst && vma_holds(&vma, call->dst, call->len)) {
+			if (!found_dst &&
+			    vma_holds(&vma, call->dst, call->len)) {
 				*dst_vma = vma;
 				found_dst = true;
 			}

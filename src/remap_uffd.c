@@ -69,7 +69,7 @@ struct uffdio_move {
  * A userfaultfd handles faults of user code only: the library never serves
  * faults, and this is what an unprivileged caller may open (5.11).
  */
-#define UFFD_OPEN_FLAGS		(O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY)
+#define UFFD_OPEN_FLAGS	(O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY)
 
 /* The page that forgets the descriptor in a forked child. */
 struct uffd_cache {

@@ -429,21 +429,22 @@ static void test_einval_mappings(void **state)
 		harness_fill_random(file_p, 4 * page, 12);
 		assert_int_equal(ro_p[0] + ro2_p[0], 0);	/* zero pages */
 
-		expect_einval(shared_p, src, 4 * page, 0);	/* MAP_SHARED */
+		/* MAP_SHARED, a file, r-- against rw-, both read-only. */
+		expect_einval(shared_p, src, 4 * page, 0);
 		expect_einval(dst, shared_p, 4 * page, 0);
-		expect_einval(file_p, src, 4 * page, 0);	/* a file */
+		expect_einval(file_p, src, 4 * page, 0);
 		expect_einval(dst, file_p, 4 * page, 0);
-		expect_einval(ro_p, src, 4 * page, 0);		/* r-- vs rw- */
+		expect_einval(ro_p, src, 4 * page, 0);
 		expect_einval(dst, ro_p, 4 * page, 0);
-		expect_einval(ro2_p, ro_p, 4 * page, 0);	/* read-only */
-		/* Past the end of its mapping, and unmapped. */
+		expect_einval(ro2_p, ro_p, 4 * page, 0);
+		/* Past the end of its mapping, PROT_NONE, unmapped. */
 		expect_einval(dst + page, src, 4 * page, 0);
 		expect_einval(dst, src + page, 4 * page, 0);
-		expect_einval(anon_dst.reserve, src, page, 0);	/* ---p */
+		expect_einval(anon_dst.reserve, src, page, 0);
 		expect_einval(dst, anon_src.reserve, page, 0);
 		assert_int_equal(munmap(anon_dst.reserve, page), 0);
 		assert_int_equal(munmap(anon_src.reserve, page), 0);
-		expect_einval(anon_dst.reserve, src, page, 0);	/* nothing */
+		expect_einval(anon_dst.reserve, src, page, 0);
 		expect_einval(dst, anon_src.reserve, page, 0);
 		expect_einval(dst, anon_src.reserve, page,
 			      XMM_RAP_ALLOW_SRC_HOLES);
