@@ -3,18 +3,36 @@
  * xmm_remap_anon_pages(): move private anonymous pages without copying.
  *
  * Backends, in order:
- *   native  the remap_anon_pages system call of our patched kernels.
+ *   native     the remap_anon_pages system call of our patched kernels.
+ *   uffd-move  userfaultfd UFFDIO_MOVE (Linux 6.8), remap_uffd.c.
+ *   mremap     mremap(MREMAP_DONTUNMAP) (Linux 5.7) when the destination
+ *              is one whole mapping, remap_mremap.c.
+ *   copy       memcpy() and MADV_DONTNEED, remap_copy.c.
+ *
+ * The arguments are checked here, once, before any backend runs, so that
+ * every backend answers EINVAL for the same calls.
  */
 #include "internal.h"
 #include "backend.h"
+#include "remap.h"
 #include "syscall.h"
 
-struct remap_call {
-	void *dst;
-	void *src;
-	size_t len;
-	unsigned long flags;
-};
+#include <sys/auxv.h>
+#include <unistd.h>
+
+size_t xmm_remap_page_size(void)
+{
+	static _Atomic size_t page_size;
+	size_t size = atomic_load_explicit(&page_size, memory_order_relaxed);
+
+	if (!size) {
+		size = (size_t)getauxval(AT_PAGESZ);
+		if (!size)
+			size = (size_t)sysconf(_SC_PAGESIZE);
+		atomic_store_explicit(&page_size, size, memory_order_relaxed);
+	}
+	return size;
+}
 
 static struct xmm_backend native_backend;
 
@@ -38,7 +56,7 @@ static int native_probe(const char **detail)
 
 static long native_run(void *arg)
 {
-	struct remap_call *call = arg;
+	struct xmm_remap_call *call = arg;
 	long ret = xmm_sys(remap_anon_pages, call->dst, call->src, call->len,
 			   call->flags);
 
@@ -58,6 +76,9 @@ static struct xmm_backend native_backend = {
 
 static struct xmm_backend *const remap_backends[] = {
 	&native_backend,
+	&xmm_remap_uffd_backend,
+	&xmm_remap_mremap_backend,
+	&xmm_remap_copy_backend,
 	NULL,
 };
 
@@ -68,15 +89,38 @@ struct xmm_operation xmm_op_remap_anon_pages = {
 	.forced = XMM_FORCE_NONE,
 };
 
+/* The proposal's argument checks, which need no system call. */
+static int check_arguments(const struct xmm_remap_call *call)
+{
+	uintptr_t page_mask = xmm_remap_page_size() - 1;
+
+	if (call->flags & ~XMM_RAP_ALLOW_SRC_HOLES)
+		return -EINVAL;
+	if ((call->dst | call->src | call->len) & page_mask)
+		return -EINVAL;
+	/* A zero length or a range that wraps past the top of memory. */
+	if (call->dst + call->len <= call->dst ||
+	    call->src + call->len <= call->src)
+		return -EINVAL;
+	/* Overlapping ranges would move a page onto a page of the move. */
+	if (call->dst < call->src + call->len &&
+	    call->src < call->dst + call->len)
+		return -EINVAL;
+	return 0;
+}
+
 XMM_EXPORT ssize_t xmm_remap_anon_pages(void *dst, void *src, size_t len,
 					unsigned long flags)
 {
-	struct remap_call call = {
-		.dst = dst,
-		.src = src,
+	struct xmm_remap_call call = {
+		.dst = (uintptr_t)dst,
+		.src = (uintptr_t)src,
 		.len = len,
 		.flags = flags,
 	};
+	int bad = check_arguments(&call);
 
+	if (bad < 0)
+		return xmm_errno_result(bad);
 	return xmm_errno_result(xmm_dispatch(&xmm_op_remap_anon_pages, &call));
 }

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * xmm_remap_anon_pages(): the call every backend receives, and what the
+ * fallback backends share: reading /proc/self/maps and /proc/self/pagemap,
+ * and the copying mover.
+ */
+#ifndef XMM_SRC_REMAP_H
+#define XMM_SRC_REMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+
+/* Arguments are checked (alignment, length, overlap, flags) before this. */
+struct xmm_remap_call {
+	uintptr_t dst;
+	uintptr_t src;
+	size_t len;
+	unsigned long flags;
+};
+
+/* The page size, read once. */
+size_t xmm_remap_page_size(void);
+
+/* The backends after native, each in its own file. */
+extern struct xmm_backend xmm_remap_uffd_backend;
+extern struct xmm_backend xmm_remap_mremap_backend;
+extern struct xmm_backend xmm_remap_copy_backend;
+
+/* One line of /proc/self/maps. */
+struct xmm_remap_vma {
+	uintptr_t start;
+	uintptr_t end;
+	char perms[5];		/* "rw-p" */
+	bool private_anon;	/* no file, not special ([vdso], ...) */
+};
+
+/*
+ * The mappings that hold [call->src, +len) and [call->dst, +len): 0, or
+ * -EINVAL when a range is not inside one private anonymous read-write
+ * mapping or the two differ in protection (the kernel's own checks), or
+ * another -errno when /proc/self/maps cannot be read.
+ */
+int xmm_remap_check_vmas(const struct xmm_remap_call *call,
+			 struct xmm_remap_vma *src_vma,
+			 struct xmm_remap_vma *dst_vma);
+
+/*
+ * Where the move must stop, from /proc/self/pagemap: scans the pages of
+ * both ranges in order and returns the offset of the first page that
+ * cannot be moved (dst populated: *err = -EEXIST; src a hole without
+ * XMM_RAP_ALLOW_SRC_HOLES: *err = -ENOENT), or len with *err = 0.  A
+ * negative return is a failure to read pagemap.
+ */
+long xmm_remap_scan(const struct xmm_remap_call *call, int *err);
+
+/*
+ * Move the first len bytes of the call by copying: memcpy() of every
+ * populated source page into dst, then MADV_DONTNEED on the source.
+ * Holes stay holes.  The caller has checked that the range is movable.
+ * Returns 0 or -errno.
+ */
+int xmm_remap_copy_prefix(const struct xmm_remap_call *call, size_t len);
+
+#endif /* XMM_SRC_REMAP_H */

@@ -1,0 +1,912 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * xmm_remap_anon_pages() on the real kernel, every backend forced in turn:
+ * contents move, the source empties, /proc/self/maps stays the same, and
+ * each error of the man page is provoked for real.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <xmm/xmm.h>
+
+#include "harness.h"
+
+#define OP		"remap_anon_pages"
+#define THP_SIZE	(2UL << 20)
+
+static size_t page;
+
+static const char *const backends[] = { "native", "uffd-move", "mremap",
+					"copy" };
+#define BACKEND_COUNT	(sizeof(backends) / sizeof(backends[0]))
+
+/* A private anonymous mapping of its own, with PROT_NONE guards around it
+ * so that it never merges with a neighbour. */
+struct area {
+	char *reserve;
+	size_t reserve_len;
+	char *addr;
+	size_t len;
+};
+
+static char *area_map_prot(struct area *a, size_t len, size_t align,
+			   int advice, int prot, int flags, int fd)
+{
+	uintptr_t at;
+
+	a->len = len;
+	a->reserve_len = len + 2 * align + 2 * page;
+	a->reserve = mmap(NULL, a->reserve_len, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(a->reserve != MAP_FAILED);
+	at = ((uintptr_t)a->reserve + page + align - 1) & ~(align - 1);
+	a->addr = mmap((void *)at, len, prot, flags | MAP_FIXED, fd, 0);
+	assert_true(a->addr == (char *)at);
+	if (advice >= 0)
+		assert_int_equal(madvise(a->addr, len, advice), 0);
+	return a->addr;
+}
+
+static char *area_map(struct area *a, size_t len)
+{
+	return area_map_prot(a, len, page, -1, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1);
+}
+
+static void area_unmap(struct area *a)
+{
+	munmap(a->reserve, a->reserve_len);
+}
+
+/* The /proc/self/maps lines that touch [addr, addr+len). */
+static char *maps_of(const void *addr, size_t len)
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	uintptr_t from = (uintptr_t)addr, to = from + len;
+	size_t size = 0;
+	char *out = NULL, line[512];
+	FILE *mem = open_memstream(&out, &size);
+
+	assert_non_null(maps);
+	assert_non_null(mem);
+	while (fgets(line, sizeof(line), maps)) {
+		uintptr_t start, end;
+
+		if (sscanf(line, "%lx-%lx", &start, &end) == 2 &&
+		    start < to && from < end)
+			fputs(line, mem);
+	}
+	fclose(maps);
+	fclose(mem);
+	return out;
+}
+
+static bool all_zero(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static bool backend_available(const char *name)
+{
+	struct xmm_backend_info info;
+	unsigned int i;
+
+	for (i = 0; xmm_backend_info(i, &info) == 0; i++) {
+		if (strcmp(info.operation, OP) || strcmp(info.backend, name))
+			continue;
+		if (!info.available)
+			printf("note: backend %s unavailable here: %s\n",
+			       name, info.detail ? info.detail : "");
+		return info.available;
+	}
+	return false;
+}
+
+/* Run body once per available backend, forced. */
+#define FOR_EACH_BACKEND(name)						\
+	for (size_t _i = 0; _i < BACKEND_COUNT; _i++)			\
+		for (const char *name = backends[_i];			\
+		     name && (backend_available(name) ?			\
+			      (xmm_backend_force(OP, name), 1) : 0);	\
+		     name = NULL)
+
+static void assert_served_by(const char *name)
+{
+	const char *last = xmm_backend_last(OP);
+
+	assert_non_null(last);
+	assert_string_equal(last, name);
+}
+
+/* Move len bytes between two fresh mappings with backend name. */
+static void check_move(const char *name, size_t len, size_t align,
+		       int advice)
+{
+	struct area s, d;
+	char *src = area_map_prot(&s, len, align, advice,
+				  PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	char *dst = area_map_prot(&d, len, align, advice,
+				  PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	unsigned long long sum;
+	char *src_maps, *dst_maps, *after;
+
+	harness_fill_random(src, len, (unsigned int)len);
+	sum = harness_checksum(src, len);
+	src_maps = maps_of(src, len);
+	dst_maps = maps_of(dst, len);
+
+	assert_int_equal(xmm_remap_anon_pages(dst, src, len, 0), len);
+	assert_served_by(name);
+	assert_int_equal(harness_resident_pages(src, len), 0);
+	assert_true(harness_checksum(dst, len) == sum);
+	assert_true(all_zero(src, len));
+
+	after = maps_of(src, len);
+	assert_string_equal(after, src_maps);
+	free(after);
+	after = maps_of(dst, len);
+	assert_string_equal(after, dst_maps);
+	free(after);
+	free(src_maps);
+	free(dst_maps);
+	area_unmap(&s);
+	area_unmap(&d);
+}
+
+static void test_move_one_page(void **state)
+{
+	FOR_EACH_BACKEND(name)
+		check_move(name, page, page, -1);
+}
+
+static void test_move_64_pages(void **state)
+{
+	FOR_EACH_BACKEND(name)
+		check_move(name, 64 * page, page, -1);
+}
+
+static void test_move_256m_thp(void **state)
+{
+	FOR_EACH_BACKEND(name)
+		check_move(name, 256UL << 20, THP_SIZE, MADV_HUGEPAGE);
+}
+
+static void test_move_256m_no_thp(void **state)
+{
+	FOR_EACH_BACKEND(name)
+		check_move(name, 256UL << 20, THP_SIZE, MADV_NOHUGEPAGE);
+}
+
+/* GC compaction: both ranges inside one mapping, which must stay whole. */
+static void test_move_within_one_mapping(void **state)
+{
+	FOR_EACH_BACKEND(name) {
+		struct area a;
+		char *base = area_map(&a, 64 * page);
+		char *src = base + 4 * page, *dst = base + 32 * page;
+		char *before, *after;
+		unsigned long long sum;
+
+		harness_fill_random(src, 16 * page, 3);
+		sum = harness_checksum(src, 16 * page);
+		before = maps_of(base, 64 * page);
+		if (!strcmp(name, "mremap")) {
+			/* It would split the mapping: it declines. */
+			assert_int_equal(xmm_remap_anon_pages(dst, src,
+							      16 * page, 0),
+					 -1);
+			assert_int_equal(errno, ENOSYS);
+		} else {
+			assert_int_equal(xmm_remap_anon_pages(dst, src,
+							      16 * page, 0),
+					 16 * page);
+			assert_served_by(name);
+			assert_true(harness_checksum(dst, 16 * page) == sum);
+			assert_true(all_zero(src, 16 * page));
+		}
+		after = maps_of(base, 64 * page);
+		assert_string_equal(after, before);
+		free(before);
+		free(after);
+		area_unmap(&a);
+	}
+}
+
+static void test_eexist_first_page(void **state)
+{
+	FOR_EACH_BACKEND(name) {
+		struct area s, d;
+		char *src = area_map(&s, 8 * page);
+		char *dst = area_map(&d, 8 * page);
+		unsigned long long sum;
+
+		harness_fill_random(src, 8 * page, 5);
+		sum = harness_checksum(src, 8 * page);
+		dst[0] = 1;
+		assert_int_equal(xmm_remap_anon_pages(dst, src, 8 * page, 0),
+				 -1);
+		assert_int_equal(errno, EEXIST);
+		assert_true(harness_checksum(src, 8 * page) == sum);
+		assert_int_equal(harness_resident_pages(dst, 8 * page), 1);
+		area_unmap(&s);
+		area_unmap(&d);
+	}
+}
+
+static void test_eexist_middle_page_partial(void **state)
+{
+	FOR_EACH_BACKEND(name) {
+		struct area s, d;
+		char *src = area_map(&s, 8 * page);
+		char *dst = area_map(&d, 8 * page);
+		unsigned long long head, tail;
+		char *src_maps = maps_of(src, 8 * page);
+		char *dst_maps = maps_of(dst, 8 * page), *after;
+		ssize_t ret;
+
+		harness_fill_random(src, 8 * page, 6);
+		head = harness_checksum(src, 3 * page);
+		tail = harness_checksum(src + 3 * page, 5 * page);
+		dst[3 * page] = 1;
+
+		ret = xmm_remap_anon_pages(dst, src, 8 * page, 0);
+		assert_int_equal(ret, 3 * page);
+		assert_served_by(name);
+		assert_true(harness_checksum(dst, 3 * page) == head);
+		assert_int_equal(harness_resident_pages(src, 3 * page), 0);
+		assert_true(harness_checksum(src + 3 * page, 5 * page) ==
+			    tail);
+		/* The retry from src+ret learns why the move stopped. */
+		assert_int_equal(xmm_remap_anon_pages(dst + ret, src + ret,
+						      8 * page - ret, 0), -1);
+		assert_int_equal(errno, EEXIST);
+
+		after = maps_of(src, 8 * page);
+		assert_string_equal(after, src_maps);
+		free(after);
+		after = maps_of(dst, 8 * page);
+		assert_string_equal(after, dst_maps);
+		free(after);
+		free(src_maps);
+		free(dst_maps);
+		area_unmap(&s);
+		area_unmap(&d);
+	}
+}
+
+static void test_enoent_src_hole(void **state)
+{
+	FOR_EACH_BACKEND(name) {
+		struct area s, d;
+		char *src = area_map(&s, 8 * page);
+		char *dst = area_map(&d, 8 * page);
+		unsigned long long head;
+
+		harness_fill_random(src, 8 * page, 7);
+		head = harness_checksum(src, 2 * page);
+		assert_int_equal(madvise(src + 2 * page, page, MADV_DONTNEED),
+				 0);
+		/* A hole at the first page: nothing moves. */
+		assert_int_equal(xmm_remap_anon_pages(dst + 2 * page,
+						      src + 2 * page,
+						      6 * page, 0), -1);
+		assert_int_equal(errno, ENOENT);
+		assert_int_equal(harness_resident_pages(dst, 8 * page), 0);
+		/* A hole in the middle: the pages before it move. */
+		assert_int_equal(xmm_remap_anon_pages(dst, src, 8 * page, 0),
+				 2 * page);
+		assert_served_by(name);
+		assert_true(harness_checksum(dst, 2 * page) == head);
+		assert_int_equal(xmm_remap_anon_pages(dst + 2 * page,
+						      src + 2 * page,
+						      6 * page, 0), -1);
+		assert_int_equal(errno, ENOENT);
+		area_unmap(&s);
+		area_unmap(&d);
+	}
+}
+
+static void test_allow_src_holes(void **state)
+{
+	FOR_EACH_BACKEND(name) {
+		struct area s, d;
+		char *src = area_map(&s, 8 * page);
+		char *dst = area_map(&d, 8 * page);
+		char *expect = malloc(8 * page);
+		char *dst_maps = maps_of(dst, 8 * page), *after;
+		size_t hole[] = { 0, 3, 7 }, i;
+
+		harness_fill_random(src, 8 * page, 8);
+		memcpy(expect, src, 8 * page);
+		for (i = 0; i < 3; i++) {
+			assert_int_equal(madvise(src + hole[i] * page, page,
+						 MADV_DONTNEED), 0);
+			memset(expect + hole[i] * page, 0, page);
+		}
+		assert_int_equal(harness_resident_pages(src, 8 * page), 5);
+
+		assert_int_equal(xmm_remap_anon_pages(dst, src, 8 * page,
+						      XMM_RAP_ALLOW_SRC_HOLES),
+				 8 * page);
+		assert_served_by(name);
+		assert_int_equal(harness_resident_pages(src, 8 * page), 0);
+		/* The holes stay holes in dst. */
+		assert_int_equal(harness_resident_pages(dst, 8 * page), 5);
+		for (i = 0; i < 3; i++)
+			assert_int_equal(harness_resident_pages(
+				dst + hole[i] * page, page), 0);
+		assert_memory_equal(dst, expect, 8 * page);
+		after = maps_of(dst, 8 * page);
+		assert_string_equal(after, dst_maps);
+		free(after);
+		free(dst_maps);
+		free(expect);
+		area_unmap(&s);
+		area_unmap(&d);
+	}
+}
+
+static void expect_einval(void *dst, void *src, size_t len,
+			  unsigned long flags)
+{
+	errno = 0;
+	assert_int_equal(xmm_remap_anon_pages(dst, src, len, flags), -1);
+	assert_int_equal(errno, EINVAL);
+}
+
+/* Argument errors are found before any backend runs. */
+static void test_einval_arguments(void **state)
+{
+	struct area s, d;
+	char *src = area_map(&s, 4 * page);
+	char *dst = area_map(&d, 4 * page);
+	char *top = (char *)(UINTPTR_MAX & ~(uintptr_t)(page - 1));
+
+	harness_fill_random(src, 4 * page, 9);
+	xmm_backend_force(OP, NULL);
+	expect_einval(dst + 1, src, page, 0);
+	expect_einval(dst, src + 1, page, 0);
+	expect_einval(dst, src, page + 1, 0);
+	expect_einval(dst, src, 0, 0);
+	expect_einval(src + page, src, 2 * page, 0);	/* overlap */
+	expect_einval(src, src + page, 2 * page, 0);
+	expect_einval(top, src, 2 * page, 0);		/* wraps */
+	expect_einval(dst, top, 2 * page, 0);
+	expect_einval(dst, src, page, 0x2);		/* unknown flag */
+	expect_einval(dst, src, page, ~XMM_RAP_ALLOW_SRC_HOLES);
+	/* Nothing moved. */
+	assert_int_equal(harness_resident_pages(dst, 4 * page), 0);
+	area_unmap(&s);
+	area_unmap(&d);
+}
+
+/* Mappings the move refuses, on every backend. */
+static void test_einval_mappings(void **state)
+{
+	FOR_EACH_BACKEND(name) {
+		struct area anon_src, anon_dst, shared, file, ro, ro2;
+		FILE *tmp = tmpfile();
+		char *src, *dst, *shared_p, *file_p, *ro_p, *ro2_p;
+
+		assert_non_null(tmp);
+		assert_int_equal(ftruncate(fileno(tmp), 4 * page), 0);
+		src = area_map(&anon_src, 4 * page);
+		dst = area_map(&anon_dst, 4 * page);
+		shared_p = area_map_prot(&shared, 4 * page, page, -1,
+					 PROT_READ | PROT_WRITE,
+					 MAP_SHARED | MAP_ANONYMOUS, -1);
+		file_p = area_map_prot(&file, 4 * page, page, -1,
+				       PROT_READ | PROT_WRITE, MAP_PRIVATE,
+				       fileno(tmp));
+		ro_p = area_map_prot(&ro, 4 * page, page, -1, PROT_READ,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1);
+		ro2_p = area_map_prot(&ro2, 4 * page, page, -1, PROT_READ,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1);
+		harness_fill_random(src, 4 * page, 10);
+		harness_fill_random(shared_p, 4 * page, 11);
+		harness_fill_random(file_p, 4 * page, 12);
+		assert_int_equal(ro_p[0] + ro2_p[0], 0);	/* zero pages */
+
+		/* MAP_SHARED, a file, r-- against rw-, both read-only. */
+		expect_einval(shared_p, src, 4 * page, 0);
+		expect_einval(dst, shared_p, 4 * page, 0);
+		expect_einval(file_p, src, 4 * page, 0);
+		expect_einval(dst, file_p, 4 * page, 0);
+		expect_einval(ro_p, src, 4 * page, 0);
+		expect_einval(dst, ro_p, 4 * page, 0);
+		expect_einval(ro2_p, ro_p, 4 * page, 0);
+		/* Past the end of its mapping, PROT_NONE, unmapped. */
+		expect_einval(dst + page, src, 4 * page, 0);
+		expect_einval(dst, src + page, 4 * page, 0);
+		expect_einval(anon_dst.reserve, src, page, 0);
+		expect_einval(dst, anon_src.reserve, page, 0);
+		assert_int_equal(munmap(anon_dst.reserve, page), 0);
+		assert_int_equal(munmap(anon_src.reserve, page), 0);
+		expect_einval(anon_dst.reserve, src, page, 0);
+		expect_einval(dst, anon_src.reserve, page, 0);
+		expect_einval(dst, anon_src.reserve, page,
+			      XMM_RAP_ALLOW_SRC_HOLES);
+		assert_int_equal(harness_resident_pages(dst, 4 * page), 0);
+
+		area_unmap(&anon_src);
+		area_unmap(&anon_dst);
+		area_unmap(&shared);
+		area_unmap(&file);
+		area_unmap(&ro);
+		area_unmap(&ro2);
+		fclose(tmp);
+	}
+}
+
+/* A forked child that keeps the parent's memory, copy-on-write. */
+static pid_t start_sleeping_child(void)
+{
+	int ready[2];
+	char byte;
+	pid_t pid;
+
+	assert_int_equal(pipe(ready), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &byte, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
+static void stop_child(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Seccomp filters cannot be installed (valgrind): the child says so. */
+#define SECCOMP_UNAVAILABLE	77
+
+static int block_syscall(long nr)
+{
+	return harness_seccomp_enosys(nr) == 0 ? 0 : SECCOMP_UNAVAILABLE;
+}
+
+static void expect_child_success(int (*fn)(void *), void *arg)
+{
+	int ret = harness_run_in_child(fn, arg);
+
+	if (ret == SECCOMP_UNAVAILABLE)
+		harness_skip("seccomp filters cannot be installed here");
+	assert_int_equal(ret, 0);
+}
+
+/* Pages shared with a forked child: EBUSY, or the child's view intact. */
+static void test_pages_shared_with_child(void **state)
+{
+	bool saw_ebusy = false;
+
+	FOR_EACH_BACKEND(name) {
+		struct area s, d;
+		char *src = area_map(&s, 16 * page);
+		char *dst = area_map(&d, 16 * page);
+		char *child_view = malloc(16 * page);
+		unsigned long long sum;
+		pid_t child;
+		struct iovec local = { child_view, 16 * page };
+		struct iovec remote = { src, 16 * page };
+		ssize_t ret;
+
+		harness_fill_random(src, 16 * page, 13);
+		sum = harness_checksum(src, 16 * page);
+		child = start_sleeping_child();
+
+		ret = xmm_remap_anon_pages(dst, src, 16 * page, 0);
+		if (ret < 0) {
+			assert_int_equal(errno, EBUSY);
+			assert_true(harness_checksum(src, 16 * page) == sum);
+			saw_ebusy = true;
+			printf("note: %s refuses shared pages (EBUSY)\n",
+			       name);
+		} else {
+			assert_int_equal(ret, 16 * page);
+			assert_true(harness_checksum(dst, 16 * page) == sum);
+			assert_true(all_zero(src, 16 * page));
+		}
+		assert_int_equal(process_vm_readv(child, &local, 1,
+						  &remote, 1, 0), 16 * page);
+		assert_true(harness_checksum(child_view, 16 * page) == sum);
+		stop_child(child);
+		free(child_view);
+		area_unmap(&s);
+		area_unmap(&d);
+	}
+	/* UFFDIO_MOVE refuses them; EBUSY is provoked wherever it exists. */
+	if (backend_available("uffd-move"))
+		assert_true(saw_ebusy);
+}
+
+#define THREADS		8
+#define THREAD_PAGES	32
+
+struct mover {
+	pthread_t thread;
+	pthread_barrier_t *start;
+	struct area src, dst;
+	unsigned long long sum;
+	ssize_t ret;
+	const char *served_by;
+};
+
+static void *mover_main(void *arg)
+{
+	struct mover *m = arg;
+	int round;
+
+	pthread_barrier_wait(m->start);
+	/* Back and forth, so that calls overlap in time. */
+	for (round = 0; round < 20; round++) {
+		char *to = round & 1 ? m->src.addr : m->dst.addr;
+		char *from = round & 1 ? m->dst.addr : m->src.addr;
+
+		m->ret = xmm_remap_anon_pages(to, from, THREAD_PAGES * page,
+					      0);
+		if (m->ret != (ssize_t)(THREAD_PAGES * page))
+			break;
+	}
+	m->served_by = xmm_backend_last(OP);
+	return NULL;
+}
+
+static void test_threads_disjoint_ranges(void **state)
+{
+	FOR_EACH_BACKEND(name) {
+		struct mover movers[THREADS];
+		pthread_barrier_t start;
+		int i;
+
+		pthread_barrier_init(&start, NULL, THREADS);
+		for (i = 0; i < THREADS; i++) {
+			struct mover *m = &movers[i];
+
+			area_map(&m->src, THREAD_PAGES * page);
+			area_map(&m->dst, THREAD_PAGES * page);
+			harness_fill_random(m->src.addr, THREAD_PAGES * page,
+					    20 + i);
+			m->sum = harness_checksum(m->src.addr,
+						  THREAD_PAGES * page);
+			m->start = &start;
+			assert_int_equal(pthread_create(&m->thread, NULL,
+							mover_main, m), 0);
+		}
+		for (i = 0; i < THREADS; i++) {
+			struct mover *m = &movers[i];
+
+			pthread_join(m->thread, NULL);
+			assert_int_equal(m->ret, THREAD_PAGES * page);
+			assert_non_null(m->served_by);
+			assert_string_equal(m->served_by, name);
+			/* An even number of rounds ends where it began. */
+			assert_true(harness_checksum(m->src.addr,
+					THREAD_PAGES * page) == m->sum);
+			assert_true(all_zero(m->dst.addr,
+					     THREAD_PAGES * page));
+			area_unmap(&m->src);
+			area_unmap(&m->dst);
+		}
+		pthread_barrier_destroy(&start);
+	}
+}
+
+/* A child moves its own pages, never the parent's. */
+struct fork_move {
+	char *src, *dst;
+	size_t len;
+};
+
+static int child_moves_own_pages(void *arg)
+{
+	struct fork_move *fm = arg;
+	unsigned long long sum;
+
+	/* Pages of its own: a write gives the child private copies. */
+	harness_fill_random(fm->src, fm->len, 99);
+	sum = harness_checksum(fm->src, fm->len);
+	CHILD_CHECK(xmm_remap_anon_pages(fm->dst, fm->src, fm->len, 0) ==
+		    (ssize_t)fm->len);
+	CHILD_CHECK(!strcmp(xmm_backend_last(OP), "uffd-move"));
+	CHILD_CHECK(harness_checksum(fm->dst, fm->len) == sum);
+	CHILD_CHECK(all_zero(fm->src, fm->len));
+	return 0;
+}
+
+/* fork() without pthread_atfork handlers, as _Fork() and clone() do. */
+static int run_in_raw_child(int (*fn)(void *), void *arg)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0)
+		_exit(fn(arg));
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static void test_fork_after_cached_userfaultfd(void **state)
+{
+	struct area s, d, warm_s, warm_d;
+	struct fork_move fm;
+	unsigned long long sum;
+	int raw;
+
+	if (!backend_available("uffd-move"))
+		harness_skip("no userfaultfd UFFDIO_MOVE here");
+	xmm_backend_force(OP, "uffd-move");
+	/* The parent opens and caches its userfaultfd. */
+	area_map(&warm_s, page);
+	area_map(&warm_d, page);
+	warm_s.addr[0] = 1;
+	assert_int_equal(xmm_remap_anon_pages(warm_d.addr, warm_s.addr, page,
+					      0), page);
+
+	for (raw = 0; raw < 2; raw++) {
+		fm.len = 16 * page;
+		fm.src = area_map(&s, fm.len);
+		fm.dst = area_map(&d, fm.len);
+		harness_fill_random(fm.src, fm.len, 30);
+		sum = harness_checksum(fm.src, fm.len);
+
+		assert_int_equal(raw ? run_in_raw_child(child_moves_own_pages,
+							&fm) :
+				 harness_run_in_child(child_moves_own_pages,
+						      &fm), 0);
+		/* The parent's pages stayed where they were. */
+		assert_true(harness_checksum(fm.src, fm.len) == sum);
+		assert_int_equal(harness_resident_pages(fm.dst, fm.len), 0);
+		/*
+		 * And the parent's own userfaultfd still works.  Its pages
+		 * stay marked shared after the fork until written: rewrite.
+		 */
+		harness_fill_random(fm.src, fm.len, 31);
+		sum = harness_checksum(fm.src, fm.len);
+		assert_int_equal(xmm_remap_anon_pages(fm.dst, fm.src, fm.len,
+						      0), fm.len);
+		assert_true(harness_checksum(fm.dst, fm.len) == sum);
+		area_unmap(&s);
+		area_unmap(&d);
+	}
+	area_unmap(&warm_s);
+	area_unmap(&warm_d);
+}
+
+/* In a child: move one page between two whole mappings, and one inside a
+ * larger mapping; report which backends served. */
+struct served {
+	char whole[16];
+	char inside[16];
+};
+
+static int move_and_report(struct served *out)
+{
+	struct area s, d, big;
+	unsigned long long sum;
+	const char *last;
+
+	area_map(&s, 4 * page);
+	area_map(&d, 4 * page);
+	area_map(&big, 16 * page);
+	harness_fill_random(s.addr, 4 * page, 40);
+	sum = harness_checksum(s.addr, 4 * page);
+	CHILD_CHECK(xmm_remap_anon_pages(d.addr, s.addr, 4 * page, 0) ==
+		    (ssize_t)(4 * page));
+	CHILD_CHECK(harness_checksum(d.addr, 4 * page) == sum);
+	last = xmm_backend_last(OP);
+	CHILD_CHECK(last);
+	snprintf(out->whole, sizeof(out->whole), "%s", last);
+
+	harness_fill_random(big.addr, 4 * page, 41);
+	sum = harness_checksum(big.addr, 4 * page);
+	CHILD_CHECK(xmm_remap_anon_pages(big.addr + 8 * page, big.addr,
+					 4 * page, 0) == (ssize_t)(4 * page));
+	CHILD_CHECK(harness_checksum(big.addr + 8 * page, 4 * page) == sum);
+	last = xmm_backend_last(OP);
+	CHILD_CHECK(last);
+	snprintf(out->inside, sizeof(out->inside), "%s", last);
+	return 0;
+}
+
+static int child_userfaultfd_blocked(void *arg)
+{
+	struct served served;
+
+	if (block_syscall(__NR_userfaultfd))
+		return SECCOMP_UNAVAILABLE;
+	CHILD_CHECK(move_and_report(&served) == 0);
+	CHILD_CHECK(!strcmp(served.whole, "uffd-move"));
+	CHILD_CHECK(!strcmp(served.inside, "uffd-move"));
+	return 0;
+}
+
+static void test_userfaultfd_syscall_blocked_uses_device(void **state)
+{
+	if (!backend_available("uffd-move"))
+		harness_skip("no userfaultfd UFFDIO_MOVE here");
+	if (access("/dev/userfaultfd", R_OK | W_OK) < 0)
+		harness_skip("no usable /dev/userfaultfd (Linux 6.1)");
+	xmm_backend_force(OP, NULL);
+	expect_child_success(child_userfaultfd_blocked, NULL);
+}
+
+/* With userfaultfd refused altogether (the syscall and every ioctl),
+ * automatic dispatch goes on to mremap, and to copy where mremap would
+ * split a mapping or is refused too. */
+static int child_userfaultfd_refused(void *arg)
+{
+	bool block_mremap = arg != NULL;
+	struct served served;
+
+	if (block_syscall(__NR_userfaultfd) || block_syscall(__NR_ioctl) ||
+	    (block_mremap && block_syscall(__NR_mremap)))
+		return SECCOMP_UNAVAILABLE;
+	CHILD_CHECK(move_and_report(&served) == 0);
+	CHILD_CHECK(!strcmp(served.whole, block_mremap ? "copy" : "mremap"));
+	CHILD_CHECK(!strcmp(served.inside, "copy"));
+	return 0;
+}
+
+static void test_automatic_order_without_userfaultfd(void **state)
+{
+	xmm_backend_force(OP, NULL);
+	expect_child_success(child_userfaultfd_refused, NULL);
+	expect_child_success(child_userfaultfd_refused, (void *)1);
+}
+
+/* ENOMEM: at vm.max_map_count, uffd-move cannot split the destination
+ * for its registration; automatic dispatch then copies. */
+static int child_at_map_count_limit(void *arg)
+{
+	size_t pages = 70000, i;
+	char *many = mmap(NULL, pages * page, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	struct area s, d;
+	unsigned long long sum;
+
+	CHILD_CHECK(many != MAP_FAILED);
+	area_map(&s, 4 * page);
+	area_map(&d, 16 * page);
+	harness_fill_random(s.addr, 4 * page, 50);
+	sum = harness_checksum(s.addr, 4 * page);
+	for (i = 1; i < pages; i += 2)
+		if (mprotect(many + i * page, page, PROT_READ) < 0)
+			break;
+	CHILD_CHECK(i < pages && errno == ENOMEM);
+
+	CHILD_CHECK(xmm_backend_force(OP, "uffd-move") == 0);
+	CHILD_CHECK(xmm_remap_anon_pages(d.addr + 4 * page, s.addr, 4 * page,
+					 0) == -1);
+	CHILD_CHECK(errno == ENOMEM);
+	CHILD_CHECK(xmm_backend_force(OP, NULL) == 0);
+	CHILD_CHECK(xmm_remap_anon_pages(d.addr + 4 * page, s.addr, 4 * page,
+					 0) == (ssize_t)(4 * page));
+	CHILD_CHECK(!strcmp(xmm_backend_last(OP), "copy"));
+	CHILD_CHECK(harness_checksum(d.addr + 4 * page, 4 * page) == sum);
+	return 0;
+}
+
+static void test_enomem_at_map_count_limit(void **state)
+{
+	const char *preload = getenv("LD_PRELOAD");
+
+	if (!backend_available("uffd-move"))
+		harness_skip("no userfaultfd UFFDIO_MOVE here");
+	/* Valgrind tracks far fewer mappings than the kernel allows. */
+	if (preload && strstr(preload, "vgpreload"))
+		harness_skip("valgrind cannot hold vm.max_map_count mappings");
+	assert_int_equal(harness_run_in_child(child_at_map_count_limit, NULL),
+			 0);
+}
+
+/* ENOSYS: a forced backend that cannot serve. */
+static void test_enosys_forced_backend_cannot_serve(void **state)
+{
+	struct area s, d;
+
+	area_map(&s, 4 * page);
+	area_map(&d, 8 * page);
+	harness_fill_random(s.addr, 4 * page, 60);
+	if (!backend_available("native")) {
+		xmm_backend_force(OP, "native");
+		assert_int_equal(xmm_remap_anon_pages(d.addr, s.addr,
+						      4 * page, 0), -1);
+		assert_int_equal(errno, ENOSYS);
+	}
+	/* mremap would split the destination mapping. */
+	xmm_backend_force(OP, "mremap");
+	assert_int_equal(xmm_remap_anon_pages(d.addr, s.addr, 4 * page, 0),
+			 -1);
+	assert_int_equal(errno, ENOSYS);
+	assert_int_equal(harness_resident_pages(d.addr, 8 * page), 0);
+	area_unmap(&s);
+	area_unmap(&d);
+}
+
+static int group_setup(void **state)
+{
+	struct area s, d;
+
+	page = harness_page_size();
+	/* One automatic call, so that backends that only learn at run time
+	 * (native) know whether they serve before tests ask. */
+	area_map(&s, page);
+	area_map(&d, page);
+	s.addr[0] = 1;
+	if (xmm_remap_anon_pages(d.addr, s.addr, page, 0) != (ssize_t)page)
+		return -1;
+	printf("automatic dispatch chose %s\n", xmm_backend_last(OP));
+	area_unmap(&s);
+	area_unmap(&d);
+	return 0;
+}
+
+static int test_teardown(void **state)
+{
+	xmm_backend_force(OP, NULL);
+	return 0;
+}
+
+#define TEST(fn)	cmocka_unit_test_teardown(fn, test_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TEST(test_move_one_page),
+		TEST(test_move_64_pages),
+		TEST(test_move_256m_thp),
+		TEST(test_move_256m_no_thp),
+		TEST(test_move_within_one_mapping),
+		TEST(test_eexist_first_page),
+		TEST(test_eexist_middle_page_partial),
+		TEST(test_enoent_src_hole),
+		TEST(test_allow_src_holes),
+		TEST(test_einval_arguments),
+		TEST(test_einval_mappings),
+		TEST(test_pages_shared_with_child),
+		TEST(test_threads_disjoint_ranges),
+		TEST(test_fork_after_cached_userfaultfd),
+		TEST(test_userfaultfd_syscall_blocked_uses_device),
+		TEST(test_automatic_order_without_userfaultfd),
+		TEST(test_enomem_at_map_count_limit),
+		TEST(test_enosys_forced_backend_cannot_serve),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
