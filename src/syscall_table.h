@@ -2,9 +2,9 @@
 /*
  * The single source of the system call numbers xmm issues raw, one column
  * per ABI.  Numbers were read from Linux 6.1's arch/<arch>/.../syscall*.tbl
- * and include/uapi/asm-generic/unistd.h; tests/syscall_table_test.c checks
+ * and include/uapi/asm-generic/unistd.h; tests/syscall-table.c checks
  * this machine's column against <asm/unistd.h> and
- * tests/syscall_table_cross.sh checks other columns with cross compilers.
+ * tests/syscall-table-cross.sh checks other columns with cross compilers.
  *
  * Column notes:
  *  - aarch64, riscv64 and loongarch64 use the asm-generic numbering.
