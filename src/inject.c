@@ -52,6 +52,7 @@
 #ifdef XMM_HAVE_INJECT
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -562,8 +563,14 @@ static long trace_batch(struct inject_request *req, bool blocking_wait)
 	bool at_event_stop = true;
 	long ret;
 
-	if (ptrace(PTRACE_SEIZE, t.tid, 0, PTRACE_O_TRACESYSGOOD) < 0)
-		return errno == ESRCH ? -ESRCH : -EPERM;
+	if (ptrace(PTRACE_SEIZE, t.tid, 0, PTRACE_O_TRACESYSGOOD) < 0) {
+		struct pollfd exited = { .fd = req->pidfd, .events = POLLIN };
+
+		/* An exiting target refuses tracers with EPERM too. */
+		if (errno == ESRCH || poll(&exited, 1, 0) != 0)
+			return -ESRCH;
+		return -EPERM;
+	}
 	/* While we trace pid it cannot be reused; is it still ours? */
 	if (xmm_sys(pidfd_send_signal, req->pidfd, 0, NULL, 0) == -ESRCH) {
 		ptrace(PTRACE_DETACH, t.tid, 0, 0);
