@@ -708,6 +708,10 @@ out:
 
 #else /* !XMM_HAVE_INJECT */
 
+#ifdef XMM_REQUIRE_INJECT
+#error "no injection code for this architecture"
+#endif
+
 long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 			 size_t count, unsigned int flags)
 {
