@@ -92,6 +92,14 @@ static int pause_child(void *arg)
 	return 0;
 }
 
+/* A child's wait for the parent's word: polls, so no wake-up is lost. */
+static void nap(void)
+{
+	struct timespec tick = { 0, 2000000 };
+
+	nanosleep(&tick, NULL);
+}
+
 /* Memory the parent and its children share, mapped before each fork. */
 struct shared {
 	volatile int ready;
@@ -650,7 +658,7 @@ static int signal_child(void *arg)
 	sigaction(SIGRTMIN, &sa, NULL);
 	signal_counter->ready = 1;
 	while (!signal_counter->stop)
-		pause();
+		nap();
 	return 0;
 }
 
@@ -834,7 +842,7 @@ static int seccomp_child(void *arg)
 		return 1;
 	s->ready = 1;
 	while (!s->stop)
-		pause();
+		nap();
 	return got_sigsys ? 4 : 0;
 }
 
@@ -921,7 +929,7 @@ static int nondumpable_nobody_child(void *arg)
 		return 1;
 	s->ready = 1;
 	while (!s->stop)
-		pause();
+		nap();
 	return 0;
 }
 
