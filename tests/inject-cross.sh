@@ -8,6 +8,11 @@
 #
 # usage: inject-cross.sh SOURCE_ROOT BUILD_ROOT
 set -u
+# Leave any wrapper (meson test --wrap=valgrind checks the shell's own
+# leaks otherwise): run the work in a fresh, unwrapped shell.
+if [ -z "${XMM_CROSS_CLEAN:-}" ]; then
+	XMM_CROSS_CLEAN=1 exec env -u LD_PRELOAD /bin/sh "$0" "$@"
+fi
 src=$1
 build=$2
 out=$(mktemp -d) || exit 1
