@@ -9,10 +9,13 @@
  *                (ENOSYS), advice refused for self before 6.13 (EINVAL),
  *                CAP_SYS_NICE demanded of self before 6.13 (EPERM), or
  *                PIDFD_SELF unknown before 6.15 (EBADF).
- * The ptrace injection backend for remote targets lives in inject*.c.
+ *   inject       madvise(2) run inside a remote target by ptrace (inject.c):
+ *                where the kernel has no process_madvise (ENOSYS), or with
+ *                XMM_PMADV_INJECT for advice it refuses remotely (EINVAL).
  */
 #include "internal.h"
 #include "backend.h"
+#include "inject.h"
 #include "madvise.h"
 #include "pidfd.h"
 #include "syscall.h"
@@ -187,9 +190,69 @@ static struct xmm_backend self_madvise_backend = {
 	.run = self_madvise_run,
 };
 
+/*
+ * Reached for a remote target only when the native call could not serve:
+ * it answered ENOSYS (no syscall, or a seccomp policy), or EINVAL with
+ * XMM_PMADV_INJECT.  Without the flag, only advice the kernel would take
+ * for a remote target is injected: the fallback never widens what
+ * process_madvise(2) does.
+ */
+static long inject_run(void *arg)
+{
+	struct xmm_madvise_call *call = arg;
+	struct xmm_inject_call *calls;
+	size_t i, done = 0;
+	long ran, ret;
+
+	ret = xmm_madvise_prepare(call);
+	if (ret < 0)
+		return ret;
+	if (call->target_is_self)
+		return xmm_try_next(ENOSYS);
+	if (!(call->flags & XMM_PMADV_INJECT) &&
+	    !xmm_madvise_remote_allowed(call->advice))
+		return -EINVAL;
+	if (!call->checked_vlen)
+		return 0;
+
+	calls = calloc(call->checked_vlen, sizeof(*calls));
+	if (!calls)
+		return -ENOMEM;
+	for (i = 0; i < call->checked_vlen; i++) {
+		calls[i].nr = XMM_NR_madvise;
+		calls[i].arg[0] = (unsigned long)call->checked_iov[i].iov_base;
+		calls[i].arg[1] = call->checked_iov[i].iov_len;
+		calls[i].arg[2] = (unsigned long)call->advice;
+	}
+	ran = xmm_inject_syscalls(call->target_pid, call->pidfd, calls,
+				  call->checked_vlen, XMM_INJECT_STOP_ON_ERROR);
+	if (ran < 0) {
+		ret = ran == -ENOEXEC ? xmm_try_next(ENOSYS) : ran;
+		goto out;
+	}
+	ret = 0;
+	for (i = 0; i < (size_t)ran; i++) {
+		if (calls[i].ret < 0) {
+			ret = xmm_madvise_progress(done, calls[i].ret);
+			goto out;
+		}
+		done += call->checked_iov[i].iov_len;
+	}
+	ret = (long)done;
+out:
+	free(calls);
+	return ret;
+}
+
+static struct xmm_backend inject_backend = {
+	.name = "inject",
+	.run = inject_run,
+};
+
 static struct xmm_backend *const madvise_backends[] = {
 	&native_backend,
 	&self_madvise_backend,
+	&inject_backend,
 	NULL,
 };
 

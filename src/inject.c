@@ -1,0 +1,722 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The ptrace injection engine (see inject.h).
+ *
+ * One batch, step by step, and what the target is left with if anything
+ * stops half way:
+ *
+ *  1. PTRACE_SEIZE (PTRACE_O_TRACESYSGOOD, never EXITKILL: the target must
+ *     outlive us), then check the pidfd: a reused pid is not our target.
+ *  2. PTRACE_INTERRUPT and wait (__WALL, bounded) for PTRACE_EVENT_STOP.
+ *     Its stop signal tells a group-stop (SIGSTOP, ...) from a running
+ *     target (SIGTRAP).  A signal-delivery-stop on the way is handed back.
+ *     The saved registers R are taken here, inside get_signal(), where an
+ *     interrupted syscall of the target still waits for its restart.
+ *  3. For each call: registers = R with pc on an existing syscall
+ *     instruction of the target, the call's number and arguments, and "in
+ *     no syscall" (orig_rax -1), so no restart logic touches them.  Run to
+ *     the syscall-entry stop (check the number), then to the exit stop
+ *     (take the result).  No byte of the target's code is written.
+ *     A signal that arrives meanwhile stops the thread before the
+ *     instruction runs: R goes back first and the signal is delivered
+ *     with PTRACE_CONT, exactly as if it had come before we did; then we
+ *     interrupt again and go on with the remaining calls.
+ *  4. Registers = R, PTRACE_INTERRUPT, resume: the thread stops again
+ *     inside get_signal(), the only place from which the kernel restarts
+ *     the target's interrupted syscall (-ERESTARTSYS must never leak).
+ *     PTRACE_DETACH there.  A process that was group-stopped goes back to
+ *     its stop: the kernel re-arms it on detach.
+ *
+ * Who traces: a helper process, a vfork-like clone of the caller that
+ * shares its memory.  If the caller is killed at any step, the helper goes
+ * on and finishes the restore; the helper blocks every signal it can.
+ * Every wait is bounded: the helper sleeps in sigtimedwait() for SIGCHLD,
+ * which the kernel sends to a tracer on each stop of its tracee.
+ */
+#include "internal.h"
+#include "inject.h"
+#include "inject_seccomp.h"
+#include "syscall.h"
+
+#if defined(__x86_64__)
+#include "arch/x86_64/inject.h"
+#define XMM_HAVE_INJECT	1
+#elif defined(__aarch64__)
+#include "arch/aarch64/inject.h"
+#define XMM_HAVE_INJECT	1
+#elif defined(__riscv) && __riscv_xlen == 64
+#include "arch/riscv64/inject.h"
+#define XMM_HAVE_INJECT	1
+#endif
+
+#ifdef XMM_HAVE_INJECT
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef PTRACE_SECCOMP_GET_FILTER
+#define PTRACE_SECCOMP_GET_FILTER	0x420c
+#endif
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP		128
+#endif
+
+/* A running or sleeping thread reaches the interrupt stop at once; a
+ * frozen or uninterruptible one may never: give up while nothing is
+ * changed yet. */
+#define STOP_TIMEOUT_MS		2000
+/* Once registers are borrowed, wait much longer before giving up. */
+#define STEP_TIMEOUT_MS		10000
+
+#define HELPER_STACK_SIZE	(256 * 1024)
+#define MAPS_CHUNK		4096
+#define INSN_SEARCH_LIMIT	(4UL << 20)
+#define MAX_CANDIDATES		64
+
+/* The request a helper serves, in memory it shares with the caller even
+ * where CLONE_VM is emulated by a fork (valgrind). */
+struct inject_request {
+	pid_t pid;
+	int pidfd;
+	unsigned int flags;
+	size_t count;
+	long result;
+	struct xmm_inject_call calls[];
+};
+
+struct tracer {
+	pid_t tid;
+	bool blocking_wait;	/* SIGCHLD is ours (helper): sleep on it */
+	int status;		/* the last wait status */
+	int mem_fd;		/* /proc/PID/mem, opened once stopped */
+	unsigned long insn;	/* a syscall instruction of the target */
+	struct xmm_inject_regs saved;	/* R: the target's own registers */
+};
+
+enum stop_kind {
+	STOP_EVENT,		/* PTRACE_EVENT_STOP: interrupt or group stop */
+	STOP_SYSCALL,		/* syscall-entry or -exit stop */
+	STOP_SIGNAL,		/* signal-delivery-stop */
+	STOP_OTHER,
+};
+
+/* The last syscall instruction found, tried first next time. */
+static _Atomic pid_t insn_cache_pid;
+static _Atomic unsigned long insn_cache_addr;
+
+static long elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000 +
+	       (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/*
+ * Wait for the next state change of the tracee, for at most timeout_ms.
+ * 0 with t->status set; -ESRCH when it is gone; -EAGAIN on timeout.
+ */
+static int wait_tracee(struct tracer *t, int timeout_ms)
+{
+	struct timespec start;
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		pid_t got = waitpid(t->tid, &t->status, __WALL | WNOHANG);
+		long left;
+
+		if (got == t->tid)
+			return 0;
+		if (got < 0 && errno != EINTR)
+			return -ESRCH;	/* ECHILD: no longer ours */
+		left = timeout_ms - elapsed_ms(&start);
+		if (left <= 0)
+			return -EAGAIN;
+		if (t->blocking_wait) {
+			struct timespec ts = {
+				.tv_sec = left / 1000,
+				.tv_nsec = (left % 1000) * 1000000,
+			};
+
+			sigtimedwait(&chld, NULL, &ts);
+		} else {
+			/* SIGCHLD belongs to the caller: do not take it. */
+			sched_yield();
+		}
+	}
+}
+
+static enum stop_kind classify(int status, int *sig)
+{
+	*sig = 0;
+	if (!WIFSTOPPED(status))
+		return STOP_OTHER;
+	if (status >> 16 == PTRACE_EVENT_STOP)
+		return STOP_EVENT;
+	if (status >> 16)
+		return STOP_OTHER;	/* no other event is enabled */
+	if (WSTOPSIG(status) == (SIGTRAP | 0x80))
+		return STOP_SYSCALL;
+	*sig = WSTOPSIG(status);
+	return STOP_SIGNAL;
+}
+
+static int tracee_gone(const struct tracer *t)
+{
+	return WIFEXITED(t->status) || WIFSIGNALED(t->status) ? -ESRCH : 0;
+}
+
+/*
+ * From a running (or signal-stopped) tracee with its own registers, reach
+ * an event stop, handing back every signal it dequeues meanwhile.  The
+ * signals keep their siginfo: PTRACE_CONT with the stop's own signal.
+ */
+static int reach_event_stop(struct tracer *t, int timeout_ms)
+{
+	int ret, sig;
+
+	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
+		return -ESRCH;
+	for (;;) {
+		ret = wait_tracee(t, timeout_ms);
+		if (ret < 0)
+			return ret;
+		ret = tracee_gone(t);
+		if (ret < 0)
+			return ret;
+		switch (classify(t->status, &sig)) {
+		case STOP_EVENT:
+			return 0;
+		case STOP_SIGNAL:
+			if (ptrace(PTRACE_CONT, t->tid, 0, sig) < 0)
+				return -ESRCH;
+			/* The interrupt trap may be spent: ask again. */
+			if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
+				return -ESRCH;
+			break;
+		default:
+			/* A syscall stop left over from us: move on. */
+			if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+				return -ESRCH;
+			break;
+		}
+	}
+}
+
+/* Does the target's memory hold a syscall instruction at addr? */
+static bool is_insn_at(const struct tracer *t, unsigned long addr)
+{
+	unsigned char buf[XMM_INJECT_INSN_LEN];
+
+	return pread(t->mem_fd, buf, sizeof(buf), (off_t)addr) ==
+		       (ssize_t)sizeof(buf) &&
+	       memcmp(buf, xmm_inject_insn, sizeof(buf)) == 0;
+}
+
+static bool search_range(const struct tracer *t, unsigned long start,
+			 unsigned long end, unsigned long *found)
+{
+	unsigned char buf[MAPS_CHUNK + XMM_INJECT_INSN_LEN];
+	unsigned long addr;
+
+	if (end - start > INSN_SEARCH_LIMIT)
+		end = start + INSN_SEARCH_LIMIT;
+	for (addr = start; addr < end; addr += MAPS_CHUNK) {
+		size_t want = end - addr < sizeof(buf) ? end - addr :
+			      sizeof(buf);
+		ssize_t got = pread(t->mem_fd, buf, want, (off_t)addr);
+		size_t i;
+
+		if (got < XMM_INJECT_INSN_LEN)
+			return false;
+		/* Fixed-width ISAs: instructions are aligned. */
+		for (i = 0; i + XMM_INJECT_INSN_LEN <= (size_t)got;
+		     i += XMM_INJECT_INSN_LEN == 4 ? 4 : 1) {
+			if (memcmp(buf + i, xmm_inject_insn,
+				   XMM_INJECT_INSN_LEN) == 0) {
+				*found = addr + i;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+struct candidate {
+	unsigned long start, end;
+	int rank;		/* 0 libc, 1 other file, 2 anything else */
+};
+
+/* Parse one /proc/PID/maps line into an executable candidate. */
+static bool parse_maps_line(const char *line, struct candidate *c)
+{
+	char *end;
+	const char *p;
+
+	c->start = strtoul(line, &end, 16);
+	if (*end != '-')
+		return false;
+	c->end = strtoul(end + 1, &end, 16);
+	if (end[0] != ' ' || end[1] != 'r' || end[3] != 'x')
+		return false;
+	p = strchr(end, '/');
+	if (p && strstr(p, "/libc"))
+		c->rank = 0;
+	else if (p)
+		c->rank = 1;
+	else
+		c->rank = 2;
+	return true;
+}
+
+/*
+ * Find a syscall instruction in the target's executable mappings: libc's
+ * text first (its syscall stubs), then any other.  The instruction is only
+ * executed, never written, so any occurrence will do.
+ */
+static int find_insn(struct tracer *t)
+{
+	struct candidate cand[MAX_CANDIDATES];
+	char path[64], buf[MAPS_CHUNK + 1];
+	size_t used = 0, ncand = 0, i;
+	int fd, rank;
+
+	if (atomic_load(&insn_cache_pid) == t->tid) {
+		unsigned long addr = atomic_load(&insn_cache_addr);
+
+		if (addr && is_insn_at(t, addr)) {
+			t->insn = addr;
+			return 0;
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)t->tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	for (;;) {
+		ssize_t got = read(fd, buf + used, MAPS_CHUNK - used);
+		char *line = buf, *nl;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		used += (size_t)got;
+		buf[used] = '\0';
+		while ((nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			if (ncand < MAX_CANDIDATES &&
+			    parse_maps_line(line, &cand[ncand]))
+				ncand++;
+			line = nl + 1;
+		}
+		used = (size_t)(buf + used - line);
+		memmove(buf, line, used);
+		if (used == MAPS_CHUNK)
+			used = 0;	/* an absurd line: drop it */
+	}
+	close(fd);
+
+	for (rank = 0; rank <= 2; rank++) {
+		for (i = 0; i < ncand; i++) {
+			if (cand[i].rank != rank ||
+			    !search_range(t, cand[i].start, cand[i].end,
+					  &t->insn))
+				continue;
+			atomic_store(&insn_cache_addr, t->insn);
+			atomic_store(&insn_cache_pid, t->tid);
+			return 0;
+		}
+	}
+	return -ENOEXEC;
+}
+
+/* Is seccomp filtering the target?  0 none, 1 strict, 2 filter. */
+static int seccomp_mode(pid_t tid)
+{
+	char path[64], buf[4096];
+	const char *line;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -ESRCH;
+	buf[len] = '\0';
+	line = strstr(buf, "\nSeccomp:");
+	if (!line)
+		return 0;	/* a kernel without seccomp */
+	return atoi(line + 9);
+}
+
+/*
+ * Ask the target's filters about each call before any runs: the answer
+ * each call gets instead of running (0: it may run) in answer[].  -EPERM
+ * when the filters cannot be read (PTRACE_SECCOMP_GET_FILTER needs
+ * CAP_SYS_ADMIN): a filter we cannot read may kill the target.
+ */
+static int seccomp_answers(const struct tracer *t,
+			   const struct xmm_inject_call *calls, size_t count,
+			   long *answer)
+{
+	struct sock_filter prog[BPF_MAXINSNS];
+	uint32_t action[XMM_INJECT_MAX_CALLS];
+	unsigned long index;
+	size_t i;
+	int mode = seccomp_mode(t->tid);
+
+	for (i = 0; i < count; i++) {
+		answer[i] = 0;
+		action[i] = SECCOMP_RET_ALLOW;
+	}
+	if (mode <= 0)
+		return mode;
+	if (mode == 1) {	/* strict: madvise and friends kill */
+		for (i = 0; i < count; i++)
+			answer[i] = -EPERM;
+		return 0;
+	}
+	for (index = 0;; index++) {
+		long len = ptrace(PTRACE_SECCOMP_GET_FILTER, t->tid,
+				  (void *)index, prog);
+
+		if (len < 0 && errno == ENOENT && index > 0)
+			break;
+		if (len < 0 || len > BPF_MAXINSNS)
+			return -EPERM;
+		for (i = 0; i < count; i++) {
+			struct seccomp_data data = {
+				.nr = (int)calls[i].nr,
+				.arch = XMM_INJECT_AUDIT_ARCH,
+				.instruction_pointer =
+					t->insn + XMM_INJECT_INSN_LEN,
+			};
+			int a;
+
+			for (a = 0; a < 6; a++)
+				data.args[a] = calls[i].arg[a];
+			action[i] = xmm_seccomp_stronger(action[i],
+				xmm_seccomp_run(prog, (size_t)len, &data));
+		}
+	}
+	for (i = 0; i < count; i++)
+		answer[i] = xmm_seccomp_answer(action[i]);
+	return 0;
+}
+
+/*
+ * Put R back and hand the pending signal of a signal-delivery-stop to the
+ * target, as if it had arrived before we came; then stop it again and
+ * take its new registers.
+ */
+static int deliver_and_restop(struct tracer *t, int sig)
+{
+	int ret;
+
+	if (xmm_inject_setregs(t->tid, &t->saved) < 0)
+		return -ESRCH;
+	if (ptrace(PTRACE_CONT, t->tid, 0, sig) < 0)
+		return -ESRCH;
+	ret = reach_event_stop(t, STEP_TIMEOUT_MS);
+	if (ret < 0)
+		return ret;
+	return xmm_inject_getregs(t->tid, &t->saved) < 0 ? -ESRCH : 0;
+}
+
+/* Did the thread fault fetching our syscall instruction (unmapped or made
+ * non-executable by a sibling since we found it)? */
+static bool faulted_on_insn(const struct tracer *t, int sig)
+{
+	siginfo_t info;
+
+	if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL)
+		return false;
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &info) < 0)
+		return false;
+	return info.si_code > 0 && (unsigned long)info.si_addr >= t->insn &&
+	       (unsigned long)info.si_addr < t->insn + XMM_INJECT_INSN_LEN;
+}
+
+/*
+ * Run one call from a stop.  0: ran, c->ret set, the tracee at its exit
+ * stop.  1: a signal came first; it was delivered and the tracee is at a
+ * new event stop with new saved registers: run the call again.
+ */
+static int run_one(struct tracer *t, struct xmm_inject_call *c)
+{
+	struct xmm_inject_regs regs = t->saved;
+	bool entered = false;
+	int ret, sig;
+
+	xmm_inject_set_call(&regs, t->insn, c->nr, c->arg);
+	if (xmm_inject_setregs(t->tid, &regs) < 0)
+		return -ESRCH;
+	for (;;) {
+		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+			return -ESRCH;
+		ret = wait_tracee(t, STEP_TIMEOUT_MS);
+		if (ret < 0)
+			return ret;
+		ret = tracee_gone(t);
+		if (ret < 0)
+			return ret;
+		switch (classify(t->status, &sig)) {
+		case STOP_SYSCALL:
+			if (xmm_inject_getregs(t->tid, &regs) < 0)
+				return -ESRCH;
+			if (entered) {
+				c->ret = xmm_inject_result(&regs);
+				return c->nr == -1 ? -EIO : 0;
+			}
+			entered = true;
+			if (xmm_inject_pc(&regs) ==
+				    t->insn + XMM_INJECT_INSN_LEN &&
+			    xmm_inject_entry_nr(&regs) == c->nr)
+				break;
+			/* Not the call we set up (never seen): skip it and
+			 * report it, never let R's syscall run here. */
+			xmm_inject_cancel_entry(&regs);
+			if (xmm_inject_setregs(t->tid, &regs) < 0)
+				return -ESRCH;
+			c->nr = -1;
+			break;
+		case STOP_SIGNAL:
+			if (entered)
+				return -EIO;
+			if (faulted_on_insn(t, sig)) {
+				/* Our instruction vanished: our fault, not
+				 * the target's.  Swallow it. */
+				atomic_store(&insn_cache_pid, 0);
+				if (xmm_inject_setregs(t->tid, &t->saved) < 0)
+					return -ESRCH;
+				return -ENOEXEC;
+			}
+			ret = deliver_and_restop(t, sig);
+			return ret < 0 ? ret : 1;
+		case STOP_EVENT:
+			/* A leftover interrupt or a group stop: the call has
+			 * not started; resume it as it is. */
+			if (entered)
+				return -EIO;
+			break;
+		default:
+			return -EIO;
+		}
+	}
+}
+
+/*
+ * Give the target its registers back from wherever it is stopped, stop
+ * it inside get_signal() so that the kernel finishes (restarts) its own
+ * interrupted syscall, and detach.
+ */
+static int restore_and_detach(struct tracer *t, bool at_event_stop)
+{
+	int ret;
+
+	if (xmm_inject_setregs(t->tid, &t->saved) < 0)
+		return -ESRCH;
+	if (!at_event_stop) {
+		if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 ||
+		    ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+			return -ESRCH;
+		ret = reach_event_stop(t, STEP_TIMEOUT_MS);
+		if (ret < 0)
+			return ret;
+	}
+	if (ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0)
+		return -ESRCH;
+	return 0;
+}
+
+static long trace_batch(struct inject_request *req, bool blocking_wait)
+{
+	struct tracer t = {
+		.tid = req->pid,
+		.blocking_wait = blocking_wait,
+		.mem_fd = -1,
+	};
+	long answer[XMM_INJECT_MAX_CALLS];
+	char path[64];
+	size_t done = 0;
+	bool at_event_stop = true;
+	long ret;
+
+	if (ptrace(PTRACE_SEIZE, t.tid, 0, PTRACE_O_TRACESYSGOOD) < 0) {
+		struct pollfd exited = { .fd = req->pidfd, .events = POLLIN };
+
+		/* An exiting target refuses tracers with EPERM too. */
+		if (errno == ESRCH || poll(&exited, 1, 0) != 0)
+			return -ESRCH;
+		return -EPERM;
+	}
+	/* While we trace pid it cannot be reused; is it still ours? */
+	if (xmm_sys(pidfd_send_signal, req->pidfd, 0, NULL, 0) == -ESRCH) {
+		ptrace(PTRACE_DETACH, t.tid, 0, 0);
+		return -ESRCH;
+	}
+	ret = reach_event_stop(&t, STOP_TIMEOUT_MS);
+	if (ret < 0)
+		return ret;	/* nothing changed; exit detaches */
+	if (xmm_inject_getregs(t.tid, &t.saved) < 0)
+		return -ESRCH;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)t.tid);
+	t.mem_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (t.mem_fd < 0) {
+		ret = -EPERM;
+		goto out;
+	}
+	ret = find_insn(&t);
+	if (ret < 0)
+		goto out;
+	ret = seccomp_answers(&t, req->calls, req->count, answer);
+	if (ret < 0)
+		goto out;
+
+	while (done < req->count) {
+		struct xmm_inject_call *c = &req->calls[done];
+
+		if (answer[done]) {
+			c->ret = answer[done];
+		} else {
+			at_event_stop = false;
+			ret = run_one(&t, c);
+			if (ret < 0)
+				goto out;
+			if (ret == 1) {
+				at_event_stop = true;
+				continue;
+			}
+		}
+		done++;
+		if (c->ret < 0 && (req->flags & XMM_INJECT_STOP_ON_ERROR))
+			break;
+	}
+	ret = (long)done;
+out:
+	if (ret != -ESRCH) {
+		long restored = restore_and_detach(&t, at_event_stop);
+
+		if (restored < 0)
+			ret = restored;
+	}
+	if (t.mem_fd >= 0)
+		close(t.mem_fd);
+	return ret;
+}
+
+/* The helper's life: nothing but SIGKILL may end it half way. */
+static int helper_main(void *arg)
+{
+	struct inject_request *req = arg;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	/* Our own copy of the dispositions: SIGCHLD must be sent to us. */
+	sigaction(SIGCHLD, &dfl, NULL);
+	req->result = trace_batch(req, true);
+	return 0;
+}
+
+/* Yama scope >= 1 lets only ancestors trace: a helper would be refused. */
+static bool yama_forbids_helper(void)
+{
+	char buf[8] = "";
+	int fd = open("/proc/sys/kernel/yama/ptrace_scope",
+		      O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = '\0';
+	close(fd);
+	return atoi(buf) >= 1;
+}
+
+long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
+			 size_t count, unsigned int flags)
+{
+	size_t req_size = sizeof(struct inject_request) +
+			  count * sizeof(*calls);
+	struct inject_request *req;
+	char *map;
+	long ret;
+
+	if (count > XMM_INJECT_MAX_CALLS)
+		return -EINVAL;
+	if (pid <= 0)
+		return -ESRCH;
+	map = mmap(NULL, HELPER_STACK_SIZE + req_size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED)
+		return -ENOMEM;
+	req = (struct inject_request *)(map + HELPER_STACK_SIZE);
+	req->pid = pid;
+	req->pidfd = pidfd;
+	req->flags = flags;
+	req->count = count;
+	req->result = -EAGAIN;
+	memcpy(req->calls, calls, count * sizeof(*calls));
+
+	if (!(flags & XMM_INJECT_NO_HELPER) && !yama_forbids_helper()) {
+		/* Exit signal 0: the caller's SIGCHLD handler never hears
+		 * of the helper; CLONE_VFORK: we resume when it is done. */
+		pid_t helper = clone(helper_main, map + HELPER_STACK_SIZE,
+				     CLONE_VM | CLONE_VFORK, req);
+		int status;
+
+		if (helper < 0) {
+			ret = errno == ENOMEM ? -ENOMEM : -EAGAIN;
+			goto out;
+		}
+		while (waitpid(helper, &status, __WALL) < 0 && errno == EINTR)
+			;
+	} else {
+		req->result = trace_batch(req, false);
+	}
+	ret = req->result;
+	if (ret > 0)
+		memcpy(calls, req->calls, (size_t)ret * sizeof(*calls));
+out:
+	munmap(map, HELPER_STACK_SIZE + req_size);
+	return ret;
+}
+
+#else /* !XMM_HAVE_INJECT */
+
+#ifdef XMM_REQUIRE_INJECT
+#error "no injection code for this architecture"
+#endif
+
+long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
+			 size_t count, unsigned int flags)
+{
+	(void)pid, (void)pidfd, (void)calls, (void)count, (void)flags;
+	return -ENOSYS;
+}
+
+#endif /* XMM_HAVE_INJECT */

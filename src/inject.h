@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The ptrace injection engine: run a batch of system calls inside another
+ * process, in one stop, and leave it exactly as it was.
+ *
+ * The tracer is a short-lived helper process (a vfork-like clone of the
+ * caller), so that a caller killed in the middle never leaves the target
+ * with borrowed registers: the helper finishes the restore on its own.
+ * Where Yama forbids a helper to attach (scope >= 1: only ancestors may
+ * trace), the calling thread traces instead.
+ */
+#ifndef XMM_SRC_INJECT_H
+#define XMM_SRC_INJECT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct xmm_inject_call {
+	long nr;		/* this ABI's syscall number */
+	unsigned long arg[6];
+	long ret;		/* out: the result, or -errno */
+};
+
+/* Stop the batch after the first call that returns an error. */
+#define XMM_INJECT_STOP_ON_ERROR	0x1U
+/* Trace from the calling thread, never from a helper (benchmarks). */
+#define XMM_INJECT_NO_HELPER		0x2U
+
+/* Most calls one batch takes (the kernel's UIO_MAXIOV). */
+#define XMM_INJECT_MAX_CALLS		1024
+
+/*
+ * Run calls[0..count) as system calls of the process pid, whose pidfd
+ * guards against pid reuse.  Returns how many calls ran (each with ret
+ * filled in), or -errno with nothing run:
+ *   EPERM   ptrace(2) refuses (other uid, Yama, already traced,
+ *           non-dumpable), or the target's seccomp filter cannot be read
+ *           to prove the calls will not kill it
+ *   ESRCH   the target is gone (or exits during the batch)
+ *   EAGAIN  the target did not stop in time (frozen, uninterruptible)
+ *   ENOEXEC no syscall instruction found in the target
+ *   EINVAL  count too large
+ * A call the target's seccomp filter refuses is not run: its ret is the
+ * filter's errno (SECCOMP_RET_ERRNO), -ENOSYS (RET_TRACE) or -EPERM (a
+ * filter that would kill or trap), and the target is not harmed.
+ */
+long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
+			 size_t count, unsigned int flags);
+
+#endif /* XMM_SRC_INJECT_H */

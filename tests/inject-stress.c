@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Long runs of the injection backend (meson suite "stress", not run by
+ * default):
+ *   - 10,000 injections into a running target that checks its registers
+ *     all the time: 0 corruptions allowed;
+ *   - 1,000 callers killed with SIGKILL at random points of an injection:
+ *     every target must survive, uncorrupted.
+ * Both print their figures.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xmm/xmm.h>
+
+#include "harness.h"
+#include "inject-target.h"
+
+#ifndef MADV_COLD
+#define MADV_COLD	20
+#endif
+
+#define INJECTIONS	10000
+#define CALLER_KILLS	1000
+#define RANGES		64
+
+static char *scratch;
+
+struct target {
+	pid_t pid;
+	int pidfd;
+	struct busy_control *control;
+};
+
+#ifndef HAVE_BUSY_REGISTERS_CHILD
+static int pause_forever(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return 0;
+}
+#endif
+
+static pid_t spawn(int (*fn)(void *), void *arg)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(fn(arg));
+	}
+	return pid;
+}
+
+static void target_start(struct target *t)
+{
+	struct timespec tick = { 0, 1000000 };
+	int i;
+
+	t->control = mmap(NULL, sizeof(*t->control), PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(t->control != MAP_FAILED);
+	t->control->ready = 0;
+	t->control->stop = 0;
+#ifdef HAVE_BUSY_REGISTERS_CHILD
+	t->pid = spawn(busy_registers_child, t->control);
+	for (i = 0; i < 10000 && !t->control->ready; i++)
+		nanosleep(&tick, NULL);
+#else
+	(void)tick, (void)i;
+	t->pid = spawn(pause_forever, NULL);
+#endif
+	t->pidfd = xmm_pidfd_open(t->pid, 0);
+	assert_true(t->pidfd >= 0);
+}
+
+/* Stop the target: 0 when it ran uncorrupted to the end. */
+static int target_finish(struct target *t)
+{
+	int status;
+
+#ifdef HAVE_BUSY_REGISTERS_CHILD
+	t->control->stop = 1;
+#else
+	kill(t->pid, SIGTERM);
+#endif
+	assert_int_equal(waitpid(t->pid, &status, 0), t->pid);
+	close(t->pidfd);
+	munmap(t->control, sizeof(*t->control));
+#ifdef HAVE_BUSY_REGISTERS_CHILD
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+#else
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM ? 0 : 1;
+#endif
+}
+
+static void fill_ranges(struct iovec *iov, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		iov[i].iov_base = scratch + i * 4096;
+		iov[i].iov_len = 4096;
+	}
+}
+
+static void test_ten_thousand_injections(void **state)
+{
+	struct iovec iov[RANGES];
+	struct target t;
+	unsigned int seed = 7;
+	unsigned long failures = 0;
+	int i, result;
+
+	(void)state;
+	fill_ranges(iov, RANGES);
+	target_start(&t);
+	for (i = 0; i < INJECTIONS; i++) {
+		size_t count = 1 + rand_r(&seed) % RANGES;
+
+		if (xmm_process_madvise(t.pidfd, iov, count, MADV_COLD, 0) !=
+		    (ssize_t)(count * 4096))
+			failures++;
+	}
+	result = target_finish(&t);
+	printf("%d injections into a running target: %lu failed calls, "
+	       "target %s\n", INJECTIONS, failures,
+	       result == 0 ? "uncorrupted" : "CORRUPTED");
+	assert_int_equal(failures, 0);
+	assert_int_equal(result, 0);
+}
+
+static int caller_loop(void *arg)
+{
+	int pidfd = *(int *)arg;
+	struct iovec iov[RANGES];
+
+	fill_ranges(iov, RANGES);
+	xmm_backend_force("process_madvise", "inject");
+	for (;;)
+		xmm_process_madvise(pidfd, iov, RANGES, MADV_COLD, 0);
+	return 0;
+}
+
+static int tracer_of(pid_t pid)
+{
+	char path[64], line[256];
+	FILE *f;
+	int tracer = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
+			break;
+	fclose(f);
+	return tracer;
+}
+
+static void test_callers_killed_mid_injection(void **state)
+{
+	struct target t;
+	unsigned int seed = 11;
+	int round, survived = 0, mid = 0, status, i;
+
+	(void)state;
+	target_start(&t);
+	for (round = 0; round < CALLER_KILLS; round++) {
+		struct timespec delay = { 0, rand_r(&seed) % 3000000 };
+		struct timespec tick = { 0, 100000 };
+		pid_t caller = spawn(caller_loop, &t.pidfd);
+
+		nanosleep(&delay, NULL);
+		kill(caller, SIGKILL);
+		if (tracer_of(t.pid) > 0)
+			mid++;	/* killed while its helper traced */
+		assert_int_equal(waitpid(caller, &status, 0), caller);
+		/* The orphaned helper finishes and lets go (bounded). */
+		for (i = 0; i < 100000 && tracer_of(t.pid) != 0; i++)
+			nanosleep(&tick, NULL);
+		if (tracer_of(t.pid) == 0 && kill(t.pid, 0) == 0 &&
+		    waitpid(t.pid, &status, WNOHANG) == 0) {
+			survived++;
+			continue;
+		}
+		/* Lost: count it and go on with a fresh target. */
+		waitpid(t.pid, &status, WNOHANG);
+		target_finish(&t);
+		target_start(&t);
+	}
+	i = target_finish(&t);
+	if (i != 0)
+		survived--;	/* the last target was corrupted */
+	printf("callers killed at random points: %d/%d targets survived "
+	       "uncorrupted (%d kills landed while the target was traced)\n",
+	       survived, CALLER_KILLS, mid);
+	assert_int_equal(survived, CALLER_KILLS);
+}
+
+static int setup(void **state)
+{
+	int pidfd = xmm_pidfd_open(getpid(), 0);
+
+	(void)state;
+	if (pidfd < 0)
+		harness_skip_all("no pidfd_open (Linux 5.3; valgrind 3.19 "
+				 "does not know it either)");
+	close(pidfd);
+	scratch = mmap(NULL, RANGES * 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (scratch == MAP_FAILED)
+		return -1;
+	return xmm_backend_force("process_madvise", "inject");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ten_thousand_injections),
+		cmocka_unit_test(test_callers_killed_mid_injection),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
