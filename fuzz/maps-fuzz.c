@@ -14,6 +14,48 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static int count_records(const struct xmm_vma *vma, void *arg)
+{
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/*
+ * Feed data in chunks of chunk bytes, as the streaming reader gets them
+ * from read(2), carrying incomplete lines over: the records must be the
+ * same as from the whole buffer at once.
+ */
+static size_t parse_in_chunks(const uint8_t *data, size_t size, size_t chunk,
+			      size_t *malformed)
+{
+	char *buf = malloc(size + 1);
+	size_t used = 0, fed = 0, count = 0;
+	int stop;
+
+	if (!buf)
+		abort();
+	*malformed = 0;
+	for (;;) {
+		size_t n = size - fed < chunk ? size - fed : chunk;
+		size_t consumed;
+
+		memcpy(buf + used, data + fed, n);
+		used += n;
+		fed += n;
+		consumed = xmm_maps_parse_lines(buf, used, n == 0,
+						count_records, &count,
+						malformed, &stop);
+		if (consumed > used || stop)
+			abort();
+		if (n == 0)
+			break;
+		used -= consumed;
+		memmove(buf, buf + consumed, used);
+	}
+	free(buf);
+	return count;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* The parser may write one byte past the text: see its header. */
@@ -52,5 +94,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(vmas);
 	free(buf);
+
+	if (size) {
+		size_t chunk = 1 + data[0] % 97, chunk_malformed;
+
+		if (parse_in_chunks(data, size, chunk, &chunk_malformed) !=
+		    count || chunk_malformed != malformed)
+			abort();
+	}
 	return 0;
 }

@@ -179,28 +179,59 @@ size_t xmm_maps_count_lines(const char *buf, size_t len)
 	return lines;
 }
 
+size_t xmm_maps_parse_lines(char *buf, size_t len, bool eof,
+			    int (*each)(const struct xmm_vma *vma, void *arg),
+			    void *arg, size_t *malformed, int *stop)
+{
+	char *line = buf, *end = buf + len;
+	struct xmm_vma vma;
+
+	*stop = 0;
+	while (line < end) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+
+		if (!nl && !eof)
+			break;	/* the rest of this line is still to come */
+		if (!nl)
+			nl = end;	/* buf[len] is the caller's spare byte */
+		if (nl == line) {
+			/* an empty line: nothing */
+		} else if (xmm_maps_parse_line(line, (size_t)(nl - line),
+					       &vma)) {
+			*stop = each(&vma, arg);
+		} else {
+			(*malformed)++;
+		}
+		line = nl + 1;
+		if (*stop)
+			break;
+	}
+	return line < end ? (size_t)(line - buf) : len;
+}
+
+struct parse_array {
+	struct xmm_vma *vmas;
+	size_t max;
+	size_t count;
+};
+
+static int append(const struct xmm_vma *vma, void *arg)
+{
+	struct parse_array *array = arg;
+
+	array->vmas[array->count++] = *vma;
+	return array->count == array->max;
+}
+
 size_t xmm_maps_parse(char *buf, size_t len, struct xmm_vma *vmas,
 		      size_t max, size_t *malformed)
 {
-	char *p = buf, *end = buf + len;
-	size_t count = 0;
+	struct parse_array array = { .vmas = vmas, .max = max };
+	int stop;
 
 	*malformed = 0;
-	while (p < end && count < max) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t line_len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		/*
-		 * An unterminated last line needs a byte for its '\0': the
-		 * caller leaves one spare byte after len (see the reader).
-		 */
-		if (line_len && xmm_maps_parse_line(p, line_len, &vmas[count]))
-			count++;
-		else if (line_len)
-			(*malformed)++;
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return count;
+	if (max)
+		xmm_maps_parse_lines(buf, len, true, append, &array,
+				     malformed, &stop);
+	return array.count;
 }

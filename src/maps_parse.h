@@ -29,6 +29,19 @@ size_t xmm_maps_parse(char *buf, size_t len, struct xmm_vma *vmas,
  */
 bool xmm_maps_parse_line(char *line, size_t len, struct xmm_vma *vma);
 
+/*
+ * The line splitter of the streaming reader: parse the complete lines of
+ * buf[0, len) (and, when eof, an unterminated last line, for which
+ * buf[len] must be writable), calling each() with every record; the
+ * record and its name live in buf.  Lines that do not parse are counted
+ * in *malformed.  Stops early when each() answers non-zero, which is
+ * stored in *stop (else 0).  Returns the bytes consumed: where the
+ * incomplete last line starts, or len.
+ */
+size_t xmm_maps_parse_lines(char *buf, size_t len, bool eof,
+			    int (*each)(const struct xmm_vma *vma, void *arg),
+			    void *arg, size_t *malformed, int *stop);
+
 /* The number of lines in buf[0, len): a bound for xmm_maps_parse(). */
 size_t xmm_maps_count_lines(const char *buf, size_t len);
 

@@ -179,9 +179,8 @@ int xmm_maps_for_each(int dirfd, int (*each)(const struct xmm_vma *vma,
 		      void *arg, size_t *malformed)
 {
 	size_t size = STREAM_BUFFER, used = 0;
-	char *buf, *line, *end, *nl;
-	struct xmm_vma vma;
-	int fd, ret = 0;
+	int fd, ret = 0, stop = 0;
+	char *buf;
 
 	*malformed = 0;
 	fd = openat(dirfd, "maps", O_RDONLY | O_CLOEXEC);
@@ -192,9 +191,9 @@ int xmm_maps_for_each(int dirfd, int (*each)(const struct xmm_vma *vma,
 		close(fd);
 		return -ENOMEM;
 	}
-	while (ret == 0) {
+	while (!stop) {
+		size_t consumed;
 		ssize_t n;
-		bool eof;
 
 		/* One line fills the buffer: a long name, grow for it. */
 		if (used == size - 1) {
@@ -214,36 +213,17 @@ int xmm_maps_for_each(int dirfd, int (*each)(const struct xmm_vma *vma,
 			ret = -errno;
 			break;
 		}
-		eof = n == 0;
 		used += (size_t)n;
-		line = buf;
-		end = buf + used;
-		/* At the end, an unterminated last line counts too. */
-		while (ret == 0 && line < end) {
-			nl = memchr(line, '\n', (size_t)(end - line));
-			if (!nl && !eof)
-				break;
-			if (!nl)
-				nl = end;	/* buf[used] is spare */
-			if (nl == line) {
-				/* an empty line: nothing */
-			} else if (xmm_maps_parse_line(line,
-						       (size_t)(nl - line),
-						       &vma)) {
-				ret = each(&vma, arg);
-			} else {
-				(*malformed)++;
-			}
-			line = nl + 1;
-		}
-		if (eof)
+		consumed = xmm_maps_parse_lines(buf, used, n == 0, each, arg,
+						malformed, &stop);
+		if (n == 0)
 			break;
-		used = line < end ? (size_t)(end - line) : 0;
-		memmove(buf, line, used);
+		used -= consumed;
+		memmove(buf, buf + consumed, used);
 	}
 	free(buf);
 	close(fd);
-	return ret;
+	return stop ? stop : ret;
 }
 
 /* Building a list from the stream: records, and a pool for the names. */

@@ -336,14 +336,13 @@ int cmd_demo(int argc, char **argv)
 		status = demo_advise(pidfd);
 		close(pidfd);
 	}
-	if (status == EXIT_OK) {
-		step = demo_vm_mmap(pid, &m);
-		if (step != EXIT_OK)
-			status = step;
-		step = demo_remap();
-		if (step != EXIT_OK)
-			status = step;
-	}
+	/* The other operations are independent: show them all anyway. */
+	step = demo_vm_mmap(pid, &m);
+	if (step != EXIT_OK)
+		status = step;
+	step = demo_remap();
+	if (step != EXIT_OK)
+		status = step;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	printf("\n%s\n", status == EXIT_OK ? "demo: done" : "demo: FAILED");
