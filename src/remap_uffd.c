@@ -261,9 +261,14 @@ static long uffd_register_error(const struct xmm_remap_call *call, int err)
 			return -EINVAL;
 		return xmm_try_next(ENOMEM);
 	case EBUSY:
-		/* dst belongs to another userfaultfd, the caller's own. */
+		/*
+		 * dst belongs to another userfaultfd, the caller's own.  No
+		 * other backend may touch it: copying would raise faults for
+		 * that userfaultfd's handler, and mremap would unmap it.
+		 */
+		return -EBUSY;
 	case EPERM:
-		/* A sealed mapping, or a security module. */
+		/* A security module refuses the registration. */
 		return xmm_try_next(err);
 	default:
 		return -err;
