@@ -288,7 +288,10 @@ static long uffd_run(void *arg)
 	long ret;
 
 	if (fd < 0) {
-		xmm_backend_disable(&xmm_remap_uffd_backend, -fd, detail);
+		/* Out of descriptors or memory is for now; a refusal is not. */
+		if (fd != -EMFILE && fd != -ENFILE && fd != -ENOMEM)
+			xmm_backend_disable(&xmm_remap_uffd_backend, -fd,
+					    detail);
 		return xmm_try_next(-fd);
 	}
 	if (ioctl(fd, UFFDIO_REGISTER, &reg) < 0)
