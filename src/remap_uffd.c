@@ -78,12 +78,12 @@ struct uffd_cache {
 
 static struct uffd_cache *_Atomic uffd_cache;
 /* The same number in ordinary memory, for the atfork handler to close. */
-static atomic_int uffd_inherited = -1;
+static atomic_int uffd_opened_fd = -1;
 static pthread_once_t uffd_atfork_once = PTHREAD_ONCE_INIT;
 
 static void uffd_atfork_child(void)
 {
-	int fd = atomic_exchange(&uffd_inherited, -1);
+	int fd = atomic_exchange(&uffd_opened_fd, -1);
 
 	if (fd >= 0)
 		close(fd);
@@ -182,7 +182,7 @@ static int uffd_get(const char **detail)
 		return expected - 1;
 	}
 	/* A number a raw clone() child inherited is left to it, not closed. */
-	atomic_store(&uffd_inherited, fd);
+	atomic_store(&uffd_opened_fd, fd);
 	return fd;
 }
 
