@@ -78,12 +78,12 @@ struct uffd_cache {
 
 static struct uffd_cache *_Atomic uffd_cache;
 /* The same number in ordinary memory, for the atfork handler to close. */
-static atomic_int uffd_inherited = -1;
+static atomic_int uffd_opened_fd = -1;
 static pthread_once_t uffd_atfork_once = PTHREAD_ONCE_INIT;
 
 static void uffd_atfork_child(void)
 {
-	int fd = atomic_exchange(&uffd_inherited, -1);
+	int fd = atomic_exchange(&uffd_opened_fd, -1);
 
 	if (fd >= 0)
 		close(fd);
@@ -182,7 +182,7 @@ static int uffd_get(const char **detail)
 		return expected - 1;
 	}
 	/* A number a raw clone() child inherited is left to it, not closed. */
-	atomic_store(&uffd_inherited, fd);
+	atomic_store(&uffd_opened_fd, fd);
 	return fd;
 }
 
@@ -261,9 +261,14 @@ static long uffd_register_error(const struct xmm_remap_call *call, int err)
 			return -EINVAL;
 		return xmm_try_next(ENOMEM);
 	case EBUSY:
-		/* dst belongs to another userfaultfd, the caller's own. */
+		/*
+		 * dst belongs to another userfaultfd, the caller's own.  No
+		 * other backend may touch it: copying would raise faults for
+		 * that userfaultfd's handler, and mremap would unmap it.
+		 */
+		return -EBUSY;
 	case EPERM:
-		/* A sealed mapping, or a security module. */
+		/* A security module refuses the registration. */
 		return xmm_try_next(err);
 	default:
 		return -err;
@@ -283,7 +288,10 @@ static long uffd_run(void *arg)
 	long ret;
 
 	if (fd < 0) {
-		xmm_backend_disable(&xmm_remap_uffd_backend, -fd, detail);
+		/* Out of descriptors or memory is for now; a refusal is not. */
+		if (fd != -EMFILE && fd != -ENFILE && fd != -ENOMEM)
+			xmm_backend_disable(&xmm_remap_uffd_backend, -fd,
+					    detail);
 		return xmm_try_next(-fd);
 	}
 	if (ioctl(fd, UFFDIO_REGISTER, &reg) < 0)

@@ -13,14 +13,18 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/userfaultfd.h>
 
 #include <xmm/xmm.h>
 
@@ -458,6 +462,40 @@ static void test_einval_mappings(void **state)
 		area_unmap(&ro2);
 		fclose(tmp);
 	}
+}
+
+/* EBUSY: dst belongs to the caller's own userfaultfd. */
+static void test_ebusy_dst_registered_elsewhere(void **state)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	struct area s, d;
+	int uffd;
+
+	if (!backend_available("uffd-move"))
+		harness_skip("no userfaultfd UFFDIO_MOVE here");
+	uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK |
+			    UFFD_USER_MODE_ONLY);
+	if (uffd < 0)
+		harness_skip("userfaultfd(2) refused here: %s", strerror(errno));
+	assert_int_equal(ioctl(uffd, UFFDIO_API, &api), 0);
+	area_map(&s, 4 * page);
+	area_map(&d, 4 * page);
+	harness_fill_random(s.addr, 4 * page, 70);
+	reg.range.start = (uintptr_t)d.addr;
+	reg.range.len = 4 * page;
+	assert_int_equal(ioctl(uffd, UFFDIO_REGISTER, &reg), 0);
+
+	xmm_backend_force(OP, NULL);
+	assert_int_equal(xmm_remap_anon_pages(d.addr, s.addr, 4 * page, 0),
+			 -1);
+	assert_int_equal(errno, EBUSY);
+	assert_int_equal(harness_resident_pages(d.addr, 4 * page), 0);
+	close(uffd);
+	area_unmap(&s);
+	area_unmap(&d);
 }
 
 /* A forked child that keeps the parent's memory, copy-on-write. */
@@ -900,6 +938,7 @@ int main(void)
 		TEST(test_einval_arguments),
 		TEST(test_einval_mappings),
 		TEST(test_pages_shared_with_child),
+		TEST(test_ebusy_dst_registered_elsewhere),
 		TEST(test_threads_disjoint_ranges),
 		TEST(test_fork_after_cached_userfaultfd),
 		TEST(test_userfaultfd_syscall_blocked_uses_device),
