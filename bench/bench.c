@@ -185,7 +185,7 @@ void bench_measure(struct bench_leg *legs, size_t count,
 	for (r = 0; r < rounds && slice_ns; r++) {
 		for (s = 0; s < slices; s++) {
 			for (k = 0; k < count; k++) {
-				size_t i = (r + k) % count;
+				size_t i = (r + s + k) % count;
 				struct bench_leg *leg = &legs[i];
 				uint64_t ns = 0;
 				int ret;

@@ -78,7 +78,7 @@ struct bench_plan {
 
 /*
  * Warm up, then run every leg for plan->rounds rounds, the legs taking
- * turns (their order rotates each round) so that a shared machine's drift
+ * turns (their order rotates each slice) so that a shared machine's drift
  * falls on all of them alike.
  */
 void bench_measure(struct bench_leg *legs, size_t count,

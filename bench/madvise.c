@@ -115,7 +115,7 @@ void bench_madvise_call(void)
 		.rounds = 41,
 		.round_ns = 20 * 1000 * 1000,
 		.max_iterations = 1000 * 1000,
-		.slices = 50,
+		.slices = 500,
 	};
 	const struct bench_row row = {
 		.name = "call overhead",

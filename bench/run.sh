@@ -31,7 +31,7 @@ exe=$build/bench/xmm-bench
 }
 groups=${*:-$("$exe" --list)}
 # A group that hangs must not hang the run: each gets at most this long.
-group_timeout=${XMM_BENCH_TIMEOUT:-240}
+group_timeout=${XMM_BENCH_TIMEOUT:-600}
 
 rows=$(mktemp)
 table=$(mktemp)
