@@ -91,6 +91,7 @@ static void empty_syscall(void)
 		.rounds = 11,
 		.round_ns = 20 * 1000 * 1000,
 		.max_iterations = 10 * 1000 * 1000,
+		.slices = 200,
 	};
 
 	bench_measure(&leg, 1, &plan);
