@@ -86,7 +86,7 @@ int bench_force(struct bench_leg *leg, const char *operation,
 		return 0;
 	if (errno == ENOENT)
 		return bench_unavailable(leg, ENOENT,
-					 "no backend of that name in this build");
+				"no backend of that name in this build");
 	return -errno;
 }
 

@@ -282,8 +282,9 @@ void bench_remap_large(void)
 	};
 	static const char *const leg_names[] = {
 		[LEG_BASELINE] = "memcpy + MADV_DONTNEED, 1 GiB",
-		[LEG_HAND] = "hand-written UFFDIO_MOVE, 1 GiB, pre-registered",
-		[LEG_UFFD_MOVE] = "xmm_remap_anon_pages 1 GiB, uffd-move forced",
+		[LEG_HAND] = "hand-written UFFDIO_MOVE 1 GiB, pre-registered",
+		[LEG_UFFD_MOVE] =
+			"xmm_remap_anon_pages 1 GiB, uffd-move forced",
 		[LEG_MREMAP] = "xmm_remap_anon_pages 1 GiB, mremap forced",
 		[LEG_COPY] = "xmm_remap_anon_pages 1 GiB, copy forced",
 		[LEG_DEFAULT] = "xmm_remap_anon_pages 1 GiB, default choice",
