@@ -58,16 +58,29 @@ struct remap_leg {
 	const char *backend;	/* forced; NULL: the default choice */
 };
 
+/*
+ * Two areas with a PROT_NONE page between them, so that they stay two
+ * VMAs: adjacent anonymous mappings merge, and a backend may serve only
+ * ranges that are whole VMAs (mremap).
+ */
 static int pair_map(struct remap_pair *pair, size_t len)
 {
+	size_t page = bench_page_size();
+	char *base;
 	int i;
 
 	pair->len = len;
 	pair->full = 0;
+	base = mmap(NULL, 2 * len + page, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED) {
+		pair->area[0] = pair->area[1] = NULL;
+		return -ENOMEM;
+	}
 	for (i = 0; i < 2; i++) {
-		pair->area[i] = bench_map(len);
-		if (!pair->area[i])
-			return -ENOMEM;
+		pair->area[i] = base + i * (len + page);
+		if (mprotect(pair->area[i], len, PROT_READ | PROT_WRITE))
+			return -errno;
 		madvise(pair->area[i], len, MADV_NOHUGEPAGE);
 	}
 	bench_fill_pages(pair->area[0], len);
@@ -76,11 +89,8 @@ static int pair_map(struct remap_pair *pair, size_t len)
 
 static void pair_unmap(struct remap_pair *pair)
 {
-	int i;
-
-	for (i = 0; i < 2; i++)
-		if (pair->area[i])
-			munmap(pair->area[i], pair->len);
+	if (pair->area[0])
+		munmap(pair->area[0], 2 * pair->len + bench_page_size());
 	pair->area[0] = pair->area[1] = NULL;
 }
 
