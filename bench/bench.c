@@ -126,7 +126,7 @@ static void calibrate(struct bench_leg *leg, const struct bench_plan *plan)
 
 	leg->err = 0;
 	leg->rounds = 0;
-	op_ns = warm_up(leg, 1);
+	op_ns = warm_up(leg, plan->warm_up_small ? 2 : 1);
 	if (op_ns < 0)
 		return;
 	n = iterations_for(plan->round_ns, op_ns, plan->max_iterations);
@@ -175,12 +175,16 @@ void bench_measure(struct bench_leg *legs, size_t count,
 	if (rounds > BENCH_MAX_ROUNDS)
 		rounds = BENCH_MAX_ROUNDS;
 	slice_ns = calloc(count * slices, sizeof(*slice_ns));
+	if (plan->warm_up_small)
+		plan->warm_up_small(plan->warm_up_arg, true);
 	for (k = 0; k < count; k++) {
 		if (!slice_ns)
 			legs[k].err = ENOMEM;
 		else
 			calibrate(&legs[k], plan);
 	}
+	if (plan->warm_up_small)
+		plan->warm_up_small(plan->warm_up_arg, false);
 
 	for (r = 0; r < rounds && slice_ns; r++) {
 		for (s = 0; s < slices; s++) {

@@ -74,6 +74,16 @@ struct bench_plan {
 	unsigned long max_iterations;
 	/* Split each round into this many slices, legs alternating. */
 	unsigned int slices;
+	/*
+	 * Optional, for rows of one huge operation per round: called with
+	 * true before the warm-up and false after it, so that the warm-up
+	 * runs on small sizes instead of costing a round.  The warm-up then
+	 * runs two operations per leg.  Only for rows whose operations
+	 * behave alike on a part of the region (not for remap, where the
+	 * mremap backend serves whole VMAs only).
+	 */
+	void (*warm_up_small)(void *arg, bool small);
+	void *warm_up_arg;
 };
 
 /*

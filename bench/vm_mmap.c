@@ -16,6 +16,7 @@
 #include <xmm/xmm.h>
 
 #define REGION_LEN	BENCH_GIB
+#define WARM_UP_LEN	(16 * BENCH_MIB)
 /* The sparse region: one page touched every SPARSE_STRIDE pages (1 MiB). */
 #define SPARSE_STRIDE	1024
 
@@ -197,6 +198,14 @@ void bench_vm_mmap_shared(void)
 	bench_child_stop(&child);
 }
 
+/* bench_plan.warm_up_small: warm up on the first few MiB of each region. */
+static void clones_warm_up_small(void *arg, bool small)
+{
+	struct clone_ctx *ctx = arg;
+
+	ctx[0].len = ctx[1].len = small ? WARM_UP_LEN : REGION_LEN;
+}
+
 void bench_vm_mmap_private(void)
 {
 	static const struct bench_row rows[] = {
@@ -219,22 +228,26 @@ void bench_vm_mmap_private(void)
 			.note = "1 page populated every 4 MiB",
 		},
 	};
+	struct bench_child child;
+	/* The dense region, then the sparse one. */
+	struct clone_ctx regions[2] = {
+		{ .child = &child, .len = REGION_LEN, .stride = 1 },
+		{ .child = &child, .len = REGION_LEN,
+		  .stride = SPARSE_STRIDE },
+	};
 	const struct bench_plan plan = {
 		.rounds = 10,
 		.max_iterations = 1,
+		.warm_up_small = clones_warm_up_small,
+		.warm_up_arg = regions,
 	};
-	struct bench_child child;
-	struct clone_ctx dense = { .child = &child, .len = REGION_LEN,
-				   .stride = 1 };
-	struct clone_ctx sparse = { .child = &child, .len = REGION_LEN,
-				    .stride = SPARSE_STRIDE };
 	struct bench_leg legs[] = {
 		{ .name = "xmm_process_vm_mmap, 1 GiB dense private",
-		  .run = run_xmm_clone, .ctx = &dense },
+		  .run = run_xmm_clone, .ctx = &regions[0] },
 		{ .name = "process_vm_readv 1 GiB into a fresh buffer",
-		  .run = run_readv, .ctx = &dense },
+		  .run = run_readv, .ctx = &regions[0] },
 		{ .name = "xmm_process_vm_mmap, 1 GiB with 1 MiB touched",
-		  .run = run_xmm_clone, .ctx = &sparse },
+		  .run = run_xmm_clone, .ctx = &regions[1] },
 	};
 	int err;
 
@@ -243,8 +256,8 @@ void bench_vm_mmap_private(void)
 		report_child_failure(rows, BENCH_ARRAY_SIZE(rows), -err);
 		return;
 	}
-	dense.src = child.addr[0];
-	sparse.src = child.addr[1];
+	regions[0].src = child.addr[0];
+	regions[1].src = child.addr[1];
 	bench_measure(legs, BENCH_ARRAY_SIZE(legs), &plan);
 	bench_report(&rows[0], &legs[0], &legs[1]);
 	bench_report(&rows[1], &legs[2], &legs[0]);
