@@ -340,6 +340,7 @@ void bench_vector_advice(void)
 		.rounds = 11,
 		.round_ns = 50 * 1000 * 1000,
 		.max_iterations = 1000,
+		.slices = 5,
 	};
 	struct bench_leg legs[LEG_COUNT] = {
 		[LEG_XMM_ADVISE] = {

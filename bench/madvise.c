@@ -171,6 +171,7 @@ static void injection_row(const struct bench_child *child,
 		.rounds = 11,
 		.round_ns = 20 * 1000 * 1000,
 		.max_iterations = 10 * 1000,
+		.slices = 5,
 	};
 
 	native.flags = 0;
