@@ -173,6 +173,7 @@ void bench_vm_mmap_shared(void)
 		.rounds = 11,
 		.round_ns = 10 * 1000 * 1000,
 		.max_iterations = 1000,
+		.slices = 10,
 	};
 	struct bench_child child;
 	struct clone_ctx large = { .child = &child, .len = REGION_LEN,
