@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Whole-process advice over a child with 2,000 VMAs, against what memory
+ * managers hand-write today: read /proc/PID/maps, pick the private
+ * anonymous VMAs, one process_madvise(2) per VMA.
+ *
+ * The xmm side is written against the API of <xmm/vma.h> as designed on
+ * the branch "whole"; meson compiles a sample of it first, and where this
+ * tree lacks that API (or it changed) the xmm legs report themselves
+ * unavailable and say which.
+ */
+#include "bench.h"
+#include "bench-config.h"
+#include "rows.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <xmm/xmm.h>
+
+#ifndef MADV_COLD
+#define MADV_COLD	20
+#endif
+
+#define VMA_COUNT	2000
+#define VMA_PAGES	4	/* each VMA; a hole of as many pages follows */
+
+struct vma_range {
+	unsigned long start;
+	unsigned long end;
+};
+
+struct advise_target {
+	const struct bench_child *child;
+	unsigned long lo;	/* the child's VMAs lie in [lo, hi) */
+	unsigned long hi;
+	struct vma_range ranges[VMA_COUNT];	/* for "ranges known" */
+	char *maps;		/* a buffer for /proc/PID/maps */
+	size_t maps_size;
+};
+
+static int setup_vmas(void *arg, void **addr)
+{
+	size_t chunk = VMA_PAGES * bench_page_size(), i;
+	char *region = bench_map(2 * VMA_COUNT * chunk);
+
+	if (!region)
+		return -ENOMEM;
+	for (i = 0; i < VMA_COUNT; i++) {
+		char *vma = region + 2 * i * chunk;
+
+		memset(vma, 1, chunk);
+		if (munmap(vma + chunk, chunk))
+			return -errno;
+	}
+	addr[0] = region;
+	addr[1] = region + 2 * VMA_COUNT * chunk;
+	return 0;
+}
+
+/* The whole of /proc/PID/maps into target->maps; its length, or -errno. */
+static ssize_t read_maps(struct advise_target *target)
+{
+	char path[64];
+	size_t len = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)target->child->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+
+		if (len + 4096 > target->maps_size) {
+			size_t size = 2 * target->maps_size + 4096;
+			char *bigger = realloc(target->maps, size);
+
+			if (!bigger) {
+				close(fd);
+				return -ENOMEM;
+			}
+			target->maps = bigger;
+			target->maps_size = size;
+		}
+		n = read(fd, target->maps + len, target->maps_size - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			if (n < 0)
+				return -errno;
+			target->maps[len] = '\0';
+			return (ssize_t)len;
+		}
+		len += (size_t)n;
+	}
+}
+
+/*
+ * "start-end perms offset dev inode   path": keep private anonymous VMAs
+ * (no inode, no path) of [lo, hi).  The number found, or -errno.
+ */
+static int parse_maps(const struct advise_target *target,
+		      struct vma_range *ranges, size_t max)
+{
+	const char *line = target->maps;
+	size_t found = 0;
+
+	while (*line) {
+		const char *next = strchr(line, '\n');
+		unsigned long start, end, inode;
+		char *p;
+		bool private;
+
+		next = next ? next + 1 : line + strlen(line);
+		start = strtoul(line, &p, 16);
+		end = strtoul(p + 1, &p, 16);
+		private = p[4] == 'p';
+		strtoul(p + 6, &p, 16);			/* offset */
+		p = strchr(p + 1, ' ');			/* past dev */
+		inode = p ? strtoul(p, &p, 10) : 1;
+		while (p && *p == ' ')
+			p++;
+		if (p && private && !inode && (*p == '\n' || !*p) &&
+		    start >= target->lo && end <= target->hi) {
+			if (found == max)
+				return -E2BIG;
+			ranges[found].start = start;
+			ranges[found].end = end;
+			found++;
+		}
+		line = next;
+	}
+	return (int)found;
+}
+
+static int advise_ranges(const struct advise_target *target,
+			 const struct vma_range *ranges, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		struct iovec iov = {
+			.iov_base = (void *)ranges[i].start,
+			.iov_len = ranges[i].end - ranges[i].start,
+		};
+
+		if (process_madvise(target->child->pidfd, &iov, 1, MADV_COLD,
+				    0) != (ssize_t)iov.iov_len)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Read and parse maps, as a hand-written tool does; the VMAs found. */
+static int find_vmas(struct advise_target *target, struct vma_range *ranges)
+{
+	ssize_t len = read_maps(target);
+	int found;
+
+	if (len < 0)
+		return (int)len;
+	found = parse_maps(target, ranges, VMA_COUNT);
+	if (found >= 0 && found != VMA_COUNT)
+		return -EPROTO;
+	return found;
+}
+
+static int run_hand_maps(struct bench_leg *leg, unsigned long iterations,
+			 uint64_t *ns)
+{
+	struct vma_range ranges[VMA_COUNT];
+	uint64_t start = bench_now_ns();
+	unsigned long i;
+	int ret = 0;
+
+	for (i = 0; i < iterations && ret >= 0; i++)
+		ret = find_vmas(leg->ctx, ranges);
+	*ns += bench_now_ns() - start;
+	return ret < 0 ? ret : 0;
+}
+
+static int run_hand_advise(struct bench_leg *leg, unsigned long iterations,
+			   uint64_t *ns)
+{
+	struct vma_range ranges[VMA_COUNT];
+	uint64_t start = bench_now_ns();
+	unsigned long i;
+	int ret = 0;
+
+	for (i = 0; i < iterations && ret >= 0; i++) {
+		ret = find_vmas(leg->ctx, ranges);
+		if (ret >= 0)
+			ret = advise_ranges(leg->ctx, ranges, VMA_COUNT);
+	}
+	*ns += bench_now_ns() - start;
+	return ret < 0 ? ret : 0;
+}
+
+static int run_known_ranges(struct bench_leg *leg, unsigned long iterations,
+			    uint64_t *ns)
+{
+	const struct advise_target *target = leg->ctx;
+	uint64_t start = bench_now_ns();
+	unsigned long i;
+	int ret = 0;
+
+	for (i = 0; i < iterations && !ret; i++)
+		ret = advise_ranges(target, target->ranges, VMA_COUNT);
+	*ns += bench_now_ns() - start;
+	return ret;
+}
+
+#if HAVE_XMM_ADVISE_PROCESS
+/* The library's whole-process call over the same VMAs. */
+static int run_xmm_advise(struct bench_leg *leg, unsigned long iterations,
+			  uint64_t *ns)
+{
+	const struct advise_target *target = leg->ctx;
+	const struct xmm_vma_select select = {
+		.classes = XMM_VMA_CLASS_ANON,
+		.addr_min = target->lo,
+		.addr_max = target->hi,
+	};
+	uint64_t start = bench_now_ns();
+	unsigned long i;
+	int ret = 0;
+
+	for (i = 0; i < iterations && !ret; i++) {
+		struct xmm_advise_report report;
+
+		if (xmm_advise_process(target->child->pidfd, &select,
+				       MADV_COLD, NULL, &report) < 0)
+			ret = -errno;
+		else if (report.vmas_advised != VMA_COUNT)
+			ret = -EPROTO;
+	}
+	*ns += bench_now_ns() - start;
+	if (ret == -ENOSYS)
+		return bench_unavailable(leg, ENOSYS, NULL);
+	if (ret == -EPROTO)
+		leg->why = "it did not advise exactly the 2,000 VMAs";
+	return ret;
+}
+
+/* The library's maps reader alone. */
+static int run_xmm_maps(struct bench_leg *leg, unsigned long iterations,
+			uint64_t *ns)
+{
+	const struct advise_target *target = leg->ctx;
+	unsigned long i;
+
+	for (i = 0; i < iterations; i++) {
+		struct xmm_vma_list list;
+		uint64_t start = bench_now_ns();
+
+		if (xmm_vma_read(target->child->pidfd, 0, &list) < 0) {
+			if (errno == ENOSYS)
+				return bench_unavailable(leg, ENOSYS, NULL);
+			return -errno;
+		}
+		*ns += bench_now_ns() - start;
+		xmm_vma_list_free(&list);
+	}
+	return 0;
+}
+#else
+#if XMM_ADVISE_PROCESS_DECLARED
+#define NO_ADVISE_API	"<xmm/vma.h> differs from what bench/advise.c " \
+			"was written against: update bench/advise.c"
+#else
+#define NO_ADVISE_API	"no whole-process advise API in this build"
+#endif
+
+static int run_xmm_advise(struct bench_leg *leg, unsigned long iterations,
+			  uint64_t *ns)
+{
+	return bench_unavailable(leg, ENOSYS, NO_ADVISE_API);
+}
+
+static int run_xmm_maps(struct bench_leg *leg, unsigned long iterations,
+			uint64_t *ns)
+{
+	return bench_unavailable(leg, ENOSYS, NO_ADVISE_API);
+}
+#endif
+
+enum {
+	LEG_XMM_ADVISE,
+	LEG_XMM_MAPS,
+	LEG_HAND_ADVISE,
+	LEG_HAND_MAPS,
+	LEG_KNOWN_RANGES,
+	LEG_COUNT
+};
+
+void bench_vector_advice(void)
+{
+	static const struct bench_row rows[] = {
+		{
+			.name = "vector advice",
+			.target_text = ">= 1.15x faster (aim 1.5x)",
+			.ratio = BENCH_SPEEDUP,
+			.target = BENCH_TARGET_RATIO_MIN,
+			.target_value = 1.15,
+			.note = "both sides start from a pid and read maps",
+		},
+		{
+			.name = "vector advice, ranges known",
+			.target_text = ">= 1.15x faster (aim 1.5x)",
+			.ratio = BENCH_SPEEDUP,
+			.target = BENCH_TARGET_RATIO_MIN,
+			.target_value = 1.15,
+			.note = "the baseline's maps reading left out, as in "
+				"the seed's comparison",
+		},
+		{
+			.name = "maps reading",
+			.target_text = "ratio < 0.10",
+			.ratio = BENCH_COST,
+			.target = BENCH_TARGET_RATIO_MAX,
+			.target_value = 0.10,
+		},
+		{
+			.name = "maps reading, hand-written",
+			.target_text = "report",
+			.ratio = BENCH_COST,
+			.note = "the hand-written baseline's own share",
+		},
+	};
+	static struct advise_target target;
+	const struct bench_plan plan = {
+		.rounds = 11,
+		.round_ns = 50 * 1000 * 1000,
+		.max_iterations = 1000,
+		.slices = 5,
+	};
+	struct bench_leg legs[LEG_COUNT] = {
+		[LEG_XMM_ADVISE] = {
+			.name = "xmm whole-process advise, MADV_COLD, "
+				"2,000 VMAs",
+			.run = run_xmm_advise,
+		},
+		[LEG_XMM_MAPS] = {
+			.name = "xmm maps reader, same target",
+			.run = run_xmm_maps,
+		},
+		[LEG_HAND_ADVISE] = {
+			.name = "read maps + one process_madvise per VMA",
+			.run = run_hand_advise,
+		},
+		[LEG_HAND_MAPS] = {
+			.name = "hand-written maps reading and parsing",
+			.run = run_hand_maps,
+		},
+		[LEG_KNOWN_RANGES] = {
+			.name = "one process_madvise per VMA, ranges known",
+			.run = run_known_ranges,
+		},
+	};
+	struct bench_child child = { 0 };
+	int i, err;
+
+	err = bench_child_start(&child, setup_vmas, NULL);
+	if (!err) {
+		target.child = &child;
+		target.lo = (unsigned long)child.addr[0];
+		target.hi = (unsigned long)child.addr[1];
+		err = find_vmas(&target, target.ranges);
+		if (err > 0)
+			err = 0;
+	}
+	for (i = 0; i < LEG_COUNT; i++) {
+		legs[i].ctx = &target;
+		legs[i].err = -err;
+	}
+	if (!err)
+		bench_measure(legs, LEG_COUNT, &plan);
+	bench_report(&rows[0], &legs[LEG_XMM_ADVISE], &legs[LEG_HAND_ADVISE]);
+	bench_report(&rows[1], &legs[LEG_XMM_ADVISE],
+		     &legs[LEG_KNOWN_RANGES]);
+	bench_report(&rows[2], &legs[LEG_XMM_MAPS], &legs[LEG_XMM_ADVISE]);
+	bench_report(&rows[3], &legs[LEG_HAND_MAPS], &legs[LEG_HAND_ADVISE]);
+	if (child.pid > 0)
+		bench_child_stop(&child);
+	free(target.maps);
+	target.maps = NULL;
+	target.maps_size = 0;
+}
