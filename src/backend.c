@@ -16,7 +16,8 @@ static struct xmm_operation *const operations[XMM_OP_COUNT] = {
 };
 
 /* Which backend served each operation's last call, per thread. */
-static __thread const char *last_backend[XMM_OP_COUNT];
+static __thread const char *last_backend[XMM_OP_COUNT]
+	__attribute__((tls_model("initial-exec")));
 
 bool xmm_backend_usable(struct xmm_backend *b)
 {
@@ -43,17 +44,28 @@ void xmm_backend_disable(struct xmm_backend *b, int err, const char *detail)
 	atomic_store_explicit(&b->state, -err, memory_order_release);
 }
 
-long xmm_dispatch(struct xmm_operation *op, void *call)
+void xmm_backend_served(struct xmm_operation *op, struct xmm_backend *b)
+{
+	last_backend[op->id] = b->name;
+}
+
+/*
+ * Try op's backends from index first on.  refusal is the answer of an
+ * earlier backend that could not serve (an xmm_try_next() value), or 0.
+ */
+static long dispatch_from(struct xmm_operation *op, void *call, int first,
+			  long refusal)
 {
 	int forced = atomic_load_explicit(&op->forced, memory_order_relaxed);
-	long pending = -ENOSYS;	/* the answer when no backend serves */
-	bool have_pending = false;
+	/* The first refusal is the kernel's own answer: keep it. */
+	long pending = refusal ? refusal + XMM_TRY_NEXT_BASE : -ENOSYS;
+	bool have_pending = refusal != 0;
 	int i;
 
 	if (forced == XMM_FORCE_UNKNOWN)
 		return -ENOSYS;
 
-	for (i = 0; op->backends[i]; i++) {
+	for (i = first; op->backends[i]; i++) {
 		struct xmm_backend *b = op->backends[i];
 		long ret;
 
@@ -63,16 +75,26 @@ long xmm_dispatch(struct xmm_operation *op, void *call)
 			continue;
 		ret = b->run(call);
 		if (!xmm_is_try_next(ret)) {
-			last_backend[op->id] = b->name;
+			xmm_backend_served(op, b);
 			return ret;
 		}
-		/* The first refusal is the kernel's own answer: keep it. */
 		if (!have_pending) {
 			pending = ret + XMM_TRY_NEXT_BASE;
 			have_pending = true;
 		}
 	}
 	return pending;
+}
+
+long xmm_dispatch(struct xmm_operation *op, void *call)
+{
+	return dispatch_from(op, call, 0, 0);
+}
+
+long xmm_dispatch_after_first(struct xmm_operation *op, void *call,
+			      long first_answer)
+{
+	return dispatch_from(op, call, 1, first_answer);
 }
 
 static struct xmm_operation *find_operation(const char *name, size_t len)

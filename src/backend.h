@@ -72,6 +72,26 @@ struct xmm_operation {
 /* Run the call through op's backends; the answer of the one that served. */
 long xmm_dispatch(struct xmm_operation *op, void *call);
 
+/*
+ * The same, after the caller already ran op's first backend itself and got
+ * first_answer (a fast path, see xmm_process_madvise()).
+ */
+long xmm_dispatch_after_first(struct xmm_operation *op, void *call,
+			      long first_answer);
+
+/* Is b the backend every call of op goes to first, with nothing forced? */
+static inline bool xmm_backend_first_and_ready(struct xmm_operation *op,
+					       struct xmm_backend *b)
+{
+	return atomic_load_explicit(&op->forced, memory_order_relaxed) ==
+		       XMM_FORCE_NONE &&
+	       atomic_load_explicit(&b->state, memory_order_relaxed) ==
+		       XMM_BACKEND_AVAILABLE;
+}
+
+/* Record that b answered the calling thread's call of op. */
+void xmm_backend_served(struct xmm_operation *op, struct xmm_backend *b);
+
 /* Is b usable?  Probes on first use. */
 bool xmm_backend_usable(struct xmm_backend *b);
 

@@ -279,7 +279,25 @@ XMM_EXPORT ssize_t xmm_process_madvise(int pidfd, const struct iovec *iov,
 	if (flags & ~XMM_PMADV_LIBRARY_FLAGS)
 		return xmm_errno_result(-EINVAL);
 
-	ret = xmm_dispatch(&xmm_op_process_madvise, &call);
+	/*
+	 * The common case, the kernel serving with nothing forced, runs the
+	 * system call from here: on kernels that flush the TLB at every
+	 * syscall (pti without PCID) each page the call touches is a
+	 * measurable share of a one-page advice (bench/, "call overhead").
+	 */
+	if (xmm_backend_first_and_ready(&xmm_op_process_madvise,
+					&native_backend)) {
+		ret = native_run(&call);
+		if (!xmm_is_try_next(ret)) {
+			xmm_backend_served(&xmm_op_process_madvise,
+					   &native_backend);
+			return xmm_errno_result(ret);
+		}
+		ret = xmm_dispatch_after_first(&xmm_op_process_madvise,
+					       &call, ret);
+	} else {
+		ret = xmm_dispatch(&xmm_op_process_madvise, &call);
+	}
 	/*
 	 * When no backend could serve, still answer what the kernel would
 	 * have answered for bad arguments (vlen, iovec, pidfd).
