@@ -8,6 +8,11 @@
  * with borrowed registers: the helper finishes the restore on its own.
  * Where Yama forbids a helper to attach (scope >= 1: only ancestors may
  * trace), the calling thread traces instead.
+ *
+ * A long batch of range calls (XMM_INJECT_RANGE_ARGS) runs through a
+ * small stub that the engine copies into a fresh private mapping of the
+ * target (x86_64), placed clear of the ranges and removed afterwards: one
+ * stop for the whole batch instead of two per call.
  */
 #ifndef XMM_SRC_INJECT_H
 #define XMM_SRC_INJECT_H
@@ -25,6 +30,14 @@ struct xmm_inject_call {
 #define XMM_INJECT_STOP_ON_ERROR	0x1U
 /* Trace from the calling thread, never from a helper (benchmarks). */
 #define XMM_INJECT_NO_HELPER		0x2U
+
+/*
+ * Every call's first two arguments are an address range of the target
+ * (madvise(2) and the like): this lets a long batch run through the stub,
+ * whose mapping the engine keeps clear of those ranges.  Without it, the
+ * batch runs call by call.
+ */
+#define XMM_INJECT_RANGE_ARGS		0x4U
 
 /* Most calls one batch takes (the kernel's UIO_MAXIOV). */
 #define XMM_INJECT_MAX_CALLS		1024

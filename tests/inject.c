@@ -1118,6 +1118,99 @@ static void test_partial_progress_rule(void **state)
 	target_kill(&t);
 }
 
+/* The same in a long batch: the hole must stay a hole (the batch stub's
+ * mapping must not land in it). */
+static void test_partial_progress_rule_batched(void **state)
+{
+	struct target t;
+	void *hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	struct iovec iov[8];
+	int i;
+
+	(void)state;
+	assert_true(hole != MAP_FAILED);
+	munmap(hole, 4096);
+	for (i = 0; i < 8; i++) {
+		iov[i].iov_base = (char *)scratch + (size_t)(16 + i) * 4096;
+		iov[i].iov_len = 4096;
+	}
+	iov[5].iov_base = hole;
+	target_start(&t, pause_child, NULL);
+	assert_int_equal(xmm_process_madvise(t.pidfd, iov, 8, MADV_DONTNEED,
+					     XMM_PMADV_INJECT), 5 * 4096);
+	assert_true(child_pages_zero(t.pid, iov[4].iov_base, 4096));
+	assert_false(child_pages_zero(t.pid, iov[6].iov_base, 4096));
+	target_kill(&t);
+}
+
+/* A failing range that is not a hole (an unaligned start: EINVAL), so
+ * that the batch stub runs it. */
+static void test_partial_progress_rule_stub(void **state)
+{
+	struct iovec iov[8];
+	struct target t;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		iov[i].iov_base = (char *)scratch + (size_t)(32 + i) * 4096;
+		iov[i].iov_len = 4096;
+	}
+	iov[5].iov_base = (char *)iov[5].iov_base + 1;
+	target_start(&t, pause_child, NULL);
+	assert_int_equal(xmm_process_madvise(t.pidfd, iov, 8, MADV_DONTNEED,
+					     XMM_PMADV_INJECT), 5 * 4096);
+	assert_true(child_pages_zero(t.pid, iov[4].iov_base, 4096));
+	assert_false(child_pages_zero(t.pid, iov[6].iov_base, 4096));
+	errno = 0;
+	assert_int_equal(xmm_process_madvise(t.pidfd, iov + 5, 3,
+					     MADV_DONTNEED, XMM_PMADV_INJECT),
+			 -1);
+	assert_int_equal(errno, EINVAL);
+	target_kill(&t);
+}
+
+/* The stub's mapping is gone afterwards: the target's map is as it was. */
+static char *read_maps(pid_t pid)
+{
+	char path[64];
+	char *buf = calloc(1, 65536);
+	FILE *f;
+
+	assert_non_null(buf);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_true(fread(buf, 1, 65535, f) > 0);
+	fclose(f);
+	return buf;
+}
+
+static void test_target_mappings_unchanged(void **state)
+{
+	struct iovec iov[64];
+	struct target t;
+	char *before, *after;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 64; i++) {
+		iov[i].iov_base = (char *)scratch + (size_t)i * 4096;
+		iov[i].iov_len = 4096;
+	}
+	target_start(&t, pause_child, NULL);
+	before = read_maps(t.pid);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(xmm_process_madvise(t.pidfd, iov, 64,
+						     MADV_COLD, 0), 64 * 4096);
+	after = read_maps(t.pid);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	target_kill(&t);
+}
+
 /* ---- The caller killed half way ---- */
 
 static int caller_loop(void *arg)
@@ -1193,6 +1286,9 @@ int main(void)
 		cmocka_unit_test(test_enosys_falls_back_to_injection),
 		cmocka_unit_test(test_inject_flag_applies_dontneed),
 		cmocka_unit_test(test_partial_progress_rule),
+		cmocka_unit_test(test_partial_progress_rule_batched),
+		cmocka_unit_test(test_partial_progress_rule_stub),
+		cmocka_unit_test(test_target_mappings_unchanged),
 		cmocka_unit_test(test_caller_killed_target_survives),
 	};
 

@@ -34,6 +34,14 @@ static const struct table_entry table[] = {
 
 /* What this machine's kernel headers say, for each name in the table. */
 static const struct table_entry header[] = {
+/* The table leaves out the struct-argument old_mmap of these ABIs. */
+#if defined(__NR_mmap) && !defined(__i386__) && !defined(__s390x__) && \
+	!defined(__arm__)
+	{ "mmap", __NR_mmap },
+#endif
+#ifdef __NR_munmap
+	{ "munmap", __NR_munmap },
+#endif
 #ifdef __NR_mremap
 	{ "mremap", __NR_mremap },
 #endif
