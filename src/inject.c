@@ -81,6 +81,8 @@
 /* Once registers are borrowed, wait much longer before giving up. */
 #define STEP_TIMEOUT_MS		10000
 
+/* The longest a waiting tracer sleeps before it looks again. */
+#define SLEEP_SLICE_MS		5
 /* Yields before a waiting tracer goes to sleep. */
 #define SPIN_WAITS		50
 
@@ -160,9 +162,15 @@ static int wait_tracee(struct tracer *t, int timeout_ms)
 		if (t->blocking_wait && spins++ < SPIN_WAITS) {
 			sched_yield();
 		} else if (t->blocking_wait) {
+			/*
+			 * Sleep until SIGCHLD, which every stop of a tracee
+			 * sends its tracer; but never long, so that a
+			 * notification the kernel coalesced or dropped costs
+			 * one slice, not the whole timeout.
+			 */
 			struct timespec ts = {
-				.tv_sec = left / 1000,
-				.tv_nsec = (left % 1000) * 1000000,
+				.tv_nsec = (left < SLEEP_SLICE_MS ?
+					    left : SLEEP_SLICE_MS) * 1000000,
 			};
 
 			sigtimedwait(&chld, NULL, &ts);
@@ -819,6 +827,11 @@ static bool yama_forbids_helper(void)
 	return atoi(buf) >= 1;
 }
 
+bool xmm_inject_supported(void)
+{
+	return true;
+}
+
 /* A result no tracer writes: the helper never ran in our memory. */
 #define RESULT_UNSET	(-(long)XMM_TRY_NEXT_BASE * 4)
 
@@ -885,6 +898,11 @@ long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 }
 
 #else /* !XMM_HAVE_INJECT */
+
+bool xmm_inject_supported(void)
+{
+	return false;
+}
 
 #ifdef XMM_REQUIRE_INJECT
 #error "no injection code for this architecture"

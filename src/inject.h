@@ -17,6 +17,7 @@
 #ifndef XMM_SRC_INJECT_H
 #define XMM_SRC_INJECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -57,6 +58,9 @@ struct xmm_inject_call {
  * filter's errno (SECCOMP_RET_ERRNO), -ENOSYS (RET_TRACE) or -EPERM (a
  * filter that would kill or trap), and the target is not harmed.
  */
+/* Does this build have injection code for its architecture? */
+bool xmm_inject_supported(void);
+
 long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 			 size_t count, unsigned int flags);
 

@@ -245,8 +245,18 @@ out:
 	return ret;
 }
 
+static int inject_probe(const char **detail)
+{
+	if (!xmm_inject_supported()) {
+		*detail = "no ptrace injection code for this architecture";
+		return -ENOSYS;
+	}
+	return 0;
+}
+
 static struct xmm_backend inject_backend = {
 	.name = "inject",
+	.probe = inject_probe,
 	.run = inject_run,
 };
 
