@@ -111,7 +111,7 @@ struct tracer {
 };
 
 enum stop_kind {
-	STOP_EVENT,		/* PTRACE_EVENT_STOP: interrupt or group stop */
+	STOP_EVENT,		/* PTRACE_EVENT_STOP (interrupt, group) */
 	STOP_SYSCALL,		/* syscall-entry or -exit stop */
 	STOP_SIGNAL,		/* signal-delivery-stop */
 	STOP_OTHER,
@@ -645,7 +645,7 @@ static long run_stub(struct tracer *t, struct xmm_inject_call *calls,
 		if (ret < 0)
 			return ret;
 		if (classify(t->status, &sig) != STOP_SIGNAL)
-			continue;	/* a leftover interrupt, a group stop */
+			continue;	/* leftover interrupt, group stop */
 		if (xmm_inject_getregs(t->tid, &stub_regs) < 0)
 			return -ESRCH;
 		if (sig == SIGTRAP && xmm_inject_pc(&stub_regs) ==
