@@ -805,6 +805,48 @@ static void test_reaped_target_esrch(void **state)
 	close(pidfd);
 }
 
+/*
+ * A target that cannot stop: a vfork() parent sleeps killable-only until
+ * its child exits, and no ptrace stop reaches it.  EAGAIN after the
+ * engine's bounded wait, and the target is released untouched.
+ */
+static int vfork_parent_child(void *arg)
+{
+	struct shared *s = arg;
+	struct timespec hold = { 4, 0 };
+	pid_t pid;
+	int status;
+
+	s->ready = 1;
+	pid = vfork();
+	if (pid == 0) {
+		nanosleep(&hold, NULL);
+		_exit(7);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 7 ? 0 : 2;
+}
+
+static void test_target_that_cannot_stop_eagain(void **state)
+{
+	struct shared *s = shared_new();
+	struct target t;
+	struct timespec tick = { 0, 100000000 };
+
+	(void)state;
+	target_start(&t, vfork_parent_child, s);
+	wait_ready(s);
+	nanosleep(&tick, NULL);	/* into vfork() */
+	errno = 0;
+	assert_int_equal(inject_madvise(t.pidfd, scratch, 4096, MADV_COLD, 0),
+			 -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_true(untraced(t.pid));
+	assert_int_equal(target_wait(&t), 0);
+	munmap(s, sizeof(*s));
+}
+
 /* ---- seccomp in the target ---- */
 
 static int install_madvise_filter(unsigned int action)
@@ -1277,6 +1319,7 @@ int main(void)
 		cmocka_unit_test(test_target_killed_mid_injection_esrch),
 		cmocka_unit_test(test_target_exiting_mid_injection_esrch),
 		cmocka_unit_test(test_reaped_target_esrch),
+		cmocka_unit_test(test_target_that_cannot_stop_eagain),
 		cmocka_unit_test(test_seccomp_errno_reported_target_alive),
 		cmocka_unit_test(test_seccomp_kill_refused_target_alive),
 		cmocka_unit_test(test_seccomp_trap_refused_no_sigsys),
