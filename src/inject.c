@@ -54,6 +54,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -835,6 +836,36 @@ bool xmm_inject_supported(void)
 /* A result no tracer writes: the helper never ran in our memory. */
 #define RESULT_UNSET	(-(long)XMM_TRY_NEXT_BASE * 4)
 
+static void *thread_main(void *arg)
+{
+	struct inject_request *req = arg;
+
+	req->result = trace_batch(req, false);
+	return NULL;
+}
+
+/*
+ * Trace from a short-lived thread: ptrace links belong to the tracing
+ * thread, and its exit detaches whatever it still traces.  So a target
+ * that never stopped (EAGAIN) is released when the thread ends, instead
+ * of staying traced by the caller's thread.  (A caller killed half way
+ * takes this thread with it: only a helper process survives that.)
+ */
+static void run_in_thread(struct inject_request *req)
+{
+	sigset_t all, old;
+	pthread_t thread;
+	int err;
+
+	/* The thread starts with every signal blocked: none is ours. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&thread, NULL, thread_main, req);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err == 0)
+		pthread_join(thread, NULL);
+}
+
 /*
  * Run the batch from a helper.  CLONE_VM | CLONE_VFORK: it shares our
  * memory and we sleep until it exits; CLONE_FILES saves copying the
@@ -884,10 +915,12 @@ long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 	if (!(flags & XMM_INJECT_NO_HELPER) && !yama_forbids_helper())
 		run_in_helper(req, map + HELPER_STACK_SIZE);
 	/*
-	 * No helper (Yama, no memory for a process), or one that did not
+	 * No helper process (Yama, no memory for one), or one that did not
 	 * share our memory (an emulator turned the clone into a fork):
-	 * trace from this thread.
+	 * trace from a thread of ours, which Yama counts as us.
 	 */
+	if (req->result == RESULT_UNSET)
+		run_in_thread(req);
 	if (req->result == RESULT_UNSET)
 		req->result = trace_batch(req, false);
 	ret = req->result;

@@ -7,7 +7,9 @@
  * caller), so that a caller killed in the middle never leaves the target
  * with borrowed registers: the helper finishes the restore on its own.
  * Where Yama forbids a helper to attach (scope >= 1: only ancestors may
- * trace), the calling thread traces instead.
+ * trace), a short-lived thread of the caller traces instead (its exit
+ * releases a target that never stopped), and a killed caller takes it
+ * along.
  *
  * A long batch of range calls (XMM_INJECT_RANGE_ARGS) runs through a
  * small stub that the engine copies into a fresh private mapping of the
@@ -29,7 +31,7 @@ struct xmm_inject_call {
 
 /* Stop the batch after the first call that returns an error. */
 #define XMM_INJECT_STOP_ON_ERROR	0x1U
-/* Trace from the calling thread, never from a helper (benchmarks). */
+/* Trace from a thread of the caller, never from a helper process. */
 #define XMM_INJECT_NO_HELPER		0x2U
 
 /*
