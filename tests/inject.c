@@ -964,7 +964,8 @@ static void test_other_uid_eperm(void **state)
 	pc.pid = t.pid;
 	assert_int_equal(harness_run_in_child(inject_as_nobody, &pc), 0);
 	assert_true(untraced(t.pid));
-	assert_int_equal(proc_state(t.pid), 'S');
+	/* Neither stopped nor traced: running or sleeping as before. */
+	assert_true(strchr("RS", proc_state(t.pid)) != NULL);
 	target_kill(&t);
 }
 
