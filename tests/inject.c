@@ -92,6 +92,14 @@ static int pause_child(void *arg)
 	return 0;
 }
 
+/* The parent's bounded waits for a child's state: 100 us a tick. */
+static void tick(void)
+{
+	struct timespec t = { 0, 100000 };
+
+	nanosleep(&t, NULL);
+}
+
 /* A child's wait for the parent's word: polls, so no wake-up is lost. */
 static void nap(void)
 {
@@ -377,8 +385,8 @@ static void test_state_identical_around_injection(void **state)
 	target_start(&t, blocked_read_child, s);
 	wait_ready(s);
 	/* Until it sleeps in read(2). */
-	for (i = 0; i < 10000 && proc_state(t.pid) != 'S'; i++)
-		sched_yield();
+	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
+		tick();
 
 	snapshot_take(t.pid, &before);
 	for (i = 0; i < 50; i++)
@@ -445,8 +453,8 @@ static void test_stopped_target_stays_stopped(void **state)
 	(void)state;
 	target_start(&t, pause_child, NULL);
 	assert_int_equal(kill(t.pid, SIGSTOP), 0);
-	for (i = 0; i < 10000 && proc_state(t.pid) != 'T'; i++)
-		sched_yield();
+	for (i = 0; i < 50000 && proc_state(t.pid) != 'T'; i++)
+		tick();
 	assert_int_equal(proc_state(t.pid), 'T');
 	for (i = 0; i < 20; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, MiB,
@@ -454,8 +462,8 @@ static void test_stopped_target_stays_stopped(void **state)
 	assert_true(untraced(t.pid));
 	assert_int_equal(proc_state(t.pid), 'T');
 	assert_int_equal(kill(t.pid, SIGCONT), 0);
-	for (i = 0; i < 10000 && proc_state(t.pid) == 'T'; i++)
-		sched_yield();
+	for (i = 0; i < 50000 && proc_state(t.pid) == 'T'; i++)
+		tick();
 	assert_int_not_equal(proc_state(t.pid), 'T');
 	target_kill(&t);
 }
@@ -488,8 +496,8 @@ static void test_nanosleep_ends_on_time(void **state)
 	(void)state;
 	target_start(&t, sleeper_child, s);
 	wait_ready(s);
-	for (i = 0; i < 10000 && proc_state(t.pid) != 'S'; i++)
-		sched_yield();
+	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
+		tick();
 	for (i = 0; i < 10; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, 4096,
 						MADV_COLD, 0), 4096);
@@ -524,8 +532,8 @@ static void test_futex_wait_continues(void **state)
 	(void)state;
 	target_start(&t, futex_child, s);
 	wait_ready(s);
-	for (i = 0; i < 10000 && proc_state(t.pid) != 'S'; i++)
-		sched_yield();
+	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
+		tick();
 	for (i = 0; i < 20; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, 4096,
 						MADV_COLD, 0), 4096);
@@ -575,8 +583,8 @@ static void test_epoll_wait_gets_event_after(void **state)
 	s->value[0] = fds[0];
 	target_start(&t, epoll_child, s);
 	wait_ready(s);
-	for (i = 0; i < 10000 && proc_state(t.pid) != 'S'; i++)
-		sched_yield();
+	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
+		tick();
 	for (i = 0; i < 10; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, 4096,
 						MADV_COLD, 0), 4096);
@@ -712,8 +720,8 @@ static void test_signal_during_injection_delivered(void **state)
 						     MADV_COLD, 0),
 				 1024 * 4096);
 	pthread_join(th, NULL);
-	for (i = 0; i < 10000 && s->value[3] < sg.count; i++)
-		sched_yield();
+	for (i = 0; i < 50000 && s->value[3] < sg.count; i++)
+		tick();
 	/* Queued real-time signals: every one must arrive, once. */
 	assert_int_equal(s->value[3], sg.count);
 	s->stop = 1;
