@@ -38,6 +38,8 @@ static const struct table_entry header[] = {
 #if defined(__NR_mmap) && !defined(__i386__) && !defined(__s390x__) && \
 	!defined(__arm__)
 	{ "mmap", __NR_mmap },
+#else
+	{ "mmap", XMM_NR_NONE },
 #endif
 #ifdef __NR_munmap
 	{ "munmap", __NR_munmap },
