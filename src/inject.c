@@ -35,6 +35,7 @@
  */
 #include "internal.h"
 #include "inject.h"
+#include "backend.h"
 #include "inject_seccomp.h"
 #include "syscall.h"
 
@@ -53,6 +54,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -80,13 +82,17 @@
 /* Once registers are borrowed, wait much longer before giving up. */
 #define STEP_TIMEOUT_MS		10000
 
-#define HELPER_STACK_SIZE	(256 * 1024)
+/* The longest a waiting tracer sleeps before it looks again. */
+#define SLEEP_SLICE_MS		5
+/* Yields before a waiting tracer goes to sleep. */
+#define SPIN_WAITS		50
+
+#define HELPER_STACK_SIZE	(192 * 1024)
 #define MAPS_CHUNK		4096
 #define INSN_SEARCH_LIMIT	(4UL << 20)
 #define MAX_CANDIDATES		64
 
-/* The request a helper serves, in memory it shares with the caller even
- * where CLONE_VM is emulated by a fork (valgrind). */
+/* The request a helper serves, in the memory it shares with the caller. */
 struct inject_request {
 	pid_t pid;
 	int pidfd;
@@ -106,7 +112,7 @@ struct tracer {
 };
 
 enum stop_kind {
-	STOP_EVENT,		/* PTRACE_EVENT_STOP: interrupt or group stop */
+	STOP_EVENT,		/* PTRACE_EVENT_STOP (interrupt, group) */
 	STOP_SYSCALL,		/* syscall-entry or -exit stop */
 	STOP_SIGNAL,		/* signal-delivery-stop */
 	STOP_OTHER,
@@ -133,6 +139,7 @@ static int wait_tracee(struct tracer *t, int timeout_ms)
 {
 	struct timespec start;
 	sigset_t chld;
+	int spins = 0;
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -148,10 +155,23 @@ static int wait_tracee(struct tracer *t, int timeout_ms)
 		left = timeout_ms - elapsed_ms(&start);
 		if (left <= 0)
 			return -EAGAIN;
-		if (t->blocking_wait) {
+		/*
+		 * A stop usually follows within microseconds: yield a few
+		 * times before sleeping, as a woken sleeper can wait a whole
+		 * time slice on a busy machine.
+		 */
+		if (t->blocking_wait && spins++ < SPIN_WAITS) {
+			sched_yield();
+		} else if (t->blocking_wait) {
+			/*
+			 * Sleep until SIGCHLD, which every stop of a tracee
+			 * sends its tracer; but never long, so that a
+			 * notification the kernel coalesced or dropped costs
+			 * one slice, not the whole timeout.
+			 */
 			struct timespec ts = {
-				.tv_sec = left / 1000,
-				.tv_nsec = (left % 1000) * 1000000,
+				.tv_nsec = (left < SLEEP_SLICE_MS ?
+					    left : SLEEP_SLICE_MS) * 1000000,
 			};
 
 			sigtimedwait(&chld, NULL, &ts);
@@ -526,6 +546,141 @@ static int run_one(struct tracer *t, struct xmm_inject_call *c)
 	}
 }
 
+#ifdef XMM_INJECT_HAVE_STUB
+/* From this many calls on, one stub run beats two stops per call. */
+#define STUB_MIN_CALLS		4
+#define STUB_NOT_HERE		(-ENOTSUP)
+
+_Static_assert(sizeof(struct xmm_inject_call) == 64,
+	       "the stub walks 64-byte table entries");
+
+/* Does any call's range (arg 0 start, arg 1 length) meet [start, +size)? */
+static bool ranges_overlap(const struct xmm_inject_call *calls, size_t count,
+			   unsigned long start, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		unsigned long from = calls[i].arg[0];
+		unsigned long to = from + calls[i].arg[1];
+
+		if (to < from || (from < start + size && start < to))
+			return true;
+	}
+	return false;
+}
+
+/* Run one bookkeeping call (mmap, munmap), riding out signals. */
+static int run_one_retrying(struct tracer *t, struct xmm_inject_call *c)
+{
+	int ret;
+
+	do
+		ret = run_one(t, c);
+	while (ret == 1);
+	return ret;
+}
+
+/*
+ * Run the whole batch through the stub in a fresh private mapping of the
+ * target: three stops (mmap, the stub, munmap) instead of two per call.
+ * Returns how many calls ran, STUB_NOT_HERE when the stub cannot be set
+ * up here (the target's seccomp filter or W^X policy says no: run call by
+ * call instead), or -errno.  The tracee is left at a syscall-exit stop.
+ */
+static long run_stub(struct tracer *t, struct xmm_inject_call *calls,
+		     size_t count, bool stop_on_error)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t code_size = (sizeof(xmm_inject_stub) + 63) & ~(size_t)63;
+	size_t size = (code_size + count * sizeof(*calls) + page - 1) &
+		      ~(page - 1);
+	struct xmm_inject_call map[2] = {
+		{ .nr = XMM_NR_mmap, .arg = { 0, size,
+			PROT_READ | PROT_WRITE | PROT_EXEC,
+			MAP_PRIVATE | MAP_ANONYMOUS, (unsigned long)-1L, 0 } },
+		{ .nr = XMM_NR_munmap, .arg = { 0, size } },
+	};
+	struct xmm_inject_regs regs, stub_regs;
+	long answer[2], ret;
+	unsigned long code, done = 0;
+	int sig;
+
+	if (XMM_NR_mmap < 0 || seccomp_answers(t, map, 2, answer) < 0 ||
+	    answer[0] || answer[1])
+		return STUB_NOT_HERE;
+	ret = run_one_retrying(t, &map[0]);
+	if (ret < 0)
+		return ret;
+	if (map[0].ret < 0 && map[0].ret > -4096)
+		return STUB_NOT_HERE;	/* W^X policy, or no memory */
+	code = (unsigned long)map[0].ret;
+	map[1].arg[0] = code;
+	/* The kernel may have put it where a call's range points (into a
+	 * hole that must stay a hole): then go call by call. */
+	if (ranges_overlap(calls, count, code, size)) {
+		ret = STUB_NOT_HERE;
+		goto unmap;
+	}
+
+	if (pwrite(t->mem_fd, xmm_inject_stub, sizeof(xmm_inject_stub),
+		   (off_t)code) != (ssize_t)sizeof(xmm_inject_stub) ||
+	    pwrite(t->mem_fd, calls, count * sizeof(*calls),
+		   (off_t)(code + code_size)) !=
+		    (ssize_t)(count * sizeof(*calls))) {
+		ret = STUB_NOT_HERE;
+		goto unmap;
+	}
+	regs = t->saved;
+	xmm_inject_set_stub(&regs, code, code + code_size, count,
+			    stop_on_error);
+	if (xmm_inject_setregs(t->tid, &regs) < 0)
+		return -ESRCH;
+	for (;;) {
+		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+			return -ESRCH;
+		ret = wait_tracee(t, STEP_TIMEOUT_MS);
+		if (ret < 0)
+			return ret;
+		ret = tracee_gone(t);
+		if (ret < 0)
+			return ret;
+		if (classify(t->status, &sig) != STOP_SIGNAL)
+			continue;	/* leftover interrupt, group stop */
+		if (xmm_inject_getregs(t->tid, &stub_regs) < 0)
+			return -ESRCH;
+		if (sig == SIGTRAP && xmm_inject_pc(&stub_regs) ==
+					      code + sizeof(xmm_inject_stub))
+			break;		/* the stub's int3: all done */
+		if (xmm_inject_pc(&stub_regs) - code >= size ||
+		    sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+		    sig == SIGTRAP) {
+			ret = -EIO;	/* never seen; do not go on */
+			goto unmap;
+		}
+		/* A signal for the target: deliver it with its own
+		 * registers, then carry on with the stub where it was. */
+		ret = deliver_and_restop(t, sig);
+		if (ret < 0)
+			return ret;
+		if (xmm_inject_setregs(t->tid, &stub_regs) < 0)
+			return -ESRCH;
+	}
+	done = xmm_inject_stub_done(&stub_regs);
+	if (done > count ||
+	    pread(t->mem_fd, calls, done * sizeof(*calls),
+		  (off_t)(code + code_size)) !=
+		    (ssize_t)(done * sizeof(*calls)))
+		ret = -EIO;
+	else
+		ret = (long)done;
+unmap:
+	if (run_one_retrying(t, &map[1]) < 0)
+		return -ESRCH;
+	return ret;
+}
+#endif /* XMM_INJECT_HAVE_STUB */
+
 /*
  * Give the target its registers back from wherever it is stopped, stop
  * it inside get_signal() so that the kernel finishes (restarts) its own
@@ -595,6 +750,22 @@ static long trace_batch(struct inject_request *req, bool blocking_wait)
 	if (ret < 0)
 		goto out;
 
+#ifdef XMM_INJECT_HAVE_STUB
+	if (req->count >= STUB_MIN_CALLS &&
+	    (req->flags & XMM_INJECT_RANGE_ARGS)) {
+		size_t i;
+
+		for (i = 0; i < req->count && !answer[i]; i++)
+			;
+		if (i == req->count) {
+			at_event_stop = false;
+			ret = run_stub(&t, req->calls, req->count,
+				       req->flags & XMM_INJECT_STOP_ON_ERROR);
+			if (ret != STUB_NOT_HERE)
+				goto out;
+		}
+	}
+#endif
 	while (done < req->count) {
 		struct xmm_inject_call *c = &req->calls[done];
 
@@ -657,6 +828,65 @@ static bool yama_forbids_helper(void)
 	return atoi(buf) >= 1;
 }
 
+bool xmm_inject_supported(void)
+{
+	return true;
+}
+
+/* A result no tracer writes: the helper never ran in our memory. */
+#define RESULT_UNSET	(-(long)XMM_TRY_NEXT_BASE * 4)
+
+static void *thread_main(void *arg)
+{
+	struct inject_request *req = arg;
+
+	req->result = trace_batch(req, false);
+	return NULL;
+}
+
+/*
+ * Trace from a short-lived thread: ptrace links belong to the tracing
+ * thread, and its exit detaches whatever it still traces.  So a target
+ * that never stopped (EAGAIN) is released when the thread ends, instead
+ * of staying traced by the caller's thread.  (A caller killed half way
+ * takes this thread with it: only a helper process survives that.)
+ */
+static void run_in_thread(struct inject_request *req)
+{
+	sigset_t all, old;
+	pthread_t thread;
+	int err;
+
+	/* The thread starts with every signal blocked: none is ours. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&thread, NULL, thread_main, req);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err == 0)
+		pthread_join(thread, NULL);
+}
+
+/*
+ * Run the batch from a helper.  CLONE_VM | CLONE_VFORK: it shares our
+ * memory and we sleep until it exits; CLONE_FILES saves copying the
+ * descriptor table; exit signal 0: the caller's SIGCHLD handler never
+ * hears of it.  RESULT_UNSET afterwards when it could not run here.
+ */
+static void run_in_helper(struct inject_request *req, char *stack_top)
+{
+	pid_t helper = clone(helper_main, stack_top,
+			     CLONE_VM | CLONE_VFORK | CLONE_FILES, req);
+	int status;
+
+	if (helper < 0 && errno == EINVAL)	/* an emulator's limits */
+		helper = clone(helper_main, stack_top,
+			       CLONE_VM | CLONE_VFORK, req);
+	if (helper < 0)
+		return;
+	while (waitpid(helper, &status, __WALL) < 0 && errno == EINTR)
+		;
+}
+
 long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 			 size_t count, unsigned int flags)
 {
@@ -671,7 +901,7 @@ long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 	if (pid <= 0)
 		return -ESRCH;
 	map = mmap(NULL, HELPER_STACK_SIZE + req_size, PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (map == MAP_FAILED)
 		return -ENOMEM;
 	req = (struct inject_request *)(map + HELPER_STACK_SIZE);
@@ -679,34 +909,33 @@ long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 	req->pidfd = pidfd;
 	req->flags = flags;
 	req->count = count;
-	req->result = -EAGAIN;
+	req->result = RESULT_UNSET;
 	memcpy(req->calls, calls, count * sizeof(*calls));
 
-	if (!(flags & XMM_INJECT_NO_HELPER) && !yama_forbids_helper()) {
-		/* Exit signal 0: the caller's SIGCHLD handler never hears
-		 * of the helper; CLONE_VFORK: we resume when it is done. */
-		pid_t helper = clone(helper_main, map + HELPER_STACK_SIZE,
-				     CLONE_VM | CLONE_VFORK, req);
-		int status;
-
-		if (helper < 0) {
-			ret = errno == ENOMEM ? -ENOMEM : -EAGAIN;
-			goto out;
-		}
-		while (waitpid(helper, &status, __WALL) < 0 && errno == EINTR)
-			;
-	} else {
+	if (!(flags & XMM_INJECT_NO_HELPER) && !yama_forbids_helper())
+		run_in_helper(req, map + HELPER_STACK_SIZE);
+	/*
+	 * No helper process (Yama, no memory for one), or one that did not
+	 * share our memory (an emulator turned the clone into a fork):
+	 * trace from a thread of ours, which Yama counts as us.
+	 */
+	if (req->result == RESULT_UNSET)
+		run_in_thread(req);
+	if (req->result == RESULT_UNSET)
 		req->result = trace_batch(req, false);
-	}
 	ret = req->result;
 	if (ret > 0)
 		memcpy(calls, req->calls, (size_t)ret * sizeof(*calls));
-out:
 	munmap(map, HELPER_STACK_SIZE + req_size);
 	return ret;
 }
 
 #else /* !XMM_HAVE_INJECT */
+
+bool xmm_inject_supported(void)
+{
+	return false;
+}
 
 #ifdef XMM_REQUIRE_INJECT
 #error "no injection code for this architecture"

@@ -7,11 +7,19 @@
  * caller), so that a caller killed in the middle never leaves the target
  * with borrowed registers: the helper finishes the restore on its own.
  * Where Yama forbids a helper to attach (scope >= 1: only ancestors may
- * trace), the calling thread traces instead.
+ * trace), a short-lived thread of the caller traces instead (its exit
+ * releases a target that never stopped), and a killed caller takes it
+ * along.
+ *
+ * A long batch of range calls (XMM_INJECT_RANGE_ARGS) runs through a
+ * small stub that the engine copies into a fresh private mapping of the
+ * target (x86_64), placed clear of the ranges and removed afterwards: one
+ * stop for the whole batch instead of two per call.
  */
 #ifndef XMM_SRC_INJECT_H
 #define XMM_SRC_INJECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -23,8 +31,16 @@ struct xmm_inject_call {
 
 /* Stop the batch after the first call that returns an error. */
 #define XMM_INJECT_STOP_ON_ERROR	0x1U
-/* Trace from the calling thread, never from a helper (benchmarks). */
+/* Trace from a thread of the caller, never from a helper process. */
 #define XMM_INJECT_NO_HELPER		0x2U
+
+/*
+ * Every call's first two arguments are an address range of the target
+ * (madvise(2) and the like): this lets a long batch run through the stub,
+ * whose mapping the engine keeps clear of those ranges.  Without it, the
+ * batch runs call by call.
+ */
+#define XMM_INJECT_RANGE_ARGS		0x4U
 
 /* Most calls one batch takes (the kernel's UIO_MAXIOV). */
 #define XMM_INJECT_MAX_CALLS		1024
@@ -44,6 +60,9 @@ struct xmm_inject_call {
  * filter's errno (SECCOMP_RET_ERRNO), -ENOSYS (RET_TRACE) or -EPERM (a
  * filter that would kill or trap), and the target is not harmed.
  */
+/* Does this build have injection code for its architecture? */
+bool xmm_inject_supported(void);
+
 long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 			 size_t count, unsigned int flags);
 

@@ -225,7 +225,8 @@ static long inject_run(void *arg)
 		calls[i].arg[2] = (unsigned long)call->advice;
 	}
 	ran = xmm_inject_syscalls(call->target_pid, call->pidfd, calls,
-				  call->checked_vlen, XMM_INJECT_STOP_ON_ERROR);
+				  call->checked_vlen, XMM_INJECT_STOP_ON_ERROR |
+				  XMM_INJECT_RANGE_ARGS);
 	if (ran < 0) {
 		ret = ran == -ENOEXEC ? xmm_try_next(ENOSYS) : ran;
 		goto out;
@@ -244,8 +245,18 @@ out:
 	return ret;
 }
 
+static int inject_probe(const char **detail)
+{
+	if (!xmm_inject_supported()) {
+		*detail = "no ptrace injection code for this architecture";
+		return -ENOSYS;
+	}
+	return 0;
+}
+
 static struct xmm_backend inject_backend = {
 	.name = "inject",
+	.probe = inject_probe,
 	.run = inject_run,
 };
 

@@ -21,6 +21,12 @@
  */
 #define XMM_X32(nr)	((nr) | 0x40000000)
 
+/* mmap: the six-argument call only.  i386 and s390x number an old_mmap
+ * that takes a struct, and arm EABI has mmap2 alone: none here. */
+XMM_SYSCALL(mmap,		9, XMM_NR_NONE, XMM_X32(9), 222, XMM_NR_NONE,
+	    222, 222, 90, XMM_NR_NONE, 4090, 6009, 5009, 71)
+XMM_SYSCALL(munmap,		11, 91, XMM_X32(11), 215, 91, 215, 215,
+	    91, 91, 4091, 6011, 5011, 73)
 XMM_SYSCALL(mremap,		25, 163, XMM_X32(25), 216, 163, 216, 216,
 	    163, 163, 4167, 6024, 5024, 341)
 XMM_SYSCALL(madvise,		28, 219, XMM_X32(28), 233, 220, 233, 233,

@@ -202,14 +202,18 @@ static void test_callers_killed_mid_injection(void **state)
 			survived++;
 			continue;
 		}
-		/* Lost: count it and go on with a fresh target. */
-		waitpid(t.pid, &status, WNOHANG);
-		target_finish(&t);
+		/* Lost: say how, count it and go on with a fresh target. */
+		printf("round %d: target %s (tracer %d)\n", round,
+		       kill(t.pid, 0) ? "gone" : "alive", tracer_of(t.pid));
+		i = target_finish(&t);
+		printf("round %d: target ended with %d\n", round, i);
 		target_start(&t);
 	}
 	i = target_finish(&t);
-	if (i != 0)
+	if (i != 0) {
+		printf("the last target ended with %d\n", i);
 		survived--;	/* the last target was corrupted */
+	}
 	printf("callers killed at random points: %d/%d targets survived "
 	       "uncorrupted (%d kills landed while the target was traced)\n",
 	       survived, CALLER_KILLS, mid);

@@ -92,6 +92,14 @@ static int pause_child(void *arg)
 	return 0;
 }
 
+/* The parent's bounded waits for a child's state: 100 us a tick. */
+static void tick(void)
+{
+	struct timespec t = { 0, 100000 };
+
+	nanosleep(&t, NULL);
+}
+
 /* A child's wait for the parent's word: polls, so no wake-up is lost. */
 static void nap(void)
 {
@@ -377,8 +385,8 @@ static void test_state_identical_around_injection(void **state)
 	target_start(&t, blocked_read_child, s);
 	wait_ready(s);
 	/* Until it sleeps in read(2). */
-	for (i = 0; i < 10000 && proc_state(t.pid) != 'S'; i++)
-		sched_yield();
+	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
+		tick();
 
 	snapshot_take(t.pid, &before);
 	for (i = 0; i < 50; i++)
@@ -445,8 +453,8 @@ static void test_stopped_target_stays_stopped(void **state)
 	(void)state;
 	target_start(&t, pause_child, NULL);
 	assert_int_equal(kill(t.pid, SIGSTOP), 0);
-	for (i = 0; i < 10000 && proc_state(t.pid) != 'T'; i++)
-		sched_yield();
+	for (i = 0; i < 50000 && proc_state(t.pid) != 'T'; i++)
+		tick();
 	assert_int_equal(proc_state(t.pid), 'T');
 	for (i = 0; i < 20; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, MiB,
@@ -454,8 +462,8 @@ static void test_stopped_target_stays_stopped(void **state)
 	assert_true(untraced(t.pid));
 	assert_int_equal(proc_state(t.pid), 'T');
 	assert_int_equal(kill(t.pid, SIGCONT), 0);
-	for (i = 0; i < 10000 && proc_state(t.pid) == 'T'; i++)
-		sched_yield();
+	for (i = 0; i < 50000 && proc_state(t.pid) == 'T'; i++)
+		tick();
 	assert_int_not_equal(proc_state(t.pid), 'T');
 	target_kill(&t);
 }
@@ -488,8 +496,8 @@ static void test_nanosleep_ends_on_time(void **state)
 	(void)state;
 	target_start(&t, sleeper_child, s);
 	wait_ready(s);
-	for (i = 0; i < 10000 && proc_state(t.pid) != 'S'; i++)
-		sched_yield();
+	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
+		tick();
 	for (i = 0; i < 10; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, 4096,
 						MADV_COLD, 0), 4096);
@@ -524,8 +532,8 @@ static void test_futex_wait_continues(void **state)
 	(void)state;
 	target_start(&t, futex_child, s);
 	wait_ready(s);
-	for (i = 0; i < 10000 && proc_state(t.pid) != 'S'; i++)
-		sched_yield();
+	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
+		tick();
 	for (i = 0; i < 20; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, 4096,
 						MADV_COLD, 0), 4096);
@@ -575,8 +583,8 @@ static void test_epoll_wait_gets_event_after(void **state)
 	s->value[0] = fds[0];
 	target_start(&t, epoll_child, s);
 	wait_ready(s);
-	for (i = 0; i < 10000 && proc_state(t.pid) != 'S'; i++)
-		sched_yield();
+	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
+		tick();
 	for (i = 0; i < 10; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, 4096,
 						MADV_COLD, 0), 4096);
@@ -712,8 +720,8 @@ static void test_signal_during_injection_delivered(void **state)
 						     MADV_COLD, 0),
 				 1024 * 4096);
 	pthread_join(th, NULL);
-	for (i = 0; i < 10000 && s->value[3] < sg.count; i++)
-		sched_yield();
+	for (i = 0; i < 50000 && s->value[3] < sg.count; i++)
+		tick();
 	/* Queued real-time signals: every one must arrive, once. */
 	assert_int_equal(s->value[3], sg.count);
 	s->stop = 1;
@@ -803,6 +811,48 @@ static void test_reaped_target_esrch(void **state)
 			 -1);
 	assert_int_equal(errno, ESRCH);
 	close(pidfd);
+}
+
+/*
+ * A target that cannot stop: a vfork() parent sleeps killable-only until
+ * its child exits, and no ptrace stop reaches it.  EAGAIN after the
+ * engine's bounded wait, and the target is released untouched.
+ */
+static int vfork_parent_child(void *arg)
+{
+	struct shared *s = arg;
+	struct timespec hold = { 4, 0 };
+	pid_t pid;
+	int status;
+
+	s->ready = 1;
+	pid = vfork();
+	if (pid == 0) {
+		nanosleep(&hold, NULL);
+		_exit(7);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 7 ? 0 : 2;
+}
+
+static void test_target_that_cannot_stop_eagain(void **state)
+{
+	struct shared *s = shared_new();
+	struct target t;
+	struct timespec tick = { 0, 100000000 };
+
+	(void)state;
+	target_start(&t, vfork_parent_child, s);
+	wait_ready(s);
+	nanosleep(&tick, NULL);	/* into vfork() */
+	errno = 0;
+	assert_int_equal(inject_madvise(t.pidfd, scratch, 4096, MADV_COLD, 0),
+			 -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_true(untraced(t.pid));
+	assert_int_equal(target_wait(&t), 0);
+	munmap(s, sizeof(*s));
 }
 
 /* ---- seccomp in the target ---- */
@@ -922,7 +972,8 @@ static void test_other_uid_eperm(void **state)
 	pc.pid = t.pid;
 	assert_int_equal(harness_run_in_child(inject_as_nobody, &pc), 0);
 	assert_true(untraced(t.pid));
-	assert_int_equal(proc_state(t.pid), 'S');
+	/* Neither stopped nor traced: running or sleeping as before. */
+	assert_true(strchr("RS", proc_state(t.pid)) != NULL);
 	target_kill(&t);
 }
 
@@ -1118,6 +1169,99 @@ static void test_partial_progress_rule(void **state)
 	target_kill(&t);
 }
 
+/* The same in a long batch: the hole must stay a hole (the batch stub's
+ * mapping must not land in it). */
+static void test_partial_progress_rule_batched(void **state)
+{
+	struct target t;
+	void *hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	struct iovec iov[8];
+	int i;
+
+	(void)state;
+	assert_true(hole != MAP_FAILED);
+	munmap(hole, 4096);
+	for (i = 0; i < 8; i++) {
+		iov[i].iov_base = (char *)scratch + (size_t)(16 + i) * 4096;
+		iov[i].iov_len = 4096;
+	}
+	iov[5].iov_base = hole;
+	target_start(&t, pause_child, NULL);
+	assert_int_equal(xmm_process_madvise(t.pidfd, iov, 8, MADV_DONTNEED,
+					     XMM_PMADV_INJECT), 5 * 4096);
+	assert_true(child_pages_zero(t.pid, iov[4].iov_base, 4096));
+	assert_false(child_pages_zero(t.pid, iov[6].iov_base, 4096));
+	target_kill(&t);
+}
+
+/* A failing range that is not a hole (an unaligned start: EINVAL), so
+ * that the batch stub runs it. */
+static void test_partial_progress_rule_stub(void **state)
+{
+	struct iovec iov[8];
+	struct target t;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		iov[i].iov_base = (char *)scratch + (size_t)(32 + i) * 4096;
+		iov[i].iov_len = 4096;
+	}
+	iov[5].iov_base = (char *)iov[5].iov_base + 1;
+	target_start(&t, pause_child, NULL);
+	assert_int_equal(xmm_process_madvise(t.pidfd, iov, 8, MADV_DONTNEED,
+					     XMM_PMADV_INJECT), 5 * 4096);
+	assert_true(child_pages_zero(t.pid, iov[4].iov_base, 4096));
+	assert_false(child_pages_zero(t.pid, iov[6].iov_base, 4096));
+	errno = 0;
+	assert_int_equal(xmm_process_madvise(t.pidfd, iov + 5, 3,
+					     MADV_DONTNEED, XMM_PMADV_INJECT),
+			 -1);
+	assert_int_equal(errno, EINVAL);
+	target_kill(&t);
+}
+
+/* The stub's mapping is gone afterwards: the target's map is as it was. */
+static char *read_maps(pid_t pid)
+{
+	char path[64];
+	char *buf = calloc(1, 65536);
+	FILE *f;
+
+	assert_non_null(buf);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_true(fread(buf, 1, 65535, f) > 0);
+	fclose(f);
+	return buf;
+}
+
+static void test_target_mappings_unchanged(void **state)
+{
+	struct iovec iov[64];
+	struct target t;
+	char *before, *after;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 64; i++) {
+		iov[i].iov_base = (char *)scratch + (size_t)i * 4096;
+		iov[i].iov_len = 4096;
+	}
+	target_start(&t, pause_child, NULL);
+	before = read_maps(t.pid);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(xmm_process_madvise(t.pidfd, iov, 64,
+						     MADV_COLD, 0), 64 * 4096);
+	after = read_maps(t.pid);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	target_kill(&t);
+}
+
 /* ---- The caller killed half way ---- */
 
 static int caller_loop(void *arg)
@@ -1184,6 +1328,7 @@ int main(void)
 		cmocka_unit_test(test_target_killed_mid_injection_esrch),
 		cmocka_unit_test(test_target_exiting_mid_injection_esrch),
 		cmocka_unit_test(test_reaped_target_esrch),
+		cmocka_unit_test(test_target_that_cannot_stop_eagain),
 		cmocka_unit_test(test_seccomp_errno_reported_target_alive),
 		cmocka_unit_test(test_seccomp_kill_refused_target_alive),
 		cmocka_unit_test(test_seccomp_trap_refused_no_sigsys),
@@ -1193,6 +1338,9 @@ int main(void)
 		cmocka_unit_test(test_enosys_falls_back_to_injection),
 		cmocka_unit_test(test_inject_flag_applies_dontneed),
 		cmocka_unit_test(test_partial_progress_rule),
+		cmocka_unit_test(test_partial_progress_rule_batched),
+		cmocka_unit_test(test_partial_progress_rule_stub),
+		cmocka_unit_test(test_target_mappings_unchanged),
 		cmocka_unit_test(test_caller_killed_target_survives),
 	};
 

@@ -5,6 +5,15 @@
  * Used by syscall-table.c (at run time) and syscall-table-static.c (at
  * compile time, by cross compilers).
  */
+/* i386, s390x and arm name the struct-argument old_mmap __NR_mmap: the
+ * table gives them no mmap (XMM_NR_NONE). */
+#if defined(__NR_mmap) && \
+	!(defined(__i386__) || defined(__s390x__) || defined(__arm__))
+HEADER_NR(mmap)
+#endif
+#ifdef __NR_munmap
+HEADER_NR(munmap)
+#endif
 #ifdef __NR_mremap
 HEADER_NR(mremap)
 #endif

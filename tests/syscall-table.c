@@ -93,6 +93,9 @@ static void test_every_table_entry_is_checked_or_unmerged(void **state)
 		if (find(header, sizeof(header) / sizeof(header[0]),
 			 table[i].name))
 			continue;
+		/* No number on this ABI: nothing to compare. */
+		if (table[i].nr < 0)
+			continue;
 		if (!is_unmerged(table[i].name))
 			fail_msg("%s is in the table but not in this test's "
 				 "header list", table[i].name);

@@ -89,4 +89,49 @@ static inline bool xmm_inject_regs_equal(const struct xmm_inject_regs *a,
 	return memcmp(&a->gp, &b->gp, sizeof(a->gp)) == 0;
 }
 
+/*
+ * The batch stub: copied into a fresh private mapping of the target (no
+ * other code of it is ever written), it runs the table of calls without a
+ * stop per call.  Table entries are struct xmm_inject_call (nr, six args,
+ * ret: 64 bytes).  r12 = next entry, r13 = entries left, r14 = stop after
+ * an error, r15 = entries done; int3 at the end.
+ *
+ *   1: test %r13,%r13 ; jz 3f
+ *      mov 0(%r12),%rax ; mov 8..48(%r12),%rdi %rsi %rdx %r10 %r8 %r9
+ *      syscall
+ *      mov %rax,56(%r12) ; inc %r15 ; add $64,%r12 ; dec %r13
+ *      test %r14,%r14 ; jz 1b ; cmp $-4095,%rax ; jb 1b
+ *   3: int3
+ */
+#define XMM_INJECT_HAVE_STUB	1
+
+static const unsigned char xmm_inject_stub[] = {
+	0x4d, 0x85, 0xed, 0x74, 0x40, 0x49, 0x8b, 0x04, 0x24, 0x49, 0x8b,
+	0x7c, 0x24, 0x08, 0x49, 0x8b, 0x74, 0x24, 0x10, 0x49, 0x8b, 0x54,
+	0x24, 0x18, 0x4d, 0x8b, 0x54, 0x24, 0x20, 0x4d, 0x8b, 0x44, 0x24,
+	0x28, 0x4d, 0x8b, 0x4c, 0x24, 0x30, 0x0f, 0x05, 0x49, 0x89, 0x44,
+	0x24, 0x38, 0x49, 0xff, 0xc7, 0x49, 0x83, 0xc4, 0x40, 0x49, 0xff,
+	0xcd, 0x4d, 0x85, 0xf6, 0x74, 0xc3, 0x48, 0x3d, 0x01, 0xf0, 0xff,
+	0xff, 0x72, 0xbb, 0xcc,
+};
+
+static inline void xmm_inject_set_stub(struct xmm_inject_regs *r,
+				       unsigned long code, unsigned long table,
+				       unsigned long count, bool stop_on_error)
+{
+	r->gp.rip = code;
+	r->gp.orig_rax = (unsigned long)-1L;
+	r->gp.r12 = table;
+	r->gp.r13 = count;
+	r->gp.r14 = stop_on_error;
+	r->gp.r15 = 0;
+}
+
+/* Entries the stub has run (their ret stored). */
+static inline unsigned long
+xmm_inject_stub_done(const struct xmm_inject_regs *r)
+{
+	return r->gp.r15;
+}
+
 #endif /* XMM_ARCH_X86_64_INJECT_H */
