@@ -168,7 +168,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /dev/shm /dev/pts
-mount -t tmpfs tmpfs /tmp
+# /tmp stays on the rootfs (tmpfs): programs may live there
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /run
 . /xmm-env.sh
