@@ -11,6 +11,7 @@
 #   -e NAME=VAL  environment variable for the programs (repeatable)
 #   -a PATH      extra file or directory copied into the guest at the same
 #                absolute path (repeatable)
+#   -k ARGS      extra kernel command-line arguments
 #   -q           quiet: do not echo the guest console
 #
 # Each program is copied into the guest at its absolute host path together
@@ -37,15 +38,17 @@ test_timeout=300
 total_timeout=
 mem=1G
 quiet=0
+kargs=
 envs=()
 extras=()
-while getopts "t:T:m:e:a:qh" opt; do
+while getopts "t:T:m:e:a:k:qh" opt; do
 	case $opt in
 	t) test_timeout=$OPTARG ;;
 	T) total_timeout=$OPTARG ;;
 	m) mem=$OPTARG ;;
 	e) envs+=("$OPTARG") ;;
 	a) extras+=("$OPTARG") ;;
+	k) kargs="$kargs $OPTARG" ;;
 	q) quiet=1 ;;
 	*) usage ;;
 	esac
@@ -196,6 +199,15 @@ if [ -z "$total_timeout" ]; then
 	total_timeout=$((90 + count * test_timeout))
 fi
 
+# Under TCG the guest cannot calibrate its TSC against the PIT and falls
+# back to a 10 ms jiffies clock. The guest's TSC runs at the host's rate:
+# tell it that rate (an error in it scales all timings alike, so ratios
+# stay exact).
+khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo 2>/dev/null || true)
+if [ -n "$khz" ] && [ "$khz" -gt 0 ]; then
+	kargs="tsc_early_khz=$khz tsc=reliable$kargs"
+fi
+
 console=$out/console.log
 start=$(date +%s)
 set +e
@@ -206,7 +218,7 @@ else
 fi
 timeout -s KILL "$total_timeout" qemu-system-x86_64 -accel tcg -m "$mem" \
 	-nographic -no-reboot -kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 quiet loglevel=5 panic=-1" < /dev/null 2>&1 |
+	-append "console=ttyS0 quiet loglevel=5 panic=-1 $kargs" < /dev/null 2>&1 |
 	tr -d '\r' | tee "$console" | echo_console
 qemu_rc=${PIPESTATUS[0]}
 set -e
