@@ -1,13 +1,16 @@
 #!/bin/bash
 # Build the small x86_64 test kernels for xmm from Debian's linux-source-6.1.
 #
-#   kernel/build.sh [-j N] [WORKDIR] [stock|patched|both]
+#   kernel/build.sh [-j N] [WORKDIR] [stock|patched|debug|both|all]
 #
 # WORKDIR defaults to kernel/work (git-ignored). The source is unpacked once
 # into WORKDIR/src, objects live in WORKDIR/obj and are shared by both
 # variants, so the second build is incremental. Results:
 #   WORKDIR/bzImage-stock    plain 6.1
 #   WORKDIR/bzImage-patched  6.1 + kernel/patches/*.patch
+#   WORKDIR/bzImage-debug    patched, SMP, with DEBUG_VM and lockdep
+#                            (own object dir WORKDIR/obj-debug; only
+#                            built when asked for: "debug" or "all")
 #   WORKDIR/build-times.txt  one line per build: variant, seconds
 # Installs nothing and needs no network: it expects linux-source-6.1,
 # gcc, make, flex, bison, bc, libelf-dev and libssl-dev to be present.
@@ -15,7 +18,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 usage() {
-	echo "usage: $0 [-j N] [WORKDIR] [stock|patched|both]" >&2
+	echo "usage: $0 [-j N] [WORKDIR] [stock|patched|debug|both|all]" >&2
 	exit 2
 }
 
@@ -27,13 +30,14 @@ if [ "${1:-}" = "-j" ]; then
 fi
 case "${1:-}" in
 -h|--help) usage ;;
-stock|patched|both|"") work=$here/work ;;
+stock|patched|debug|both|all|"") work=$here/work ;;
 *) work=$1; shift ;;
 esac
 variants=${1:-both}
 case "$variants" in
-stock|patched) ;;
+stock|patched|debug) ;;
 both) variants="stock patched" ;;
+all) variants="stock patched debug" ;;
 *) usage ;;
 esac
 
@@ -90,28 +94,37 @@ config_options="64BIT PRINTK EARLY_PRINTK TTY SERIAL_8250 SERIAL_8250_CONSOLE
 	CROSS_MEMORY_ATTACH SYSVIPC IO_URING NET UNIX FILE_LOCKING BUG
 	KSM CRYPTO CRYPTO_LZO"
 
+# The debug variant adds these: checks of mm invariants and locking.
+debug_options="SMP DEBUG_KERNEL DEBUG_VM PROVE_LOCKING DEBUG_ATOMIC_SLEEP
+	DEBUG_SPINLOCK DEBUG_MUTEXES DEBUG_RWSEMS DEBUG_LIST"
+
 configure() {
-	local opt args=""
+	local obj=$1 options=$2 opt args=""
 	make -C "$src" O="$obj" -s tinyconfig
-	for opt in $config_options; do
+	for opt in $options; do
 		args="$args --enable $opt"
 	done
 	"$src/scripts/config" --file "$obj/.config" $args \
 		--disable MODULES --disable RANDOMIZE_BASE --disable DEBUG_INFO
 	make -C "$src" O="$obj" -s olddefconfig
 	local missing=""
-	for opt in $config_options; do
+	for opt in $options; do
 		grep -q "^CONFIG_$opt=y" "$obj/.config" || missing="$missing $opt"
 	done
 	[ -z "$missing" ] || echo "== warning: not enabled:$missing" >&2
-	cp "$obj/.config" "$work/config"
+	cp "$obj/.config" "$work/config-$(basename "$obj")"
 }
 
 build() {
-	local variant=$1 start end
+	local variant=$1 obj=$obj options=$config_options start end
+	if [ "$variant" = debug ]; then
+		obj=$work/obj-debug
+		options="$config_options $debug_options"
+	fi
+	mkdir -p "$obj"
 	start=$(date +%s)
 	if [ ! -f "$obj/.config" ]; then
-		configure
+		configure "$obj" "$options"
 	fi
 	echo "== building $variant (make -j$jobs)"
 	make -C "$src" O="$obj" -j"$jobs" -s bzImage
@@ -124,7 +137,7 @@ build() {
 for v in $variants; do
 	case $v in
 	stock) unapply_all ;;
-	patched) apply_all ;;
+	patched|debug) apply_all ;;
 	esac
 	build "$v"
 done

@@ -179,6 +179,49 @@ static __attribute__((unused)) int page_out(void *p, size_t len)
 	return 1;
 }
 
+/* AnonHugePages (kB) of the mapping that starts at @start, or -1. */
+static __attribute__((unused)) long anon_huge_kb(const void *start)
+{
+	char line[256], want[32];
+	int found = 0;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)start);
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, ' ') &&
+		    strchr(line, '-') < strchr(line, ' '))
+			found = strncmp(line, want, strlen(want)) == 0;
+		else if (found && sscanf(line, "AnonHugePages: %ld", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return found ? kb : -1;
+}
+
+/* @len bytes at a @align-aligned address, with unmapped guards around. */
+static __attribute__((unused)) void *map_aligned(size_t len, size_t align)
+{
+	char *raw = mmap(NULL, len + 3 * align, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *p;
+
+	if (raw == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	p = (char *)(((uintptr_t)raw + 2 * align - 1) & ~(align - 1));
+	munmap(raw, p - raw);
+	munmap(p + len, raw + len + 3 * align - (p + len));
+	if (mprotect(p, len, PROT_READ | PROT_WRITE)) {
+		perror("mprotect");
+		exit(1);
+	}
+	return p;
+}
+
 static __attribute__((unused)) int finish(void)
 {
 	printf("# %d tests, %d failed\n", test_count, test_failed);

@@ -160,18 +160,56 @@ static void test_ebusy_fork(void)
 static void test_thp(void)
 {
 	size_t huge = 2UL << 20, len = 2 * huge;
-	char *raw = map_anon(len + huge), *src, *dst = map_anon(len);
-	long ret;
+	char *src = map_aligned(len, huge), *dst = map_aligned(len, huge);
+	long ret, kb;
 
-	src = (char *)(((uintptr_t)raw + huge - 1) & ~(huge - 1));
-	madvise(src, huge, MADV_HUGEPAGE);
-	fill(src, huge, 11);
-	ret = sys_remap_anon_pages(dst, src, huge, 0);
-	check(ret == (long)huge && check_fill(dst, huge, 11) &&
-	      !page_present(src) && !page_present(src + huge - page_size),
-	      "move a (possibly) huge page: split and moved",
-	      "ret %ld errno %s", ret, strerror(errno));
-	munmap(raw, len + huge);
+	/* aligned: the huge page moves whole */
+	madvise(src, len, MADV_HUGEPAGE);
+	fill(src, len, 11);
+	kb = anon_huge_kb(src);
+	ret = sys_remap_anon_pages(dst, src, len, 0);
+	check(ret == (long)len && check_fill(dst, len, 11) &&
+	      !page_present(src) && !page_present(src + len - page_size),
+	      "aligned huge pages: moved", "ret %ld errno %s", ret,
+	      strerror(errno));
+	if (kb >= 2048)
+		check(anon_huge_kb(dst) == kb,
+		      "aligned huge pages: still huge at dst (no split)",
+		      "src had %ld kB, dst has %ld kB", kb, anon_huge_kb(dst));
+	else
+		printf("ok %d - aligned huge pages: still huge # SKIP no THP (%ld kB)\n",
+		       ++test_count, kb);
+
+	/* misaligned by a page: split, then moved page by page */
+	madvise(dst, len, MADV_DONTNEED);
+	munmap(src, len);
+	src = map_aligned(len, huge);
+	madvise(src, len, MADV_HUGEPAGE);
+	fill(src, len, 12);
+	ret = sys_remap_anon_pages(dst + len - huge + page_size, src,
+				   huge - page_size, 0);
+	check(ret == (long)(huge - page_size) &&
+	      !page_present(src) && page_present(src + huge - page_size),
+	      "misaligned huge page: split and moved", "ret %ld errno %s",
+	      ret, strerror(errno));
+	{
+		/* compare with a freshly filled reference */
+		char *ref = map_anon(huge);
+
+		fill(ref, huge, 12);
+		check(memcmp(dst + len - huge + page_size, ref,
+			     huge - page_size) == 0 &&
+		      memcmp(src + huge - page_size, ref + huge - page_size,
+			     page_size) == 0,
+		      "misaligned huge page: data in place", "mismatch");
+		munmap(ref, huge);
+	}
+	/* a populated (huge) page at dst: EEXIST */
+	madvise(dst, huge, MADV_HUGEPAGE);
+	dst[0] = 1;
+	ret = sys_remap_anon_pages(dst, src + huge, huge, 0);
+	CHECK_ERR(ret, EEXIST, "huge page at dst: EEXIST");
+	munmap(src, len);
 	munmap(dst, len);
 }
 
@@ -253,26 +291,40 @@ static void test_einval(void)
 	munmap(dst, len);
 }
 
+/* Time remap_anon_pages of @len bytes; @huge: THP on, @shift: misalign */
+static double bench_raw(size_t len, int huge, size_t shift)
+{
+	size_t align = 2UL << 20;
+	char *src = map_aligned(len + align, align);
+	char *dst = map_aligned(len + align, align);
+	double t0, t;
+	long ret;
+
+	madvise(src, len + align, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	madvise(dst, len + align, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	memset(src, 0x5a, len);
+	t0 = now();
+	ret = sys_remap_anon_pages(dst + shift, src, len, 0);
+	t = now() - t0;
+	check(ret == (long)len && dst[shift + len - 1] == 0x5a,
+	      "bench: remap_anon_pages moved everything", "ret %ld errno %s",
+	      ret, strerror(errno));
+	munmap(src, len + align);
+	munmap(dst, len + align);
+	return t;
+}
+
 static void bench(size_t mib)
 {
 	size_t len = mib << 20;
-	char *src = map_anon(len), *dst = map_anon(len);
-	double t0, t_raw, t_copy;
-	long ret;
+	double t0, t_copy, t_huge, t_small, t_split;
+	char *src, *dst;
 
-	memset(src, 0x5a, len);
-	/* src and dst may have merged into one VMA: a huge page of src may
-	 * reach into dst; empty dst again. */
-	madvise(dst, len, MADV_DONTNEED);
-	t0 = now();
-	ret = sys_remap_anon_pages(dst, src, len, 0);
-	t_raw = now() - t0;
-	check(ret == (long)len && dst[len - 1] == 0x5a,
-	      "bench: remap_anon_pages moved everything", "ret %ld errno %s",
-	      ret, strerror(errno));
-	munmap(src, len);
-	munmap(dst, len);
+	t_huge = bench_raw(len, 1, 0);
+	t_small = bench_raw(len, 0, 0);
+	t_split = bench_raw(len, 1, page_size);
 
+	/* the copy backend: memcpy into fresh memory, then drop the source */
 	src = map_anon(len);
 	dst = map_anon(len);
 	memset(src, 0x5a, len);
@@ -282,10 +334,12 @@ static void bench(size_t mib)
 	t_copy = now() - t0;
 	munmap(src, len);
 	munmap(dst, len);
-	printf("# bench remap_anon_pages %zu MiB: raw %.3f s, memcpy+MADV_DONTNEED %.3f s, ratio copy/raw %.1f\n",
-	       mib, t_raw, t_copy, t_copy / t_raw);
-	printf("XMM-RATIO remap_anon_pages %zuMiB raw=%.4f copy=%.4f ratio=%.2f\n",
-	       mib, t_raw, t_copy, t_copy / t_raw);
+	printf("# bench remap_anon_pages %zu MiB: memcpy+MADV_DONTNEED %.3f s; raw: THP aligned %.4f s (x%.1f), 4 KiB pages %.4f s (x%.1f), THP misaligned (split) %.4f s (x%.1f)\n",
+	       mib, t_copy, t_huge, t_copy / t_huge, t_small,
+	       t_copy / t_small, t_split, t_copy / t_split);
+	printf("XMM-RATIO remap_anon_pages %zuMiB copy=%.4f raw_thp=%.4f raw_4k=%.4f raw_split=%.4f ratio_thp=%.2f ratio_4k=%.2f ratio_split=%.2f\n",
+	       mib, t_copy, t_huge, t_small, t_split, t_copy / t_huge,
+	       t_copy / t_small, t_copy / t_split);
 }
 
 int main(int argc, char **argv)
