@@ -8,6 +8,8 @@
 #   -T SECONDS   timeout for the whole guest run (default: 90 + sum of
 #                per-program timeouts)
 #   -m SIZE      guest memory (default 1G)
+#   -c CPUS      guest CPUs (default 1; the stock and patched kernels are
+#                built without SMP, the debug one with it)
 #   -e NAME=VAL  environment variable for the programs (repeatable)
 #   -a PATH      extra file or directory copied into the guest at the same
 #                absolute path (repeatable)
@@ -37,15 +39,17 @@ usage() {
 test_timeout=300
 total_timeout=
 mem=1G
+cpus=1
 quiet=0
 kargs=
 envs=()
 extras=()
-while getopts "t:T:m:e:a:k:qh" opt; do
+while getopts "t:T:m:c:e:a:k:qh" opt; do
 	case $opt in
 	t) test_timeout=$OPTARG ;;
 	T) total_timeout=$OPTARG ;;
 	m) mem=$OPTARG ;;
+	c) cpus=$OPTARG ;;
 	e) envs+=("$OPTARG") ;;
 	a) extras+=("$OPTARG") ;;
 	k) kargs="$kargs $OPTARG" ;;
@@ -216,7 +220,7 @@ if [ $quiet = 1 ]; then
 else
 	echo_console() { cat; }
 fi
-timeout -s KILL "$total_timeout" qemu-system-x86_64 -accel tcg -m "$mem" \
+timeout -s KILL "$total_timeout" qemu-system-x86_64 -accel tcg -m "$mem" -smp "$cpus" \
 	-nographic -no-reboot -kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 quiet loglevel=5 panic=-1 $kargs" < /dev/null 2>&1 |
 	tr -d '\r' | tee "$console" | echo_console
@@ -240,10 +244,11 @@ for name in "${names[@]}"; do
 		case $rc in
 		0) result=pass ;;
 		77) result=skip ;;
+		137) result="fail (killed: timeout of ${test_timeout}s?)" ;;
 		*) result=fail ;;
 		esac
 	fi
-	[ $result = fail ] && status=1
+	case $result in fail*) status=1 ;; esac
 	echo "$name rc=$rc $result" >> "$out/results.txt"
 done
 if ! grep -aq "^XMM-DONE" "$console"; then
