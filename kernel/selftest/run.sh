@@ -2,8 +2,8 @@
 # Build the selftests and run them in the stock and the patched guest.
 #   kernel/selftest/run.sh [-b MIB] [WORKDIR]
 # WORKDIR (default kernel/work) must hold bzImage-stock and bzImage-patched
-# (kernel/build.sh). Passes when the stock guest skips both programs
-# (ENOSYS, exit 77) and the patched guest passes both. -b sets the
+# (kernel/build.sh). Passes when the stock guest skips the three programs
+# (ENOSYS, exit 77) and the patched guest passes them. -b sets the
 # benchmark size in MiB (default 256, 0 skips it). Results land in
 # WORKDIR/selftest-stock and WORKDIR/selftest-patched.
 set -eu
@@ -23,8 +23,9 @@ status=0
 for v in stock patched; do
 	"$here/../run-guest.sh" -q -t 600 "$work/bzImage-$v" "$work/selftest-$v" \
 		-- "$work/selftest/rap_test" -b "$mib" \
-		-- "$work/selftest/pvmm_test" -b "$mib" || true
-	for t in rap_test pvmm_test; do
+		-- "$work/selftest/pvmm_test" -b "$mib" \
+		-- "$work/selftest/stress" 10 || true
+	for t in rap_test pvmm_test stress; do
 		want=pass
 		[ $v = stock ] && want=skip
 		got=$(awk -v t=$t '$1 == t { print $3 }' "$work/selftest-$v/results.txt")
