@@ -10,8 +10,9 @@
 #   WORKDIR/bzImage-debug    patched, SMP, with DEBUG_VM and lockdep
 #   WORKDIR/build-times.txt  one line per build: variant, seconds
 # Layout: the source is unpacked once into WORKDIR/src-stock; WORKDIR/src is
-# a hard-linked copy of it with the patches applied (patch(1) replaces the
-# files it changes, so the pristine tree stays pristine). Each variant has
+# a hard-linked copy of it with the patches applied (files that differ are
+# replaced, never written through the link, so the pristine tree stays
+# pristine; only files whose contents change are touched). Each variant has
 # its own object dir (obj-stock, obj for patched, obj-debug), so a rerun
 # only rebuilds what changed. (One tree and one object dir for both was
 # measured first: the syscall numbers change the generated unistd_64.h,
@@ -68,29 +69,44 @@ if [ ! -d "$src" ]; then
 fi
 mkdir -p "$applied"
 
-unapply_all() {
-	local p
-	for p in $(ls "$applied"/*.patch 2>/dev/null | sort -r); do
-		echo "== reverting $(basename "$p")"
-		patch -d "$src" -p1 -R -E -s < "$p"
-		rm -f "$p"
-	done
+# The files a set of patches touches.
+touched_files() {
+	sed -n 's,^+++ b/,,p; s,^--- a/,,p' "$@" 2>/dev/null | sort -u
 }
 
+# Bring $src to src-stock + kernel/patches, rewriting only the files whose
+# contents change: a reverted and reapplied syscall table would regenerate
+# unistd_64.h and rebuild most of the kernel for nothing.
 apply_all() {
-	local p
-	# Already applied and unchanged: nothing to do.
+	local scratch f p
 	if diff -rq "$here/patches" "$applied" >/dev/null 2>&1; then
 		return
 	fi
-	unapply_all
+	scratch=$(mktemp -d "$work/patching.XXXXXX")
+	for f in $(touched_files "$applied"/*.patch "$here"/patches/*.patch); do
+		if [ -e "$stock_src/$f" ]; then
+			mkdir -p "$scratch/$(dirname "$f")"
+			cp -p "$stock_src/$f" "$scratch/$f"
+		fi
+	done
 	for p in "$here"/patches/*.patch; do
 		[ -e "$p" ] || continue
 		echo "== applying $(basename "$p")"
-		patch -d "$src" -p1 -E -s --dry-run < "$p"
-		patch -d "$src" -p1 -E -s < "$p"
-		cp "$p" "$applied/"
+		patch -d "$scratch" -p1 -E -s < "$p"
 	done
+	for f in $(touched_files "$applied"/*.patch "$here"/patches/*.patch); do
+		if [ ! -e "$scratch/$f" ]; then
+			rm -f "$src/$f"
+		elif ! cmp -s "$scratch/$f" "$src/$f"; then
+			echo "   updating $f"
+			mkdir -p "$(dirname "$src/$f")"
+			rm -f "$src/$f"	# never write through a hard link
+			cp "$scratch/$f" "$src/$f"
+		fi
+	done
+	rm -rf "$scratch" "$applied"
+	mkdir -p "$applied"
+	cp "$here"/patches/*.patch "$applied/" 2>/dev/null || true
 }
 
 # Options the tests need on top of tinyconfig.
@@ -150,9 +166,16 @@ build() {
 	echo "== $variant: $work/bzImage-$variant ($((end - start)) s)"
 }
 
-for v in $variants; do
-	case $v in
-	patched|debug) apply_all ;;
-	esac
-	build "$v"
-done
+main() {
+	local v
+	for v in $variants; do
+		case $v in
+		patched|debug) apply_all ;;
+		esac
+		build "$v"
+	done
+}
+
+# One line, read whole before it runs: editing this file while a build
+# runs cannot change what the running build does next.
+main; exit $?
