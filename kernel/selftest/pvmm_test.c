@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Raw-syscall test of process_vm_mmap (990) on xmm's patched kernel.
+ *   pvmm_test [-b MIB]  functional tests, then the benchmark on MIB MiB
+ *                       (default 256; 0 skips it)
+ * On a kernel without the syscall it prints why and exits 77.
+ */
+#include "common.h"
+#include <sys/auxv.h>
+#include <sys/uio.h>
+
+enum op { OP_MAP_PRIV, OP_MAP_MEMFD, OP_MAP_FILE_PRIV, OP_SUM, OP_FILL,
+	  OP_READ64, OP_WRITE64, OP_MPROTECT, OP_PAGEOUT, OP_MAP_THP,
+	  OP_QUIT };
+
+struct request { int op; uint64_t a, b, c; };
+struct reply { uint64_t val; int err; };
+
+struct child { pid_t pid; int cmd, resp; };
+
+static void child_loop(int cmd, int resp)
+{
+	struct request rq;
+	struct reply rp;
+	char *p;
+	int fd;
+
+	while (read(cmd, &rq, sizeof(rq)) == sizeof(rq)) {
+		memset(&rp, 0, sizeof(rp));
+		p = (char *)(uintptr_t)rq.a;
+		switch (rq.op) {
+		case OP_MAP_PRIV:	/* a=len b=seed */
+			p = map_anon(rq.a);
+			madvise(p, rq.a, MADV_NOHUGEPAGE);
+			fill(p, rq.a, rq.b);
+			rp.val = (uintptr_t)p;
+			break;
+		case OP_MAP_THP: {	/* a=len b=seed, 2 MiB aligned */
+			size_t huge = 2UL << 20;
+			char *raw = map_anon(rq.a + huge);
+
+			p = (char *)(((uintptr_t)raw + huge - 1) & ~(huge - 1));
+			madvise(p, rq.a, MADV_HUGEPAGE);
+			fill(p, rq.a, rq.b);
+			rp.val = (uintptr_t)p;
+			break;
+		}
+		case OP_MAP_MEMFD:	/* a=len b=seed */
+			fd = memfd_create("pvmm", 0);
+			if (fd < 0 || ftruncate(fd, rq.a)) {
+				rp.err = errno;
+				break;
+			}
+			p = mmap(NULL, rq.a, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, fd, 0);
+			close(fd);
+			fill(p, rq.a, rq.b);
+			rp.val = (uintptr_t)p;
+			break;
+		case OP_MAP_FILE_PRIV: {	/* a=len b=seed: file, page 0 COWed */
+			char path[64];
+
+			snprintf(path, sizeof(path), "/tmp/pvmm-%d", getpid());
+			fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+			p = malloc(rq.a);
+			fill(p, rq.a, rq.b);
+			if (fd < 0 || write(fd, p, rq.a) != (ssize_t)rq.a) {
+				rp.err = errno;
+				break;
+			}
+			free(p);
+			p = mmap(NULL, rq.a, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE, fd, 0);
+			close(fd);
+			unlink(path);
+			fill(p, page_size, rq.b + 1);	/* anonymous COW copy */
+			rp.val = (uintptr_t)p;
+			break;
+		}
+		case OP_SUM:		/* a=addr b=len */
+			rp.val = checksum(p, rq.b);
+			break;
+		case OP_FILL:		/* a=addr b=len c=seed */
+			fill(p, rq.b, rq.c);
+			break;
+		case OP_READ64:
+			rp.val = *(uint64_t *)p;
+			break;
+		case OP_WRITE64:	/* a=addr b=value */
+			*(uint64_t *)p = rq.b;
+			break;
+		case OP_MPROTECT:	/* a=addr b=len c=prot */
+			rp.err = mprotect(p, rq.b, rq.c) ? errno : 0;
+			break;
+		case OP_PAGEOUT:	/* a=addr b=len */
+			rp.val = page_out(p, rq.b);
+			break;
+		case OP_QUIT:
+			_exit(0);
+		}
+		if (write(resp, &rp, sizeof(rp)) != sizeof(rp))
+			_exit(1);
+	}
+	_exit(0);
+}
+
+static struct child spawn(void)
+{
+	int cmd[2], resp[2];
+	struct child c;
+
+	if (pipe(cmd) || pipe(resp))
+		exit(1);
+	c.pid = fork();
+	if (c.pid == 0) {
+		close(cmd[1]);
+		close(resp[0]);
+		child_loop(cmd[0], resp[1]);
+	}
+	close(cmd[0]);
+	close(resp[1]);
+	c.cmd = cmd[1];
+	c.resp = resp[0];
+	return c;
+}
+
+static uint64_t ask(struct child *c, int op, uint64_t a, uint64_t b,
+		    uint64_t cc)
+{
+	struct request rq = { op, a, b, cc };
+	struct reply rp = { 0, 0 };
+
+	if (write(c->cmd, &rq, sizeof(rq)) != sizeof(rq) ||
+	    read(c->resp, &rp, sizeof(rp)) != sizeof(rp)) {
+		printf("# child died\n");
+		exit(1);
+	}
+	errno = rp.err;
+	return rp.val;
+}
+
+static void reap(struct child *c)
+{
+	struct request rq = { OP_QUIT, 0, 0, 0 };
+
+	write(c->cmd, &rq, sizeof(rq));
+	close(c->cmd);
+	close(c->resp);
+	waitpid(c->pid, NULL, 0);
+}
+
+static void test_private(struct child *c)
+{
+	size_t len = 16 * page_size;
+	char *remote = (char *)(uintptr_t)ask(c, OP_MAP_PRIV, len, 21, 0);
+	uint64_t sum = ask(c, OP_SUM, (uintptr_t)remote, len, 0);
+	char *ref = malloc(len);
+	char *p;
+	long ret;
+
+	ret = sys_process_vm_mmap(c->pid, remote, len, NULL, 0);
+	p = (char *)ret;
+	check(ret != -1, "private anon: clone succeeds", "errno %s",
+	      strerror(errno));
+	if (ret == -1)
+		return;
+	check(page_present(p) && page_present(p + len - page_size),
+	      "private anon: ptes copied (present without a fault)",
+	      "pagemap %llx", (unsigned long long)pagemap_entry(p));
+	check(checksum(p, len) == sum && check_fill(p, len, 21),
+	      "private anon: same contents", "checksum differs");
+	memcpy(ref, p, len);
+	fill(p, page_size, 99);			/* our write: COW */
+	ask(c, OP_FILL, (uintptr_t)remote + 2 * page_size, page_size, 77);
+	check(ask(c, OP_SUM, (uintptr_t)remote, page_size, 0) ==
+	      checksum(ref, page_size),
+	      "private anon: our write stays private", "child saw it");
+	check(memcmp(p + 2 * page_size, ref + 2 * page_size, page_size) == 0,
+	      "private anon: child's write stays private", "we saw it");
+	check(memcmp(p + page_size, ref + page_size, page_size) == 0 &&
+	      memcmp(p + 3 * page_size, ref + 3 * page_size,
+		     len - 3 * page_size) == 0,
+	      "private anon: untouched pages still equal", "mismatch");
+	munmap(p, len);
+	check(ask(c, OP_SUM, (uintptr_t)remote + page_size, page_size, 0) ==
+	      checksum(ref + page_size, page_size),
+	      "private anon: unmapping the clone leaves the child intact",
+	      "mismatch");
+
+	/* unaligned source: the pages holding the range */
+	ret = sys_process_vm_mmap(c->pid, remote + page_size + 100, 10, NULL, 0);
+	check(ret != -1 && (ret & (page_size - 1)) == 0 &&
+	      memcmp((char *)ret, ref + page_size, page_size) == 0,
+	      "unaligned src: page rounded", "ret %lx errno %s", ret,
+	      strerror(errno));
+	if (ret != -1)
+		munmap((void *)ret, page_size);
+	free(ref);
+}
+
+static void test_memfd(struct child *c)
+{
+	size_t len = 4 * page_size;
+	char *remote = (char *)(uintptr_t)ask(c, OP_MAP_MEMFD, len, 31, 0);
+	uint64_t *p;
+	long ret;
+
+	ret = sys_process_vm_mmap(c->pid, remote, len, NULL, 0);
+	p = (uint64_t *)ret;
+	check(ret != -1 && check_fill(p, len, 31),
+	      "memfd shared: clone has the contents", "errno %s",
+	      strerror(errno));
+	if (ret == -1)
+		return;
+	p[0] = 0x1234567890abcdefULL;
+	check(ask(c, OP_READ64, (uintptr_t)remote, 0, 0) == p[0],
+	      "memfd shared: our write is visible to the child", "not seen");
+	ask(c, OP_WRITE64, (uintptr_t)remote + page_size, 0xfeedULL, 0);
+	check(p[page_size / 8] == 0xfeedULL,
+	      "memfd shared: child's write is visible to us", "not seen");
+	munmap(p, len);
+}
+
+static void test_file_private(struct child *c)
+{
+	size_t len = 4 * page_size;
+	char *remote = (char *)(uintptr_t)ask(c, OP_MAP_FILE_PRIV, len, 41, 0);
+	char *p;
+	long ret;
+
+	if (!remote) {
+		printf("ok %d - private file # SKIP cannot create file\n",
+		       ++test_count);
+		return;
+	}
+	ret = sys_process_vm_mmap(c->pid, remote, len, NULL, 0);
+	p = (char *)ret;
+	check(ret != -1 && check_fill(p, page_size, 42) &&
+	      check_fill(p + page_size, page_size, 41) == 0 &&
+	      checksum(p, len) == ask(c, OP_SUM, (uintptr_t)remote, len, 0),
+	      "private file: COWed page and file pages as the child sees them",
+	      "ret %ld errno %s", ret, strerror(errno));
+	if (ret != -1)
+		munmap(p, len);
+}
+
+static void test_fixed(struct child *c)
+{
+	size_t len = 4 * page_size;
+	char *remote = (char *)(uintptr_t)ask(c, OP_MAP_PRIV, len, 51, 0);
+	char *place = map_anon(len);
+	long ret;
+
+	memset(place, 0xff, len);
+	ret = sys_process_vm_mmap(c->pid, remote, len, place, PVMMAP_FIXED);
+	check(ret == (long)place && check_fill(place, len, 51),
+	      "PVMMAP_FIXED replaces the mapping at dst", "ret %lx errno %s",
+	      ret, strerror(errno));
+	ret = sys_process_vm_mmap(c->pid, remote, len, place,
+				  PVMMAP_FIXED_NOREPLACE);
+	CHECK_ERR(ret, EEXIST, "PVMMAP_FIXED_NOREPLACE on a mapping: EEXIST");
+	munmap(place, len);
+	ret = sys_process_vm_mmap(c->pid, remote, len, place,
+				  PVMMAP_FIXED_NOREPLACE);
+	check(ret == (long)place && check_fill(place, len, 51),
+	      "PVMMAP_FIXED_NOREPLACE on a hole maps there", "ret %lx errno %s",
+	      ret, strerror(errno));
+	ret = sys_process_vm_mmap(c->pid, remote, len, place + 1,
+				  PVMMAP_FIXED);
+	CHECK_ERR(ret, EINVAL, "EINVAL: fixed dst not aligned");
+	munmap(place, len);
+	ret = sys_process_vm_mmap(c->pid, remote, len, place, 0);
+	check(ret != -1 && check_fill((void *)ret, len, 51),
+	      "a dst hint is accepted", "errno %s", strerror(errno));
+	if (ret != -1)
+		munmap((void *)ret, len);
+}
+
+static void test_self(void)
+{
+	size_t len = 8 * page_size;
+	char *buf = map_anon(len), *p;
+	long ret;
+
+	fill(buf, len, 61);
+	ret = sys_process_vm_mmap(getpid(), buf, len, NULL, 0);
+	p = (char *)ret;
+	check(ret != -1 && check_fill(p, len, 61), "clone from ourselves",
+	      "errno %s", strerror(errno));
+	if (ret == -1)
+		return;
+	p[0] = (char)0xa5;
+	buf[page_size] = (char)0x5a;
+	check(buf[0] != (char)0xa5 && p[page_size] != (char)0x5a,
+	      "clone from ourselves: copy-on-write both ways", "shared");
+	ret = sys_process_vm_mmap(getpid(), buf, len, buf + page_size,
+				  PVMMAP_FIXED);
+	CHECK_ERR(ret, EINVAL, "EINVAL: fixed dst overlapping our own src");
+	munmap(p, len);
+	munmap(buf, len);
+}
+
+static void test_swapped(struct child *c)
+{
+	size_t len = 8 * page_size;
+	char *remote = (char *)(uintptr_t)ask(c, OP_MAP_PRIV, len, 71, 0);
+	char *p;
+	long ret;
+
+	if (!have_swap() || !ask(c, OP_PAGEOUT, (uintptr_t)remote, len, 0)) {
+		printf("ok %d - swapped-out source # SKIP no swap\n",
+		       ++test_count);
+		return;
+	}
+	ret = sys_process_vm_mmap(c->pid, remote, len, NULL, 0);
+	p = (char *)ret;
+	check(ret != -1 && (pagemap_entry(p) & (1ULL << 62)),
+	      "swapped-out source: swap entries copied, nothing swapped in",
+	      "ret %ld errno %s pagemap %llx", ret, strerror(errno),
+	      ret == -1 ? 0ULL : (unsigned long long)pagemap_entry(p));
+	if (ret == -1)
+		return;
+	check(check_fill(p, len, 71), "swapped-out source: contents swap in",
+	      "mismatch");
+	p[0] = 0;
+	check(ask(c, OP_SUM, (uintptr_t)remote, len, 0) ==
+	      (fill(p, page_size, 71), checksum(p, len)),
+	      "swapped-out source: child's copy intact", "mismatch");
+	munmap(p, len);
+}
+
+static void test_thp(struct child *c)
+{
+	size_t len = 2UL << 20;
+	char *remote = (char *)(uintptr_t)ask(c, OP_MAP_THP, len, 81, 0);
+	long ret;
+
+	ret = sys_process_vm_mmap(c->pid, remote, len, NULL, 0);
+	check(ret != -1 && check_fill((void *)ret, len, 81) &&
+	      ask(c, OP_SUM, (uintptr_t)remote, len, 0) ==
+	      checksum((void *)ret, len),
+	      "huge page source: cloned", "ret %ld errno %s", ret,
+	      strerror(errno));
+	if (ret != -1)
+		munmap((void *)ret, len);
+}
+
+static void test_errors(struct child *c)
+{
+	char *remote = (char *)(uintptr_t)ask(c, OP_MAP_PRIV, 2 * page_size,
+					      91, 0);
+	char *mine = map_anon(page_size);
+	unsigned long vdso = getauxval(AT_SYSINFO_EHDR);
+	int status;
+	long ret;
+	pid_t pid;
+
+	ret = sys_process_vm_mmap(c->pid, remote, page_size, NULL, 0x4);
+	CHECK_ERR(ret, EINVAL, "EINVAL: unknown flag");
+	ret = sys_process_vm_mmap(c->pid, remote, 0, NULL, 0);
+	CHECK_ERR(ret, EINVAL, "EINVAL: len 0");
+	ret = sys_process_vm_mmap(0, remote, page_size, NULL, 0);
+	CHECK_ERR(ret, EINVAL, "EINVAL: pid 0");
+	ret = sys_process_vm_mmap(-5, remote, page_size, NULL, 0);
+	CHECK_ERR(ret, EINVAL, "EINVAL: pid < 0");
+	ret = sys_process_vm_mmap(c->pid, (void *)-page_size, 2 * page_size,
+				  NULL, 0);
+	CHECK_ERR(ret, EINVAL, "EINVAL: range overflows");
+	/* below a static binary's text at 0x400000: nothing there */
+	ret = sys_process_vm_mmap(c->pid, (void *)0x200000, page_size,
+				  NULL, 0);
+	CHECK_ERR(ret, EFAULT, "EFAULT: nothing mapped at src");
+	ask(c, OP_MPROTECT, (uintptr_t)remote + page_size, page_size,
+	    PROT_READ);
+	ret = sys_process_vm_mmap(c->pid, remote, 2 * page_size, NULL, 0);
+	CHECK_ERR(ret, EFAULT, "EFAULT: src range spans two VMAs");
+	if (vdso) {
+		ret = sys_process_vm_mmap(getpid(), (void *)vdso, page_size,
+					  NULL, 0);
+		CHECK_ERR(ret, EFAULT, "EFAULT: the vdso (VM_DONTEXPAND)");
+	}
+
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	ret = sys_process_vm_mmap(pid, remote, page_size, NULL, 0);
+	CHECK_ERR(ret, ESRCH, "ESRCH: reaped process");
+
+	/* EPERM: an unprivileged caller against us (root) */
+	if (geteuid() != 0) {
+		printf("ok %d - EPERM # SKIP not root\n", ++test_count);
+	} else {
+		pid_t parent = getpid();
+
+		pid = fork();
+		if (pid == 0) {
+			if (setgid(65534) || setuid(65534))
+				_exit(2);
+			ret = sys_process_vm_mmap(parent, mine, page_size,
+						  NULL, 0);
+			_exit(ret == -1 && errno == EPERM ? 0 :
+			      ret == -1 ? 10 + (errno & 0x7f) : 1);
+		}
+		waitpid(pid, &status, 0);
+		check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "EPERM: a child that dropped its uid", "exit status %d",
+		      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	munmap(mine, page_size);
+}
+
+static void bench(struct child *c, size_t mib)
+{
+	size_t len = mib << 20, off;
+	char *remote = (char *)(uintptr_t)ask(c, OP_MAP_PRIV, len, 5, 0);
+	double t0, t_raw, t_touch, t_copy;
+	struct iovec local, rem;
+	volatile uint64_t sink = 0;
+	char *p, *buf;
+	long ret;
+
+	t0 = now();
+	ret = sys_process_vm_mmap(c->pid, remote, len, NULL, 0);
+	t_raw = now() - t0;
+	p = (char *)ret;
+	check(ret != -1, "bench: process_vm_mmap", "errno %s",
+	      strerror(errno));
+	if (ret == -1)
+		return;
+	for (off = 0; off < len; off += page_size)
+		sink += *(uint64_t *)(p + off);
+	t_touch = now() - t0;
+	check(check_fill(p, page_size, 5), "bench: clone has the data",
+	      "mismatch");
+	munmap(p, len);
+
+	t0 = now();
+	buf = map_anon(len);
+	local.iov_base = buf;
+	local.iov_len = len;
+	rem.iov_base = remote;
+	rem.iov_len = len;
+	ret = process_vm_readv(c->pid, &local, 1, &rem, 1, 0);
+	t_copy = now() - t0;
+	check(ret == (long)len, "bench: process_vm_readv", "ret %ld", ret);
+	munmap(buf, len);
+	printf("# bench process_vm_mmap %zu MiB: raw %.3f s (%.3f s with a read of every page), process_vm_readv %.3f s, ratio copy/raw %.1f (%.1f with reads)\n",
+	       mib, t_raw, t_touch, t_copy, t_copy / t_raw, t_copy / t_touch);
+	printf("XMM-RATIO process_vm_mmap %zuMiB raw=%.4f raw+read=%.4f copy=%.4f ratio=%.2f\n",
+	       mib, t_raw, t_touch, t_copy, t_copy / t_raw);
+	(void)sink;
+}
+
+int main(int argc, char **argv)
+{
+	struct child c;
+	size_t mib = 256;
+	long ret;
+
+	if (argc == 3 && strcmp(argv[1], "-b") == 0)
+		mib = strtoul(argv[2], NULL, 0);
+	page_size = sysconf(_SC_PAGESIZE);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ret = sys_process_vm_mmap(-1, NULL, 0, NULL, 0);
+	if (ret == -1 && errno == ENOSYS) {
+		printf("# SKIP process_vm_mmap (%d): ENOSYS, kernel not patched\n",
+		       NR_process_vm_mmap);
+		return 77;
+	}
+	CHECK_ERR(ret, EINVAL, "probe: pid -1 is EINVAL (syscall present)");
+	c = spawn();
+	test_private(&c);
+	test_memfd(&c);
+	test_file_private(&c);
+	test_fixed(&c);
+	test_self();
+	test_swapped(&c);
+	test_thp(&c);
+	test_errors(&c);
+	if (mib)
+		bench(&c, mib);
+	reap(&c);
+	return finish();
+}
