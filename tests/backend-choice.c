@@ -86,9 +86,18 @@ static void test_process_madvise_on_a_child(void **state)
 static void test_remap_anon_pages(void **state)
 {
 	size_t len = 16 * page;
-	unsigned char *src = map_anon(len, MAP_PRIVATE | MAP_ANONYMOUS);
-	unsigned char *dst = map_anon(len, MAP_PRIVATE | MAP_ANONYMOUS);
+	/* Two mappings with holes around each, so that the kernel cannot
+	 * merge them with each other or their neighbours: dst is then one
+	 * whole mapping, as mremap needs. */
+	unsigned char *area = map_anon(2 * len + 3 * page,
+				       MAP_PRIVATE | MAP_ANONYMOUS);
+	unsigned char *src = area + page;
+	unsigned char *dst = src + len + page;
 	const char *expected;
+
+	assert_int_equal(munmap(area, page), 0);
+	assert_int_equal(munmap(src + len, page), 0);
+	assert_int_equal(munmap(dst + len, page), 0);
 
 	memset(src, 0x5a, len);
 	assert_int_equal(xmm_remap_anon_pages(dst, src, len, 0),

@@ -7,7 +7,9 @@
 #ifndef XMM_SELFTEST_COMMON_H
 #define XMM_SELFTEST_COMMON_H
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
