@@ -193,7 +193,7 @@ size_t xmm_maps_parse_lines(char *buf, size_t len, bool eof,
 		if (!nl && !eof)
 			break;	/* the rest of this line is still to come */
 		if (!nl)
-			nl = end;	/* buf[len] is the caller's spare byte */
+			nl = end;	/* buf[len]: the caller's spare byte */
 		if (nl == line) {
 			/* an empty line: nothing */
 		} else if (xmm_maps_parse_line(line, (size_t)(nl - line),

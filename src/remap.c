@@ -49,7 +49,8 @@ static int native_probe(const char **detail)
 	if (ret == -EINVAL)
 		return 0;
 	*detail = ret == -ENOSYS ?
-		"the kernel has no remap_anon_pages (not in mainline; see xmm(7))" :
+		"the kernel has no remap_anon_pages (not in mainline; "
+		"see xmm(7))" :
 		"syscall number remap_anon_pages answers like another syscall";
 	return -ENOSYS;
 }

@@ -38,11 +38,11 @@
 #define xmm_syscall3(nr, a, b, c)					\
 	xmm_arch_syscall6(nr, XMM_ARG(a), XMM_ARG(b), XMM_ARG(c), 0, 0, 0)
 #define xmm_syscall4(nr, a, b, c, d)					\
-	xmm_arch_syscall6(nr, XMM_ARG(a), XMM_ARG(b), XMM_ARG(c),		\
-		     XMM_ARG(d), 0, 0)
+	xmm_arch_syscall6(nr, XMM_ARG(a), XMM_ARG(b), XMM_ARG(c),	\
+			  XMM_ARG(d), 0, 0)
 #define xmm_syscall5(nr, a, b, c, d, e)					\
-	xmm_arch_syscall6(nr, XMM_ARG(a), XMM_ARG(b), XMM_ARG(c),		\
-		     XMM_ARG(d), XMM_ARG(e), 0)
+	xmm_arch_syscall6(nr, XMM_ARG(a), XMM_ARG(b), XMM_ARG(c),	\
+			  XMM_ARG(d), XMM_ARG(e), 0)
 #define xmm_syscall6(nr, a, b, c, d, e, f)				\
 	xmm_arch_syscall6(nr, XMM_ARG(a), XMM_ARG(b), XMM_ARG(c),	\
 			  XMM_ARG(d), XMM_ARG(e), XMM_ARG(f))

@@ -43,7 +43,8 @@ static int native_probe(const char **detail)
 	if (ret == -EINVAL)
 		return 0;
 	*detail = ret == -ENOSYS ?
-		"the kernel has no process_vm_mmap (not in mainline; see xmm(7))" :
+		"the kernel has no process_vm_mmap (not in mainline; "
+		"see xmm(7))" :
 		"syscall number process_vm_mmap answers like another syscall";
 	return -ENOSYS;
 }

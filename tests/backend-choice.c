@@ -31,18 +31,6 @@
 static size_t page;
 static bool patched_kernel;
 
-static bool kernel_at_least(int major, int minor)
-{
-	struct utsname u;
-	int have_major = 0, have_minor = 0;
-
-	if (uname(&u) < 0 ||
-	    sscanf(u.release, "%d.%d", &have_major, &have_minor) != 2)
-		return false;
-	return have_major > major ||
-	       (have_major == major && have_minor >= minor);
-}
-
 static void *map_anon(size_t len, int flags)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
@@ -64,7 +52,8 @@ static void test_process_madvise_on_self(void **state)
 	assert_int_equal(region[0], 0);
 	/* Any advice for self: the kernel from 6.13, the library before. */
 	assert_string_equal(xmm_backend_last("process_madvise"),
-			    kernel_at_least(6, 13) ? "native" : "self-madvise");
+			    harness_kernel_at_least(6, 13) ? "native" :
+							      "self-madvise");
 	close(pidfd);
 	munmap(region, page);
 }
@@ -107,9 +96,9 @@ static void test_remap_anon_pages(void **state)
 	/* dst is one whole mapping, so mremap may serve before copy. */
 	if (patched_kernel)
 		expected = "native";
-	else if (kernel_at_least(6, 8))
+	else if (harness_kernel_at_least(6, 8))
 		expected = "uffd-move";
-	else if (kernel_at_least(5, 7))
+	else if (harness_kernel_at_least(5, 7))
 		expected = "mremap";
 	else
 		expected = "copy";

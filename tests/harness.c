@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,7 +94,7 @@ int harness_run_in_child(int (*fn)(void *arg), void *arg)
 	if (pid == 0) {
 		int code;
 
-		/* cmocka's crash handlers would rerun the suite in the child. */
+		/* cmocka's crash handlers would rerun the suite here. */
 		signal(SIGSEGV, SIG_DFL);
 		signal(SIGBUS, SIG_DFL);
 		signal(SIGILL, SIG_DFL);
@@ -165,6 +166,18 @@ int harness_drop_privileges(void)
 bool harness_is_root(void)
 {
 	return geteuid() == 0;
+}
+
+bool harness_kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int have_major = 0, have_minor = 0;
+
+	if (uname(&u) < 0 ||
+	    sscanf(u.release, "%d.%d", &have_major, &have_minor) != 2)
+		return false;
+	return have_major > major ||
+	       (have_major == major && have_minor >= minor);
 }
 
 void harness_fill_random(void *buf, size_t len, unsigned int seed)

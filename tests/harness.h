@@ -83,6 +83,9 @@ int harness_drop_privileges(void);
 
 bool harness_is_root(void);
 
+/* Is the running kernel at least major.minor (uname(2))? */
+bool harness_kernel_at_least(int major, int minor);
+
 /* A random fill and a checksum for comparing memory across processes. */
 void harness_fill_random(void *buf, size_t len, unsigned int seed);
 unsigned long long harness_checksum(const void *buf, size_t len);

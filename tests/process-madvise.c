@@ -65,19 +65,6 @@ static bool page_is(const unsigned char *p, int byte)
 	return true;
 }
 
-/* Is the running kernel at least major.minor? */
-static bool kernel_at_least(int major, int minor)
-{
-	struct utsname u;
-	int have_major = 0, have_minor = 0;
-
-	if (uname(&u) < 0 ||
-	    sscanf(u.release, "%d.%d", &have_major, &have_minor) != 2)
-		return false;
-	return have_major > major ||
-	       (have_major == major && have_minor >= minor);
-}
-
 static int own_pidfd(void)
 {
 	int pidfd = xmm_pidfd_open(getpid(), 0);
@@ -97,7 +84,7 @@ static void test_ebadf_for_minus_one(void **state)
 	assert_int_equal(errno, EBADF);
 }
 
-static void test_ebadf_for_a_descriptor_that_is_not_a_pidfd(void **state)
+static void test_ebadf_for_a_non_pidfd(void **state)
 {
 	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	struct iovec v = { NULL, 0 };
@@ -186,7 +173,7 @@ static void test_einval_for_a_length_that_overflows(void **state)
 	munmap(region, page);
 }
 
-static void test_einval_for_advice_refused_for_a_remote_target(void **state)
+static void test_einval_for_advice_refused_remotely(void **state)
 {
 	unsigned char *region = filled_region(1);
 	struct iovec v = { region, page };
@@ -316,14 +303,15 @@ static void check_dontneed_zeroes_exactly(int pidfd)
 	munmap(region, PAGES * page);
 }
 
-static void test_dontneed_on_self_zeroes_exactly_the_advised_pages(void **s)
+static void test_dontneed_on_self_zeroes_exactly(void **state)
 {
 	int pidfd = own_pidfd();
 
 	check_dontneed_zeroes_exactly(pidfd);
 	/* 6.13 allows any advice for self; older kernels need the fallback. */
 	assert_string_equal(xmm_backend_last("process_madvise"),
-			    kernel_at_least(6, 13) ? "native" : "self-madvise");
+			    harness_kernel_at_least(6, 13) ? "native" :
+							      "self-madvise");
 	close(pidfd);
 }
 
@@ -332,7 +320,8 @@ static void test_dontneed_through_pidfd_self(void **state)
 	check_dontneed_zeroes_exactly(XMM_PIDFD_SELF);
 	/* PIDFD_SELF_PROCESS is known from 6.15. */
 	assert_string_equal(xmm_backend_last("process_madvise"),
-			    kernel_at_least(6, 15) ? "native" : "self-madvise");
+			    harness_kernel_at_least(6, 15) ? "native" :
+							      "self-madvise");
 }
 
 static void test_inject_flag_changes_nothing_for_self(void **state)
@@ -413,7 +402,7 @@ static void touch_child_region(void *arg)
 	memset(child_region, 0x77, 16 * page);
 }
 
-static void test_cold_and_pageout_on_a_child_return_the_full_length(void **s)
+static void test_cold_and_pageout_on_a_child(void **s)
 {
 	struct iovec v[2];
 	struct harness_child child;
@@ -433,7 +422,7 @@ static void test_cold_and_pageout_on_a_child_return_the_full_length(void **s)
 }
 
 /* A hole in the second element: the bytes of the first come back. */
-static void test_partial_progress_returns_bytes_before_the_failure(void **s)
+static void test_partial_progress(void **s)
 {
 	unsigned char *region = filled_region(4);
 	struct iovec v[3] = {
@@ -546,7 +535,7 @@ static int fallback_checks(void *arg)
 	return 0;
 }
 
-static void test_self_fallback_when_process_madvise_is_enosys(void **state)
+static void test_self_fallback_under_enosys(void **state)
 {
 	assert_int_equal(harness_run_in_child(fallback_checks, NULL), 0);
 }
@@ -569,23 +558,23 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ebadf_for_minus_one),
-		cmocka_unit_test(test_ebadf_for_a_descriptor_that_is_not_a_pidfd),
+		cmocka_unit_test(test_ebadf_for_a_non_pidfd),
 		cmocka_unit_test(test_esrch_for_a_reaped_child),
 		cmocka_unit_test(test_einval_for_unknown_flags),
 		cmocka_unit_test(test_einval_for_vlen_over_iov_max),
 		cmocka_unit_test(test_einval_for_a_length_that_overflows),
-		cmocka_unit_test(test_einval_for_advice_refused_for_a_remote_target),
+		cmocka_unit_test(test_einval_for_advice_refused_remotely),
 		cmocka_unit_test(test_efault_for_an_unreadable_iovec),
 		cmocka_unit_test(test_eacces_for_an_unprivileged_caller),
 		cmocka_unit_test(test_eperm_without_cap_sys_nice),
 		cmocka_unit_test(test_enomem_for_an_unmapped_range),
-		cmocka_unit_test(test_dontneed_on_self_zeroes_exactly_the_advised_pages),
+		cmocka_unit_test(test_dontneed_on_self_zeroes_exactly),
 		cmocka_unit_test(test_dontneed_through_pidfd_self),
 		cmocka_unit_test(test_inject_flag_changes_nothing_for_self),
 		cmocka_unit_test(test_pageout_of_a_shared_file_mapping),
-		cmocka_unit_test(test_cold_and_pageout_on_a_child_return_the_full_length),
-		cmocka_unit_test(test_partial_progress_returns_bytes_before_the_failure),
-		cmocka_unit_test(test_self_fallback_when_process_madvise_is_enosys),
+		cmocka_unit_test(test_cold_and_pageout_on_a_child),
+		cmocka_unit_test(test_partial_progress),
+		cmocka_unit_test(test_self_fallback_under_enosys),
 		cmocka_unit_test(test_forced_self_madvise_backend),
 	};
 
