@@ -55,6 +55,23 @@ static int native_probe(const char **detail)
 	return -ENOSYS;
 }
 
+/*
+ * Our kernels' remap_anon_pages finds a populated dst page (EEXIST) or a
+ * source hole (ENOENT) in mappings the semantics refuse first (EINVAL):
+ * it accepts two mappings of equal protection that are not read-write,
+ * and answers EFAULT where a range is unmapped.  A refusal that moved
+ * nothing is therefore checked against the mappings, as the fallbacks
+ * check them beforehand; a success costs no procfs read.
+ */
+static long native_error(const struct xmm_remap_call *call, long err)
+{
+	struct xmm_remap_vma src_vma, dst_vma;
+
+	if (xmm_remap_check_vmas(call, &src_vma, &dst_vma) == -EINVAL)
+		return -EINVAL;
+	return err;
+}
+
 static long native_run(void *arg)
 {
 	struct xmm_remap_call *call = arg;
@@ -66,6 +83,8 @@ static long native_run(void *arg)
 			"the kernel has no remap_anon_pages (not in mainline)");
 		return xmm_try_next(ENOSYS);
 	}
+	if (ret < 0 && ret != -EINVAL && ret != -EINTR && ret != -ENOMEM)
+		return native_error(call, ret);
 	return ret;
 }
 

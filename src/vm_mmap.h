@@ -70,6 +70,8 @@ bool xmm_vm_mmap_vma_is_anon(const struct xmm_vm_mmap_vma *vma);
 int xmm_vm_mmap_find_vma(pid_t pid, uintptr_t addr,
 			 struct xmm_vm_mmap_vma *vma);
 int xmm_vm_mmap_vma_refused(pid_t pid, const struct xmm_vm_mmap_vma *vma);
+/* MADV_HUGEPAGE or MADV_NOHUGEPAGE as the source VMA was advised, or 0. */
+int xmm_vm_mmap_vma_thp_advice(pid_t pid, const struct xmm_vm_mmap_vma *vma);
 int xmm_vm_mmap_open_object(pid_t pid, const struct xmm_vm_mmap_vma *vma);
 int xmm_vm_mmap_object_refused(int fd, bool *known);
 

@@ -271,6 +271,27 @@ static int open_proc_mem(pid_t pid)
 	return -errno;
 }
 
+/*
+ * Give the clone the source's MADV_HUGEPAGE or MADV_NOHUGEPAGE before the
+ * copy faults anything in, as the kernel's process_vm_mmap copies the
+ * VMA's flags.  Without it, THP "always" fills a sparse source's clone
+ * with huge pages around each copied small one.  Only a clone as large
+ * as a PMD (a page of page table entries) can hold a huge page; smaller
+ * ones spare reading smaps.  A kernel without THP refuses the advice,
+ * which then changes nothing.
+ */
+static void carry_thp_advice(struct xmm_vm_mmap_call *call, void *clone)
+{
+	size_t pmd_size = call->page_size * (call->page_size / 8);
+	int advice;
+
+	if (call->size < pmd_size)
+		return;
+	advice = xmm_vm_mmap_vma_thp_advice(call->pid, &call->vma);
+	if (advice)
+		madvise(clone, call->size, advice);
+}
+
 static long copy_run(struct xmm_vm_mmap_call *call, bool use_proc_mem)
 {
 	const struct xmm_vm_mmap_vma *vma = &call->vma;
@@ -304,6 +325,7 @@ static long copy_run(struct xmm_vm_mmap_call *call, bool use_proc_mem)
 	if (ret < 0)
 		goto out;
 	c.clone = place.addr;
+	carry_thp_advice(call, place.addr);
 	ret = copy_pages(&c, rule);
 	if (ret == 0 && mprotect(place.addr, call->size, vma->prot) < 0)
 		ret = -errno;

@@ -141,15 +141,22 @@ static bool flags_refused(const char *vm_flags)
 	return false;
 }
 
-int xmm_vm_mmap_vma_refused(pid_t pid, const struct xmm_vm_mmap_vma *vma)
+/*
+ * The VmFlags of vma in the target's smaps, as a malloc()ed line (NULL
+ * for kernels before 3.8, which print none), or -errno (EFAULT: the VMA
+ * went away since maps was read).
+ */
+static int read_vm_flags(pid_t pid, const struct xmm_vm_mmap_vma *vma,
+			 char **vm_flags)
 {
 	FILE *smaps = open_proc(pid, "smaps");
 	struct xmm_vm_mmap_vma seen;
 	char *line = NULL;
 	size_t line_cap = 0;
 	bool inside = false;
-	int ret = -EFAULT;	/* the VMA went away since maps was read */
+	int ret = -EFAULT;
 
+	*vm_flags = NULL;
 	if (!smaps)
 		return proc_open_error();
 	while (getline(&line, &line_cap, smaps) > 0) {
@@ -159,17 +166,60 @@ int xmm_vm_mmap_vma_refused(pid_t pid, const struct xmm_vm_mmap_vma *vma)
 			inside = seen.start == vma->start &&
 				 seen.end == vma->end;
 			if (inside)
-				ret = 0;	/* no VmFlags before 3.8 */
+				ret = 0;
 			continue;
 		}
 		if (inside && !strncmp(line, "VmFlags:", 8)) {
-			ret = flags_refused(line + 8) ? -EFAULT : 0;
+			*vm_flags = line;
+			line = NULL;
 			break;
 		}
 	}
 	free(line);
 	fclose(smaps);
 	return ret;
+}
+
+int xmm_vm_mmap_vma_refused(pid_t pid, const struct xmm_vm_mmap_vma *vma)
+{
+	char *vm_flags;
+	int ret = read_vm_flags(pid, vma, &vm_flags);
+
+	if (ret == 0 && vm_flags && flags_refused(vm_flags + 8))
+		ret = -EFAULT;
+	free(vm_flags);
+	return ret;
+}
+
+/* Does the VmFlags line hold the two-letter flag? */
+static bool has_vm_flag(const char *vm_flags, const char *flag)
+{
+	const char *p = vm_flags + 8;
+
+	while (*p) {
+		size_t word = strcspn(p, " \n");
+
+		if (word == 2 && !memcmp(p, flag, 2))
+			return true;
+		p += word;
+		p += strspn(p, " \n");
+	}
+	return false;
+}
+
+int xmm_vm_mmap_vma_thp_advice(pid_t pid, const struct xmm_vm_mmap_vma *vma)
+{
+	char *vm_flags;
+	int advice = 0;
+
+	if (read_vm_flags(pid, vma, &vm_flags) < 0 || !vm_flags)
+		return 0;
+	if (has_vm_flag(vm_flags, "nh"))
+		advice = MADV_NOHUGEPAGE;
+	else if (has_vm_flag(vm_flags, "hg"))
+		advice = MADV_HUGEPAGE;
+	free(vm_flags);
+	return advice;
 }
 
 int xmm_vm_mmap_object_refused(int fd, bool *known)

@@ -927,6 +927,47 @@ static void test_sparse_source_stays_sparse(void **state)
 	mailbox_free(mb);
 }
 
+/*
+ * An unaligned src_addr is rounded down and len rounded up on their own:
+ * page + 100 bytes from src + 100 is one page, which fits the free first
+ * page of a two-page range whose second page stays occupied.
+ */
+static void test_unaligned_src_rounds_independently(void **state)
+{
+	struct mailbox *mb = mailbox_new();
+	struct harness_child child;
+	size_t page = harness_page_size();
+	size_t i;
+
+	mb->len = 4 * page;
+	mb->seed = 7;
+	start(&child, setup_private_anon, mb);
+	for (i = 0; i < N_PRIVATE; i++) {
+		char *range = mmap(NULL, 2 * page, PROT_NONE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *expect = malloc(page);
+		char *p;
+
+		assert_true(range != MAP_FAILED);
+		assert_non_null(expect);
+		assert_int_equal(munmap(range, page), 0);
+		read_child(child.pid, mb->addr, expect, page);
+		p = clone_forced(private_backends[i], "readv", child.pid,
+				 (char *)mb->addr + 100, page, range,
+				 XMM_PVMMAP_FIXED_NOREPLACE);
+		if (p) {
+			assert_ptr_equal(p, range);
+			assert_memory_equal(p, expect, page);
+			assert_int_equal(munmap(p, page), 0);
+		}
+		munmap(range + page, page);
+		free(expect);
+	}
+	unforce();
+	harness_child_stop(&child);
+	mailbox_free(mb);
+}
+
 /* --- placement --------------------------------------------------------- */
 
 static void check_placement(const char *b, const char *expect_auto,
@@ -1505,6 +1546,7 @@ int main(void)
 		cmocka_unit_test(test_private_self),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_sparse_source_stays_sparse),
+		cmocka_unit_test(test_unaligned_src_rounds_independently),
 		cmocka_unit_test(test_fixed_and_noreplace),
 		cmocka_unit_test(test_protection_preserved),
 		cmocka_unit_test(test_einval),

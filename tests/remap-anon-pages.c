@@ -29,6 +29,7 @@
 #include <xmm/xmm.h>
 
 #include "harness.h"
+#include "syscall.h"
 
 #define OP		"remap_anon_pages"
 #define THP_SIZE	(2UL << 20)
@@ -536,6 +537,18 @@ static int block_syscall(long nr)
 	return harness_seccomp_enosys(nr) == 0 ? 0 : SECCOMP_UNAVAILABLE;
 }
 
+/*
+ * Our patched kernels' remap_anon_pages serves first wherever it exists:
+ * refuse it too, so that a test of the order of the fallbacks tests them
+ * on every kernel.  Nothing to refuse on an ABI without the number.
+ */
+static int block_native(void)
+{
+	if (XMM_NR_remap_anon_pages == XMM_NR_NONE)
+		return 0;
+	return block_syscall(XMM_NR_remap_anon_pages);
+}
+
 static void expect_child_success(int (*fn)(void *), void *arg)
 {
 	int ret = harness_run_in_child(fn, arg);
@@ -786,7 +799,7 @@ static int child_userfaultfd_blocked(void *arg)
 {
 	struct served served;
 
-	if (block_syscall(__NR_userfaultfd))
+	if (block_native() || block_syscall(__NR_userfaultfd))
 		return SECCOMP_UNAVAILABLE;
 	CHILD_CHECK(move_and_report(&served) == 0);
 	CHILD_CHECK(!strcmp(served.whole, "uffd-move"));
@@ -812,7 +825,8 @@ static int child_userfaultfd_refused(void *arg)
 	bool block_mremap = arg != NULL;
 	struct served served;
 
-	if (block_syscall(__NR_userfaultfd) || block_syscall(__NR_ioctl) ||
+	if (block_native() || block_syscall(__NR_userfaultfd) ||
+	    block_syscall(__NR_ioctl) ||
 	    (block_mremap && block_syscall(__NR_mremap)))
 		return SECCOMP_UNAVAILABLE;
 	CHILD_CHECK(move_and_report(&served) == 0);
