@@ -68,9 +68,11 @@ shift 2
 for tool in qemu-system-x86_64 cpio ldd timeout; do
 	command -v $tool >/dev/null || { echo "$0: $tool not found" >&2; exit 2; }
 done
-busybox=$(command -v busybox || true)
-[ -n "$busybox" ] && file -L "$busybox" 2>/dev/null | grep -q "statically linked" || busybox=/bin/busybox
-[ -x "$busybox" ] || { echo "$0: busybox (busybox-static) not found" >&2; exit 2; }
+# busybox-static's /bin/busybox; a dynamic busybox gets its libraries
+# copied like the programs' below.
+busybox=/bin/busybox
+[ -x "$busybox" ] || busybox=$(command -v busybox || true)
+[ -n "$busybox" ] && [ -x "$busybox" ] || { echo "$0: busybox (busybox-static) not found" >&2; exit 2; }
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -115,6 +117,11 @@ quote() {
 	local s=${1//\'/\'\\\'\'}
 	printf "'%s'" "$s"
 }
+
+for lib in $(ldd "$busybox" 2>/dev/null |
+	sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p'); do
+	copy_file "$lib"
+done
 
 # Split the programs on "--" and write the guest's test list.
 runlist=$stage/xmm-tests.sh
