@@ -80,6 +80,11 @@ stage=$(mktemp -d "${TMPDIR:-/var/tmp}/xmm-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,root}
+# mktemp made the stage 0700, and cpio gives its mode to the guest's "/":
+# an unprivileged process there could not even reach /proc. Modes of a
+# real root file system instead.
+chmod 0755 "$stage"
+chmod 1777 "$stage/tmp"
 cp "$busybox" "$stage/bin/busybox"
 echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
 echo "root:x:0:" > "$stage/etc/group"

@@ -143,6 +143,12 @@ static void *map_new_file(const char *path, int unlink_it)
 	return map;
 }
 
+/* /var/tmp where there is one; a diskless guest has only /tmp. */
+static const char *temp_dir(void)
+{
+	return access("/var/tmp", W_OK | X_OK) == 0 ? "/var/tmp" : "/tmp";
+}
+
 static void test_names(void **state)
 {
 	struct named_maps m = { .anon_named = 1 };
@@ -151,10 +157,10 @@ static void test_names(void **state)
 	int memfd;
 	size_t i;
 
-	snprintf(m.path, sizeof(m.path), "/var/tmp/xmm test %d name (x)",
-		 (int)getpid());
-	snprintf(m.deleted, sizeof(m.deleted), "/var/tmp/xmm-deleted-%d",
-		 (int)getpid());
+	snprintf(m.path, sizeof(m.path), "%s/xmm test %d name (x)",
+		 temp_dir(), (int)getpid());
+	snprintf(m.deleted, sizeof(m.deleted), "%s/xmm-deleted-%d",
+		 temp_dir(), (int)getpid());
 	m.path_map = map_new_file(m.path, 1);
 	m.deleted_map = map_new_file(m.deleted, 1);
 	assert_true(m.path_map != MAP_FAILED && m.deleted_map != MAP_FAILED);
