@@ -36,11 +36,17 @@ fi
 echo "   built in $(( $(date +%s) - start )) s"
 
 guest_args=()
+# The xmm command, for tests/cli.c and tests/advise-zram.c.
+if [ -n "${XMM_TOOL:-}" ]; then
+	guest_args+=(-e XMM_TOOL="$XMM_TOOL" -a "$XMM_TOOL")
+fi
+guest_opts=("${guest_args[@]}")
+guest_args=()
 for prog in "$@"; do
 	guest_args+=(-- "$prog")
 done
 status=0
-"$here/run-guest.sh" -q -m 2G -t 900 \
+"$here/run-guest.sh" -q -m 2G -t 900 "${guest_opts[@]}" \
 	-e XMM_EXPECT_KERNEL="$variant" -e CMOCKA_MESSAGE_OUTPUT=stdout \
 	"$work/bzImage-$variant" "$out" "${guest_args[@]}" || status=$?
 for log in "$out"/*.log; do

@@ -77,7 +77,7 @@ static int run_argv(char *const argv[], const char *input, struct run *r)
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
-	if (input && write(in[1], input, strlen(input)) < 0)
+	if (input && write(in[1], input, strlen(input)) < 0 && errno != EPIPE)
 		return -errno;
 	close(in[1]);
 	for (;;) {
@@ -410,5 +410,8 @@ int main(void)
 		cmocka_unit_test(test_demo),
 	};
 
+	/* A child that cannot exec (no python3 in a minimal guest) closes
+	 * its input early: let write() say EPIPE rather than kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

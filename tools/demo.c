@@ -28,6 +28,8 @@
 #define FILE_BYTES	(32 * MIB)
 #define SHARED_BYTES	(32 * MIB)
 #define SMALL_MAPPINGS	256
+/* A guard between mappings: one page is enough to keep them apart. */
+#define GUARD_BYTES	((size_t)sysconf(_SC_PAGESIZE))
 #define REMAP_BYTES	(64 * MIB)
 
 struct demo_memory {
@@ -260,14 +262,22 @@ static int demo_remap(void)
 
 	printf("3. xmm_remap_anon_pages() of %s inside this process\n",
 	       human_bytes(REMAP_BYTES, size, sizeof(size)));
-	src = mmap(NULL, REMAP_BYTES, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	dst = mmap(NULL, REMAP_BYTES, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	copy = mmap(NULL, REMAP_BYTES, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (src == MAP_FAILED || dst == MAP_FAILED || copy == MAP_FAILED)
+	/*
+	 * Three mappings kept apart by unmapped guard pages: adjacent ones
+	 * would merge, and where transparent huge pages are "always", a huge
+	 * page faulted in at the end of src would reach into dst (EEXIST).
+	 */
+	src = mmap(NULL, 3 * REMAP_BYTES + 4 * GUARD_BYTES,
+		   PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (src == MAP_FAILED)
 		return operation_error("demo", "mmap", errno);
+	munmap(src, GUARD_BYTES);
+	src += GUARD_BYTES;
+	dst = src + REMAP_BYTES + GUARD_BYTES;
+	copy = dst + REMAP_BYTES + GUARD_BYTES;
+	munmap(dst - GUARD_BYTES, GUARD_BYTES);
+	munmap(copy - GUARD_BYTES, GUARD_BYTES);
+	munmap(copy + REMAP_BYTES, GUARD_BYTES);
 	fill(src, REMAP_BYTES, 4);
 	sum = checksum(src, REMAP_BYTES);
 
