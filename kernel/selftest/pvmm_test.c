@@ -7,6 +7,7 @@
  */
 #include "common.h"
 #include <sys/auxv.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 
 enum op { OP_MAP_PRIV, OP_MAP_MEMFD, OP_MAP_FILE_PRIV, OP_SUM, OP_FILL,
@@ -413,6 +414,154 @@ static void test_errors(struct child *c)
 	munmap(mine, page_size);
 }
 
+/*
+ * A field of /proc/self/status ("VmSize", "VmData") in bytes. Read with
+ * read(2) into the stack: stdio's buffer could grow the heap and change
+ * the very numbers measured.
+ */
+static unsigned long status_bytes(const char *field)
+{
+	char buf[4096], *line;
+	size_t n = strlen(field);
+	ssize_t got;
+	int fd = open("/proc/self/status", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (got <= 0)
+		return 0;
+	buf[got] = '\0';
+	for (line = buf; line; line = strchr(line, '\n')) {
+		line += *line == '\n';
+		if (strncmp(line, field, n) == 0 && line[n] == ':')
+			return strtoul(line + n + 1, NULL, 10) << 10;
+	}
+	return 0;
+}
+
+enum { RL_AS_MMAP, RL_AS_CLONE, RL_AS_UNCHANGED, RL_AS_SMALL,
+       RL_AS_FIXED_REPLACE, RL_AS_FIXED_REFUSED, RL_DATA_MMAP,
+       RL_DATA_CLONE, RL_CASES };
+
+static const char *const rlimit_case_names[RL_CASES] = {
+	"RLIMIT_AS: mmap beyond the limit is ENOMEM (the limit holds)",
+	"RLIMIT_AS: a clone beyond the limit is ENOMEM",
+	"RLIMIT_AS: a refused clone leaves VmSize unchanged",
+	"RLIMIT_AS: a one-page clone within the limit succeeds",
+	"RLIMIT_AS: PVMMAP_FIXED over as many mapped pages succeeds",
+	"RLIMIT_AS: PVMMAP_FIXED beyond the limit is ENOMEM, dst intact",
+	"RLIMIT_DATA: mmap beyond the limit is ENOMEM (the limit holds)",
+	"RLIMIT_DATA: a clone beyond the limit is ENOMEM",
+};
+
+struct rlimit_result { int done, ok; long ret; int err; };
+
+static void rlimit_record(struct rlimit_result *r, int ok, long ret)
+{
+	r->err = errno;
+	r->ret = ret;
+	r->ok = ok;
+	r->done = 1;
+}
+
+/* Run in a child of the test so that the lowered limits end with it. */
+static void rlimit_child(pid_t pid, char *remote, size_t len, char *place,
+			 struct rlimit_result *res)
+{
+	size_t room = 4UL << 20, kept = 2UL << 20;
+	unsigned long before;
+	struct rlimit lim;
+	void *p;
+	long ret;
+
+	/* RLIMIT_AS: room for 4 MiB more, clones of len = 16 MiB. */
+	getrlimit(RLIMIT_AS, &lim);
+	before = status_bytes("VmSize");
+	lim.rlim_cur = before + room;
+	if (!before || setrlimit(RLIMIT_AS, &lim))
+		_exit(2);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	rlimit_record(&res[RL_AS_MMAP], p == MAP_FAILED && errno == ENOMEM,
+		      (long)p);
+	ret = sys_process_vm_mmap(pid, remote, len, NULL, 0);
+	rlimit_record(&res[RL_AS_CLONE], ret == -1 && errno == ENOMEM, ret);
+	rlimit_record(&res[RL_AS_UNCHANGED], status_bytes("VmSize") == before,
+		      (long)status_bytes("VmSize"));
+	ret = sys_process_vm_mmap(pid, remote, page_size, NULL, 0);
+	rlimit_record(&res[RL_AS_SMALL], ret != -1 &&
+		      check_fill((void *)ret, page_size, 81), ret);
+	if (ret != -1)
+		munmap((void *)ret, page_size);
+
+	/* Replacing len mapped bytes adds nothing: allowed, as by mmap(). */
+	ret = sys_process_vm_mmap(pid, remote, len, place, PVMMAP_FIXED);
+	rlimit_record(&res[RL_AS_FIXED_REPLACE], ret == (long)place &&
+		      check_fill(place, len, 81), ret);
+	/* Only kept bytes mapped at dst now: 14 MiB more than the room. */
+	munmap(place + kept, len - kept);
+	before = status_bytes("VmSize");
+	lim.rlim_cur = before + room;
+	if (setrlimit(RLIMIT_AS, &lim))
+		_exit(2);
+	ret = sys_process_vm_mmap(pid, remote, len, place, PVMMAP_FIXED);
+	rlimit_record(&res[RL_AS_FIXED_REFUSED], ret == -1 && errno == ENOMEM &&
+		      status_bytes("VmSize") == before &&
+		      check_fill(place, kept, 81), ret);
+	lim.rlim_cur = lim.rlim_max;
+	if (setrlimit(RLIMIT_AS, &lim))
+		_exit(2);
+
+	/* RLIMIT_DATA: the clone is private and writable, so data. */
+	getrlimit(RLIMIT_DATA, &lim);
+	lim.rlim_cur = status_bytes("VmData") + room;
+	if (lim.rlim_cur == room || setrlimit(RLIMIT_DATA, &lim))
+		_exit(2);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	rlimit_record(&res[RL_DATA_MMAP], p == MAP_FAILED && errno == ENOMEM,
+		      (long)p);
+	ret = sys_process_vm_mmap(pid, remote, len, NULL, 0);
+	rlimit_record(&res[RL_DATA_CLONE], ret == -1 && errno == ENOMEM, ret);
+	_exit(0);
+}
+
+static void test_rlimit(struct child *c)
+{
+	size_t len = 16UL << 20;
+	char *remote = (char *)(uintptr_t)ask(c, OP_MAP_PRIV, len, 81, 0);
+	char *place = map_anon(len);
+	struct rlimit_result *res;
+	int status, i;
+	pid_t pid;
+
+	res = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	memset(place, 0xff, len);
+	pid = fork();
+	if (pid == 0)
+		rlimit_child(c->pid, remote, len, place, res);
+	waitpid(pid, &status, 0);
+	for (i = 0; i < RL_CASES; i++) {
+		if (!res[i].done)
+			check(0, rlimit_case_names[i],
+			      "not run: child wait status %#x", status);
+		else
+			check(res[i].ok, rlimit_case_names[i],
+			      "ret %lx errno %s", res[i].ret,
+			      strerror(res[i].err));
+	}
+	munmap(res, page_size);
+	munmap(place, len);
+	ask(c, OP_UNMAP, (uintptr_t)remote, len, 0);
+}
+
 /* Seconds for one clone (and a read of every page) or one readv copy. */
 static double bench_once(struct child *c, char *remote, size_t len, int huge,
 			 int copy, double *with_read)
@@ -516,6 +665,7 @@ int main(int argc, char **argv)
 	test_swapped(&c);
 	test_thp(&c);
 	test_errors(&c);
+	test_rlimit(&c);
 	if (mib)
 		bench(&c, mib);
 	reap(&c);
