@@ -25,7 +25,6 @@
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -52,43 +51,11 @@ static int native_probe(const char **detail)
 	return -ENOSYS;
 }
 
-/*
- * mmap(2) refuses a mapping that would take the caller's address space
- * past RLIMIT_AS; our patched kernels' process_vm_mmap does not check it
- * (kernel/patches/0002, no may_expand_vm()).  Ask the same question here,
- * only when a limit is set: without one, nothing is read.  As the
- * fallbacks, which build the clone before anything at dst is replaced,
- * the whole size counts, even over an occupied FIXED dst.
- */
-static int native_check_rlimit_as(const struct xmm_vm_mmap_call *call)
-{
-	unsigned long long vm_size;
-	struct rlimit limit;
-	size_t len;
-	char *text;
-	int found;
-
-	if (getrlimit(RLIMIT_AS, &limit) || limit.rlim_cur == RLIM_INFINITY)
-		return 0;
-	if (call->size > limit.rlim_cur)
-		return -ENOMEM;
-	/* Without /proc the kernel alone decides, as before. */
-	if (xmm_proc_read_all(AT_FDCWD, "/proc/self/status", &text, &len) < 0)
-		return 0;
-	found = xmm_proc_field_kib(text, "VmSize", &vm_size);
-	free(text);
-	if (found && vm_size > limit.rlim_cur - call->size)
-		return -ENOMEM;
-	return 0;
-}
-
 static long native_run(void *arg)
 {
 	struct xmm_vm_mmap_call *call = arg;
-	long ret = native_check_rlimit_as(call);
+	long ret;
 
-	if (ret < 0)
-		return ret;
 	/*
 	 * The rounded range, not src_addr and len: the kernel covers the
 	 * pages of [src_addr, src_addr + len), one more than the documented
