@@ -78,6 +78,9 @@ stage=$(mktemp -d "${TMPDIR:-/var/tmp}/xmm-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,root}
+# mktemp made the stage (the guest's /) 0700: other uids could reach no path
+chmod 0755 "$stage"
+chmod 1777 "$stage/tmp"
 cp "$busybox" "$stage/bin/busybox"
 echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
 echo "root:x:0:" > "$stage/etc/group"
