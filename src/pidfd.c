@@ -53,13 +53,17 @@ int xmm_pidfd_to_pid(int pidfd, pid_t *pid)
 {
 	char path[64], info[1024];
 	const char *line;
+	ssize_t ret;
 	long value;
 
 	if (pidfd < 0)
 		return -EBADF;
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	if (read_proc_file(path, info, sizeof(info)) < 0)
-		return -EBADF;
+	ret = read_proc_file(path, info, sizeof(info));
+	if (ret == -ENOENT)
+		return -EBADF;	/* no such descriptor */
+	if (ret < 0)
+		return (int)ret;	/* /proc unreadable: say so, not EBADF */
 	line = strstr(info, "\nPid:");
 	if (!line)
 		return -EBADF;	/* a descriptor, but not a pidfd */

@@ -10,7 +10,8 @@ bool xmm_pidfd_is_self_sentinel(int pidfd);
 
 /*
  * The process a pidfd refers to, from /proc/self/fdinfo: 0 and *pid set,
- * -EBADF when fd is not a pidfd, -ESRCH when the process has been reaped.
+ * -EBADF when fd is not a pidfd, -ESRCH when the process has been reaped,
+ * or the error that kept /proc/self/fdinfo from being read.
  */
 int xmm_pidfd_to_pid(int pidfd, pid_t *pid);
 
