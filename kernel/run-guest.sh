@@ -80,13 +80,9 @@ stage=$(mktemp -d "${TMPDIR:-/var/tmp}/xmm-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,root}
-<<<<<<< HEAD
 # mktemp made the stage 0700, and cpio gives its mode to the guest's "/":
 # an unprivileged process there could not even reach /proc. Modes of a
 # real root file system instead.
-=======
-# mktemp made the stage (the guest's /) 0700: other uids could reach no path
->>>>>>> fixinject
 chmod 0755 "$stage"
 chmod 1777 "$stage/tmp"
 cp "$busybox" "$stage/bin/busybox"
