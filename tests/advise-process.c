@@ -673,59 +673,14 @@ static void test_usage_before_after(void **state)
 	munmap(map, FILE_BYTES);
 }
 
-/*
- * From now on, every new mapping or heap growth fails with ENOMEM: the
- * address space is capped at its current size, and malloc() made to ask
- * the kernel for anything it does not already hold.  Only in a child.
- */
-#define NO_LIMIT	77	/* the child's answer: cannot test here */
-
-static int limit_address_space(void)
-{
-	char status[4096], *vm_size;
-	void *probe;
-	struct rlimit limit;
-	ssize_t n;
-	int fd;
-
-#if defined(__SANITIZE_ADDRESS__)
-	return NO_LIMIT;	/* its allocator aborts instead of failing */
-#endif
-	mallopt(M_MMAP_THRESHOLD, 0);
-	mallopt(M_TOP_PAD, 0);
-	malloc_trim(0);
-	/* VmSize without allocating: no stdio. */
-	fd = open("/proc/self/status", O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, status, sizeof(status) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	status[n] = '\0';
-	vm_size = strstr(status, "VmSize:");
-	if (!vm_size)
-		return -1;
-	limit.rlim_cur = limit.rlim_max = strtoul(vm_size + 7, NULL, 10) << 10;
-	if (setrlimit(RLIMIT_AS, &limit) < 0)
-		return -1;
-	/* Another allocator (ASan's, valgrind's) ignores all this. */
-	probe = malloc(1 << 20);
-	if (probe) {
-		free(probe);
-		return NO_LIMIT;
-	}
-	return 0;
-}
-
 static int advise_without_memory(void *arg)
 {
 	struct xmm_advise_report report;
 	int pidfd = *(int *)arg;
-	int limited = limit_address_space();
+	int limited = harness_limit_address_space();
 
-	if (limited == NO_LIMIT)
-		return NO_LIMIT;
+	if (limited == HARNESS_NO_LIMIT)
+		return HARNESS_NO_LIMIT;
 	CHILD_CHECK(limited == 0);
 	CHILD_CHECK(xmm_advise_process(pidfd, NULL, MADV_COLD, NULL,
 				       &report) == -1);
@@ -746,7 +701,7 @@ static void test_out_of_memory(void **state)
 	ret = harness_run_in_child(advise_without_memory, &child.pidfd);
 	harness_child_stop(&child);
 	unmap_fenced(region, len);
-	if (ret == NO_LIMIT)
+	if (ret == HARNESS_NO_LIMIT)
 		harness_skip("malloc() is not glibc's here (ASan, valgrind): "
 			     "no way to run it out of memory");
 	assert_int_equal(ret, 0);

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <malloc.h>
 #include <grp.h>
 #include <signal.h>
 #include <stddef.h>
@@ -178,6 +181,49 @@ bool harness_kernel_at_least(int major, int minor)
 		return false;
 	return have_major > major ||
 	       (have_major == major && have_minor >= minor);
+}
+
+/*
+ * From now on, every new mapping or heap growth fails with ENOMEM: the
+ * address space is capped at its current size, and malloc() made to ask
+ * the kernel for anything it does not already hold.  Only in a child.
+ */
+int harness_limit_address_space(void)
+{
+	char status[4096], *vm_size;
+	void *probe;
+	struct rlimit limit;
+	ssize_t n;
+	int fd;
+
+#if defined(__SANITIZE_ADDRESS__)
+	return HARNESS_NO_LIMIT;	/* its allocator aborts, not fails */
+#endif
+	mallopt(M_MMAP_THRESHOLD, 0);
+	mallopt(M_TOP_PAD, 0);
+	malloc_trim(0);
+	/* VmSize without allocating: no stdio. */
+	fd = open("/proc/self/status", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, status, sizeof(status) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	status[n] = '\0';
+	vm_size = strstr(status, "VmSize:");
+	if (!vm_size)
+		return -1;
+	limit.rlim_cur = limit.rlim_max = strtoul(vm_size + 7, NULL, 10) << 10;
+	if (setrlimit(RLIMIT_AS, &limit) < 0)
+		return -1;
+	/* Another allocator (ASan's, valgrind's) ignores all this. */
+	probe = malloc(1 << 20);
+	if (probe) {
+		free(probe);
+		return HARNESS_NO_LIMIT;
+	}
+	return 0;
 }
 
 void harness_fill_random(void *buf, size_t len, unsigned int seed)

@@ -86,6 +86,15 @@ bool harness_is_root(void);
 /* Is the running kernel at least major.minor (uname(2))? */
 bool harness_kernel_at_least(int major, int minor);
 
+/*
+ * Cap the address space at its current size and make malloc() ask the
+ * kernel for everything, so that new mappings fail with ENOMEM.  Only in
+ * a child (harness_run_in_child).  0, -1 on error, or HARNESS_NO_LIMIT
+ * where an allocator (ASan's, valgrind's) ignores the limit.
+ */
+#define HARNESS_NO_LIMIT	77
+int harness_limit_address_space(void);
+
 /* A random fill and a checksum for comparing memory across processes. */
 void harness_fill_random(void *buf, size_t len, unsigned int seed);
 unsigned long long harness_checksum(const void *buf, size_t len);
