@@ -363,21 +363,26 @@ static void test_pageout_of_a_shared_file_mapping(void **state)
 			     "pages cannot be paged out");
 	}
 	unlink(path);
+	/*
+	 * Stay on one CPU from before the pages exist: a new page waits in
+	 * the LRU batch of the CPU that added it, and MADV_PAGEOUT drains
+	 * only the batch of the CPU it runs on.
+	 */
+	CPU_ZERO(&one_cpu);
+	CPU_SET(sched_getcpu(), &one_cpu);
+	assert_int_equal(sched_getaffinity(0, sizeof(all_cpus), &all_cpus), 0);
+	assert_int_equal(sched_setaffinity(0, sizeof(one_cpu), &one_cpu), 0);
+
 	map = malloc(len);
 	assert_non_null(map);
 	memset(map, 0x42, len);
 	assert_int_equal(write(fd, map, len), (ssize_t)len);
 	free(map);
 	assert_int_equal(fsync(fd), 0);
-
-	/*
-	 * Stay on one CPU: pages just read sit in that CPU's LRU batch, and
-	 * MADV_PAGEOUT drains only the batch of the CPU it runs on.
-	 */
-	CPU_ZERO(&one_cpu);
-	CPU_SET(sched_getcpu(), &one_cpu);
-	assert_int_equal(sched_getaffinity(0, sizeof(all_cpus), &all_cpus), 0);
-	assert_int_equal(sched_setaffinity(0, sizeof(one_cpu), &one_cpu), 0);
+	/* Drop what write(2) cached: the reads below bring the pages back
+	 * on this CPU. */
+	assert_int_equal(posix_fadvise(fd, 0, (off_t)len,
+				       POSIX_FADV_DONTNEED), 0);
 
 	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	assert_true(map != MAP_FAILED);
