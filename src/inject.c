@@ -94,6 +94,7 @@
 
 /* The request a helper serves, in the memory it shares with the caller. */
 struct inject_request {
+	pid_t caller;		/* who asked: a helper outliving it does nothing */
 	pid_t pid;
 	int pidfd;
 	unsigned int flags;
@@ -809,6 +810,14 @@ static int helper_main(void *arg)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	/* Our own copy of the dispositions: SIGCHLD must be sent to us. */
 	sigaction(SIGCHLD, &dfl, NULL);
+	/*
+	 * A caller killed before we began wants nothing any more: do not
+	 * stop its target for no one.  (Killed later, we finish the job.)
+	 */
+	if (getppid() != req->caller) {
+		req->result = -ESRCH;
+		return 0;
+	}
 	req->result = trace_batch(req, true);
 	return 0;
 }
@@ -905,6 +914,7 @@ long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 	if (map == MAP_FAILED)
 		return -ENOMEM;
 	req = (struct inject_request *)(map + HELPER_STACK_SIZE);
+	req->caller = getpid();
 	req->pid = pid;
 	req->pidfd = pidfd;
 	req->flags = flags;

@@ -9,6 +9,7 @@
  * Both print their figures.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -176,6 +177,47 @@ static int tracer_of(pid_t pid)
 	return tracer;
 }
 
+/*
+ * A caller in a process group of its own: its helpers inherit the group,
+ * and once the caller is dead they are our children (we are a subreaper),
+ * so waitpid(-group) finds exactly them.
+ */
+static pid_t spawn_caller(int *pidfd)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(caller_loop(pidfd));
+	}
+	setpgid(pid, pid);
+	return pid;
+}
+
+/*
+ * Reap the orphaned helpers of a killed caller: each finishes its restore
+ * and exits.  False when one is still there after 10 s (a hung helper).
+ */
+static bool reap_helpers(pid_t group)
+{
+	struct timespec tick = { 0, 100000 };
+	int i, status;
+
+	for (i = 0; i < 100000; i++) {
+		pid_t reaped = waitpid(-group, &status, __WALL | WNOHANG);
+
+		if (reaped < 0 && errno == ECHILD)
+			return true;
+		if (reaped == 0)
+			nanosleep(&tick, NULL);
+	}
+	return false;
+}
+
 static void test_callers_killed_mid_injection(void **state)
 {
 	struct target t;
@@ -186,25 +228,25 @@ static void test_callers_killed_mid_injection(void **state)
 	target_start(&t);
 	for (round = 0; round < CALLER_KILLS; round++) {
 		struct timespec delay = { 0, rand_r(&seed) % 3000000 };
-		struct timespec tick = { 0, 100000 };
-		pid_t caller = spawn(caller_loop, &t.pidfd);
+		pid_t caller = spawn_caller(&t.pidfd);
+		bool helpers_gone;
 
 		nanosleep(&delay, NULL);
 		kill(caller, SIGKILL);
 		if (tracer_of(t.pid) > 0)
 			mid++;	/* killed while its helper traced */
 		assert_int_equal(waitpid(caller, &status, 0), caller);
-		/* The orphaned helper finishes and lets go (bounded). */
-		for (i = 0; i < 100000 && tracer_of(t.pid) != 0; i++)
-			nanosleep(&tick, NULL);
-		if (tracer_of(t.pid) == 0 && kill(t.pid, 0) == 0 &&
+		helpers_gone = reap_helpers(caller);
+		if (helpers_gone && tracer_of(t.pid) == 0 &&
+		    kill(t.pid, 0) == 0 &&
 		    waitpid(t.pid, &status, WNOHANG) == 0) {
 			survived++;
 			continue;
 		}
 		/* Lost: say how, count it and go on with a fresh target. */
-		printf("round %d: target %s (tracer %d)\n", round,
-		       kill(t.pid, 0) ? "gone" : "alive", tracer_of(t.pid));
+		printf("round %d: target %s (tracer %d, helpers %s)\n", round,
+		       kill(t.pid, 0) ? "gone" : "alive", tracer_of(t.pid),
+		       helpers_gone ? "gone" : "hung");
 		i = target_finish(&t);
 		printf("round %d: target ended with %d\n", round, i);
 		target_start(&t);
@@ -229,6 +271,9 @@ static int setup(void **state)
 		harness_skip_all("no pidfd_open (Linux 5.3; valgrind 3.19 "
 				 "does not know it either)");
 	close(pidfd);
+	/* Orphaned helpers come to us, to be waited for (see reap_helpers). */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		return -1;
 	scratch = mmap(NULL, RANGES * 4096, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (scratch == MAP_FAILED)
