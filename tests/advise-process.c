@@ -548,9 +548,15 @@ static int note_frozen(const struct xmm_advise_report *report, void *arg)
 	return 0;
 }
 
+/* What test_freeze_cgroup made, for its teardown to undo even on failure. */
+struct cgroup_fixture {
+	char dir[256];
+	struct harness_child child;
+};
+
 static void test_freeze_cgroup(void **state)
 {
-	struct harness_child child;
+	struct cgroup_fixture *fix = calloc(1, sizeof(*fix));
 	struct seen_frozen seen = { 0 };
 	struct xmm_advise_options opts = {
 		.flags = XMM_ADVISE_FREEZE,
@@ -558,17 +564,23 @@ static void test_freeze_cgroup(void **state)
 		.progress_arg = &seen,
 	};
 	struct xmm_advise_report report;
-	char dir[256], pid_text[32];
+	char pid_text[32];
 
+	assert_non_null(fix);
+	fix->child.pid = -1;
+	fix->child.pidfd = -1;
+	*state = fix;
 	if (!harness_is_root())
 		harness_skip("making a cgroup needs root");
-	if (make_test_cgroup(dir, sizeof(dir)) < 0)
+	if (make_test_cgroup(fix->dir, sizeof(fix->dir)) < 0) {
+		fix->dir[0] = '\0';
 		harness_skip("no writable cgroup v2 hierarchy");
-	seen.dir = dir;
-	start_child(&child, NULL, NULL);
-	snprintf(pid_text, sizeof(pid_text), "%d", (int)child.pid);
-	assert_int_equal(write_file(dir, "cgroup.procs", pid_text), 0);
-	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
+	}
+	seen.dir = fix->dir;
+	start_child(&fix->child, NULL, NULL);
+	snprintf(pid_text, sizeof(pid_text), "%d", (int)fix->child.pid);
+	assert_int_equal(write_file(fix->dir, "cgroup.procs", pid_text), 0);
+	assert_int_equal(xmm_advise_process(fix->child.pidfd, NULL, MADV_COLD,
 					    &opts, &report), 0);
 	assert_int_equal(report.frozen, XMM_FREEZE_CGROUP);
 	assert_int_equal(seen.frozen, 1);
@@ -576,13 +588,30 @@ static void test_freeze_cgroup(void **state)
 	assert_int_equal(seen.frozen, 0);
 
 	/* Frozen by someone else: left frozen. */
-	assert_int_equal(write_file(dir, "cgroup.freeze", "1"), 0);
-	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
+	assert_int_equal(write_file(fix->dir, "cgroup.freeze", "1"), 0);
+	assert_int_equal(xmm_advise_process(fix->child.pidfd, NULL, MADV_COLD,
 					    &opts, &report), 0);
 	assert_int_equal(report.frozen, XMM_FREEZE_ALREADY);
-	assert_int_equal(write_file(dir, "cgroup.freeze", "0"), 0);
-	harness_child_stop(&child);
-	rmdir(dir);
+}
+
+/* Thaw, end the child (it leaves the cgroup once reaped), remove the dir. */
+static int cgroup_teardown(void **state)
+{
+	struct cgroup_fixture *fix = *state;
+
+	if (!fix)
+		return 0;
+	if (fix->child.pid > 0)
+		harness_child_stop(&fix->child);
+	if (fix->dir[0]) {
+		write_file(fix->dir, "cgroup.freeze", "0");
+		if (rmdir(fix->dir) < 0)
+			fprintf(stderr, "could not remove %s: %s\n", fix->dir,
+				strerror(errno));
+	}
+	free(fix);
+	*state = NULL;
+	return 0;
 }
 
 #define FILE_BYTES	(8UL << 20)
@@ -941,7 +970,8 @@ int main(void)
 		cmocka_unit_test(test_cancel_from_thread),
 		cmocka_unit_test(test_cancel_from_progress),
 		cmocka_unit_test(test_freeze_sigstop),
-		cmocka_unit_test(test_freeze_cgroup),
+		cmocka_unit_test_teardown(test_freeze_cgroup,
+					  cgroup_teardown),
 		cmocka_unit_test(test_usage_before_after),
 		cmocka_unit_test(test_maps_line_longer_than_buffer),
 		cmocka_unit_test(test_out_of_memory),
