@@ -430,7 +430,7 @@ static long advise_process(int pidfd, const struct xmm_vma_select *select,
 			goto out;
 	}
 	if (opts->flags & XMM_ADVISE_FREEZE) {
-		ret = xmm_freeze(pid, pidfd, dirfd, &freeze);
+		ret = xmm_freeze(pid, pidfd, dirfd, opts->cancel, &freeze);
 		report->frozen = freeze.method;
 		if (ret < 0)
 			goto out;

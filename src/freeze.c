@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,7 +128,14 @@ static int read_events_frozen(int cgfd)
 	return frozen;
 }
 
-static int freeze_cgroup(int cgfd, struct xmm_freeze *freeze)
+/* Has the caller asked us to stop waiting? */
+static bool wait_cancelled(const int *cancel)
+{
+	return cancel && __atomic_load_n(cancel, __ATOMIC_ACQUIRE);
+}
+
+static int freeze_cgroup(int cgfd, const int *cancel,
+			 struct xmm_freeze *freeze)
 {
 	long long deadline = now_ms() + FREEZE_TIMEOUT_MS;
 	char state = '0';
@@ -156,11 +164,11 @@ static int freeze_cgroup(int cgfd, struct xmm_freeze *freeze)
 		struct pollfd pfd = { .fd = events, .events = POLLPRI };
 		long long left = deadline - now_ms();
 
-		if (left <= 0 || events < 0) {
+		if (left <= 0 || events < 0 || wait_cancelled(cancel)) {
 			if (events >= 0)
 				close(events);
 			xmm_thaw(freeze);
-			return -ETIMEDOUT;
+			return wait_cancelled(cancel) ? -ECANCELED : -ETIMEDOUT;
 		}
 		poll(&pfd, 1, (int)(left < 50 ? left : 50));
 	}
@@ -219,7 +227,8 @@ static int all_threads_stopped(int dirfd)
 	return stopped;
 }
 
-static int freeze_sigstop(int pidfd, int dirfd, struct xmm_freeze *freeze)
+static int freeze_sigstop(int pidfd, int dirfd, const int *cancel,
+			  struct xmm_freeze *freeze)
 {
 	long long deadline = now_ms() + FREEZE_TIMEOUT_MS;
 	char state = task_state(dirfd, "stat");
@@ -246,12 +255,17 @@ static int freeze_sigstop(int pidfd, int dirfd, struct xmm_freeze *freeze)
 		}
 		if (stopped)
 			return 0;
+		if (wait_cancelled(cancel)) {
+			xmm_thaw(freeze);
+			return -ECANCELED;
+		}
 		/* Group stop takes effect as each thread next runs. */
 		nanosleep(&pause_ts, NULL);
 	}
 }
 
-int xmm_freeze(pid_t pid, int pidfd, int dirfd, struct xmm_freeze *freeze)
+int xmm_freeze(pid_t pid, int pidfd, int dirfd, const int *cancel,
+	       struct xmm_freeze *freeze)
 {
 	int cgfd;
 
@@ -260,14 +274,14 @@ int xmm_freeze(pid_t pid, int pidfd, int dirfd, struct xmm_freeze *freeze)
 	freeze->pidfd = -1;
 	cgfd = target_cgroup(pid, dirfd);
 	if (cgfd >= 0) {
-		int ret = freeze_cgroup(cgfd, freeze);
+		int ret = freeze_cgroup(cgfd, cancel, freeze);
 
 		close(cgfd);
-		if (ret == 0 || ret == -ETIMEDOUT)
+		if (ret == 0 || ret == -ETIMEDOUT || ret == -ECANCELED)
 			return ret;
 		/* Not writable (EACCES, EROFS): fall back to SIGSTOP. */
 	}
-	return freeze_sigstop(pidfd, dirfd, freeze);
+	return freeze_sigstop(pidfd, dirfd, cancel, freeze);
 }
 
 void xmm_thaw(struct xmm_freeze *freeze)

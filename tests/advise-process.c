@@ -422,25 +422,6 @@ static void test_cancel_from_progress(void **state)
 }
 
 /* The state letter of /proc/PID/stat. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *paren;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return '?';
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return '?';
-	buf[n] = '\0';
-	paren = strrchr(buf, ')');
-	return paren ? paren[2] : '?';
-}
-
 struct seen_state {
 	pid_t pid;
 	char state;
@@ -450,7 +431,7 @@ static int note_state(const struct xmm_advise_report *report, void *arg)
 {
 	struct seen_state *seen = arg;
 
-	seen->state = proc_state(seen->pid);
+	seen->state = harness_proc_state(seen->pid);
 	return 0;
 }
 
@@ -485,7 +466,7 @@ static void test_freeze_sigstop(void **state)
 	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
 					    &opts, &report), 0);
 	assert_int_equal(report.frozen, XMM_FREEZE_ALREADY);
-	assert_int_equal(proc_state(child.pid), 'T');
+	assert_int_equal(harness_proc_state(child.pid), 'T');
 	harness_child_stop(&child);
 }
 
@@ -736,43 +717,68 @@ static void test_out_of_memory(void **state)
 	assert_int_equal(ret, 0);
 }
 
-/*
- * A thread of the target blocked in vfork() until its child exits sleeps
- * uninterruptibly: SIGSTOP cannot stop it, so freezing times out.
- */
-static void *vfork_and_wait(void *arg)
-{
-	if (vfork() == 0) {
-		syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		for (;;)
-			syscall(SYS_pause);
-	}
-	return NULL;
-}
-
-static void start_vfork_thread(void *arg)
-{
-	pthread_t thread;
-
-	if (pthread_create(&thread, NULL, vfork_and_wait, NULL) != 0)
-		_exit(1);
-	usleep(100000);	/* let it reach vfork() */
-}
-
 static void test_freeze_timeout(void **state)
 {
 	struct xmm_advise_options opts = { .flags = XMM_ADVISE_FREEZE };
 	struct xmm_advise_report report;
 	struct harness_child child;
 
-	start_child(&child, start_vfork_thread, NULL);
+	start_child(&child, harness_start_vfork_thread, NULL);
 	errno = 0;
 	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
 					    &opts, &report), -1);
 	assert_int_equal(errno, ETIMEDOUT);
 	assert_int_equal(report.calls, 0);
 	/* Continued again: the main thread is not left stopped. */
-	assert_true(proc_state(child.pid) != 'T');
+	assert_true(harness_proc_state(child.pid) != 'T');
+	harness_child_stop(&child);
+}
+
+/* Cancel once the target's main thread shows the SIGSTOP. */
+struct freeze_canceller {
+	pid_t pid;
+	int flag;
+};
+
+static void *cancel_when_stopped(void *arg)
+{
+	struct freeze_canceller *c = arg;
+	struct timespec tick = { 0, 1000000 };
+	int i;
+
+	for (i = 0; i < 5000 && harness_proc_state(c->pid) != 'T'; i++)
+		nanosleep(&tick, NULL);
+	__atomic_store_n(&c->flag, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A target that cannot stop (a thread in vfork) and a caller who gives up
+ * while the freeze waits: ECANCELED, not the timeout, and the target runs.
+ */
+static void test_freeze_cancelled(void **state)
+{
+	struct freeze_canceller c = { 0 };
+	struct xmm_advise_options opts = {
+		.flags = XMM_ADVISE_FREEZE,
+		.cancel = &c.flag,
+	};
+	struct xmm_advise_report report;
+	struct harness_child child;
+	pthread_t thread;
+
+	(void)state;
+	start_child(&child, harness_start_vfork_thread, NULL);
+	c.pid = child.pid;
+	assert_int_equal(pthread_create(&thread, NULL, cancel_when_stopped,
+					&c), 0);
+	errno = 0;
+	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
+					    &opts, &report), -1);
+	assert_int_equal(errno, ECANCELED);
+	assert_int_equal(report.calls, 0);
+	pthread_join(thread, NULL);
+	assert_true(harness_proc_state(child.pid) != 'T');
 	harness_child_stop(&child);
 }
 
@@ -976,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_maps_line_longer_than_buffer),
 		cmocka_unit_test(test_out_of_memory),
 		cmocka_unit_test(test_freeze_timeout),
+		cmocka_unit_test(test_freeze_cancelled),
 		cmocka_unit_test(test_errors),
 	};
 

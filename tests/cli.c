@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xmm/xmm.h>
@@ -386,6 +388,63 @@ static void test_needs_cap_sys_nice(void **state)
 					      (void *)tool_path()), 0);
 }
 
+/* The whole of a memfd that collected a command's output. */
+static void read_back(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+/*
+ * ^C while `xmm advise --freeze` waits for a target that cannot stop
+ * (a thread in vfork): the command gives up at once with "interrupted",
+ * exit status 1, and the target runs again.  Without the SIGINT it would
+ * wait out the freeze timeout and say "timed out".
+ */
+static void test_interrupted(void **state)
+{
+	struct timespec tick = { 0, 1000000 };
+	struct harness_child child;
+	static struct run r;
+	int out, err, status, i;
+	pid_t tool;
+
+	start_child(&child, harness_start_vfork_thread, NULL);
+	out = memfd_create("xmm-cli-out", 0);
+	err = memfd_create("xmm-cli-err", 0);
+	assert_true(out >= 0 && err >= 0);
+	fflush(NULL);
+	tool = fork();
+	assert_true(tool >= 0);
+	if (tool == 0) {
+		char *argv[] = {
+			(char *)tool_path(), "advise", (char *)pid_arg(child.pid),
+			"-a", "cold", "--freeze", NULL,
+		};
+
+		dup2(out, 1);
+		dup2(err, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	/* The SIGSTOP has landed: the command is now waiting. */
+	for (i = 0; i < 5000 && harness_proc_state(child.pid) != 'T'; i++)
+		nanosleep(&tick, NULL);
+	assert_int_equal(harness_proc_state(child.pid), 'T');
+	assert_int_equal(kill(tool, SIGINT), 0);
+	assert_int_equal(waitpid(tool, &status, 0), tool);
+	read_back(out, r.out, sizeof(r.out));
+	read_back(err, r.err, sizeof(r.err));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
+		fail_msg("xmm advise: status 0x%x\n%s\n%s", status, r.out,
+			 r.err);
+	assert_non_null(strstr(r.err, "interrupted"));
+	assert_true(harness_proc_state(child.pid) != 'T');
+	harness_child_stop(&child);
+}
+
 static void test_demo(void **state)
 {
 	static struct run r;
@@ -407,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_probe_json),
 		cmocka_unit_test(test_operation_errors),
 		cmocka_unit_test(test_needs_cap_sys_nice),
+		cmocka_unit_test(test_interrupted),
 		cmocka_unit_test(test_demo),
 	};
 

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <grp.h>
 #include <signal.h>
 #include <stddef.h>
@@ -83,6 +85,47 @@ void harness_child_stop(struct harness_child *child)
 		close(child->pidfd);
 	child->pid = -1;
 	child->pidfd = -1;
+}
+
+/* Raw syscalls only: the vfork child runs on its parent's stack. */
+static void *vfork_and_wait(void *arg)
+{
+	(void)arg;
+	if (vfork() == 0) {
+		syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		for (;;)
+			syscall(SYS_pause);
+	}
+	return NULL;
+}
+
+void harness_start_vfork_thread(void *arg)
+{
+	pthread_t thread;
+
+	(void)arg;
+	if (pthread_create(&thread, NULL, vfork_and_wait, NULL) != 0)
+		_exit(1);
+	usleep(100000);	/* let it reach vfork() */
+}
+
+char harness_proc_state(pid_t pid)
+{
+	char path[64], buf[512], *paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' ? paren[2] : '?';
 }
 
 int harness_run_in_child(int (*fn)(void *arg), void *arg)

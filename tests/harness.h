@@ -52,6 +52,16 @@ int harness_child_start(struct harness_child *child,
 void harness_child_stop(struct harness_child *child);
 
 /*
+ * A setup for harness_child_start(): a thread of the child calls vfork()
+ * and stays blocked there (the vfork child pauses until the child dies).
+ * Such a thread sleeps uninterruptibly: SIGSTOP cannot stop the process.
+ */
+void harness_start_vfork_thread(void *arg);
+
+/* The state letter of /proc/PID/stat ('R', 'S', 'T', ...), '?' if gone. */
+char harness_proc_state(pid_t pid);
+
+/*
  * Run fn(arg) in a forked child and return its exit code (or 128 + signal).
  * For code that must not run in the test process itself: seccomp filters,
  * dropped privileges.  cmocka assertions do not work there; fn returns 0
