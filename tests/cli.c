@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <signal.h>
@@ -388,6 +389,18 @@ static void test_needs_cap_sys_nice(void **state)
 					      (void *)tool_path()), 0);
 }
 
+/* `xmm advise PID -a cold --freeze`, for a child of ours to exec. */
+static void advise_freeze_argv(char *argv[7], pid_t pid)
+{
+	argv[0] = (char *)tool_path();
+	argv[1] = "advise";
+	argv[2] = (char *)pid_arg(pid);
+	argv[3] = "-a";
+	argv[4] = "cold";
+	argv[5] = "--freeze";
+	argv[6] = NULL;
+}
+
 /* The whole of a memfd that collected a command's output. */
 static void read_back(int fd, char *buf, size_t size)
 {
@@ -405,13 +418,15 @@ static void read_back(int fd, char *buf, size_t size)
  */
 static void test_interrupted(void **state)
 {
-	struct timespec tick = { 0, 1000000 };
+	struct timespec tick = { 1, 0 };
 	struct harness_child child;
 	static struct run r;
 	int out, err, status, i;
+	char *argv[7];
 	pid_t tool;
 
 	start_child(&child, harness_start_vfork_thread, NULL);
+	advise_freeze_argv(argv, child.pid);
 	out = memfd_create("xmm-cli-out", 0);
 	err = memfd_create("xmm-cli-err", 0);
 	assert_true(out >= 0 && err >= 0);
@@ -419,11 +434,6 @@ static void test_interrupted(void **state)
 	tool = fork();
 	assert_true(tool >= 0);
 	if (tool == 0) {
-		char *argv[] = {
-			(char *)tool_path(), "advise", (char *)pid_arg(child.pid),
-			"-a", "cold", "--freeze", NULL,
-		};
-
 		dup2(out, 1);
 		dup2(err, 2);
 		execv(argv[0], argv);
@@ -443,6 +453,89 @@ static void test_interrupted(void **state)
 	assert_non_null(strstr(r.err, "interrupted"));
 	assert_true(harness_proc_state(child.pid) != 'T');
 	harness_child_stop(&child);
+}
+
+/* 1 GiB of mappings (none of it memory), and a freeze that takes 1 s. */
+static void large_and_slow_to_stop(void *arg)
+{
+	static const struct timespec vfork_for = { 1, 0 };
+
+	(void)arg;
+	if (mmap(NULL, 1UL << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+		 MAP_NORESERVE, -1, 0) == MAP_FAILED)
+		_exit(1);
+	harness_start_vfork_thread((void *)&vfork_for);
+}
+
+/* Open a pseudo-terminal pair: the master's fd, the slave's path. */
+static int open_pty(char *slave, size_t size)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (master < 0)
+		return -1;
+	if (grantpt(master) < 0 || unlockpt(master) < 0 ||
+	    ptsname_r(master, slave, size) != 0) {
+		close(master);
+		return -1;
+	}
+	return master;
+}
+
+/*
+ * Progress goes to a terminal, for a large target, at most every 0.1 s;
+ * the first call here comes up to 1 s after the start (the freeze waits
+ * for a thread in vfork), so one line must show, and be erased at the end.
+ */
+static void test_progress_on_terminal(void **state)
+{
+	struct harness_child child;
+	static struct run r;
+	char slave[64];
+	size_t len = 0;
+	int master, status;
+	char *argv[7];
+	pid_t tool;
+
+	master = open_pty(slave, sizeof(slave));
+	if (master < 0)
+		harness_skip("no pseudo-terminal (%s): devpts or "
+			     "CONFIG_UNIX98_PTYS missing", strerror(errno));
+	start_child(&child, large_and_slow_to_stop, NULL);
+	advise_freeze_argv(argv, child.pid);
+	fflush(NULL);
+	tool = fork();
+	assert_true(tool >= 0);
+	if (tool == 0) {
+		int tty = open(slave, O_RDWR | O_NOCTTY);
+		int null = open("/dev/null", O_WRONLY);
+
+		if (tty < 0 || null < 0)
+			_exit(126);
+		dup2(null, 1);
+		dup2(tty, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	/* Read until the last writer is gone (EIO on Linux). */
+	for (;;) {
+		ssize_t n = read(master, r.err + len, OUTPUT_MAX - 1 - len);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	r.err[len] = '\0';
+	close(master);
+	assert_int_equal(waitpid(tool, &status, 0), tool);
+	harness_child_stop(&child);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("xmm advise: status 0x%x\n%s", status, r.err);
+	if (!strstr(r.err, "\radvised "))
+		fail_msg("no progress line on the terminal:\n%s", r.err);
+	assert_non_null(strstr(r.err, " calls"));
+	/* Erased: the last thing written is a carriage return. */
+	assert_int_equal(r.err[len - 1], '\r');
 }
 
 static void test_demo(void **state)
@@ -467,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_operation_errors),
 		cmocka_unit_test(test_needs_cap_sys_nice),
 		cmocka_unit_test(test_interrupted),
+		cmocka_unit_test(test_progress_on_terminal),
 		cmocka_unit_test(test_demo),
 	};
 

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/audit.h>
@@ -87,12 +88,24 @@ void harness_child_stop(struct harness_child *child)
 	child->pidfd = -1;
 }
 
-/* Raw syscalls only: the vfork child runs on its parent's stack. */
+/* Set by the vfork child: its parent thread is now blocked in vfork(). */
+static volatile int in_vfork;
+
+/*
+ * Raw syscalls only: the vfork child runs on its parent's stack.  It
+ * pauses until the child dies, or sleeps *arg and exits.
+ */
 static void *vfork_and_wait(void *arg)
 {
-	(void)arg;
+	const struct timespec *sleep_for = arg;
+
 	if (vfork() == 0) {
 		syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		in_vfork = 1;
+		if (sleep_for) {
+			syscall(SYS_nanosleep, sleep_for, NULL);
+			syscall(SYS_exit, 0);
+		}
 		for (;;)
 			syscall(SYS_pause);
 	}
@@ -101,12 +114,16 @@ static void *vfork_and_wait(void *arg)
 
 void harness_start_vfork_thread(void *arg)
 {
+	struct timespec tick = { 0, 1000000 };
 	pthread_t thread;
+	int i;
 
-	(void)arg;
-	if (pthread_create(&thread, NULL, vfork_and_wait, NULL) != 0)
+	if (pthread_create(&thread, NULL, vfork_and_wait, arg) != 0)
 		_exit(1);
-	usleep(100000);	/* let it reach vfork() */
+	for (i = 0; i < 10000 && !in_vfork; i++)
+		nanosleep(&tick, NULL);
+	if (!in_vfork)
+		_exit(1);
 }
 
 char harness_proc_state(pid_t pid)

@@ -53,8 +53,9 @@ void harness_child_stop(struct harness_child *child);
 
 /*
  * A setup for harness_child_start(): a thread of the child calls vfork()
- * and stays blocked there (the vfork child pauses until the child dies).
- * Such a thread sleeps uninterruptibly: SIGSTOP cannot stop the process.
+ * and stays blocked there until the vfork child exits: never (arg NULL),
+ * or after sleeping the struct timespec arg points to.  Such a thread
+ * sleeps uninterruptibly: SIGSTOP cannot stop the process meanwhile.
  */
 void harness_start_vfork_thread(void *arg);
 
