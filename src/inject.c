@@ -284,6 +284,16 @@ struct candidate {
 	int rank;		/* 0 libc, 1 other file, 2 anything else */
 };
 
+/* libc itself (glibc's libc.so.6 or libc-2.x.so, musl's loader), not
+ * libcap or libcmocka. */
+static bool is_libc(const char *path)
+{
+	const char *base = strrchr(path, '/') + 1;
+
+	return !strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5) ||
+	       !strncmp(base, "ld-musl", 7);
+}
+
 /* Parse one /proc/PID/maps line into an executable candidate. */
 static bool parse_maps_line(const char *line, struct candidate *c)
 {
@@ -297,7 +307,7 @@ static bool parse_maps_line(const char *line, struct candidate *c)
 	if (end[0] != ' ' || end[1] != 'r' || end[3] != 'x')
 		return false;
 	p = strchr(end, '/');
-	if (p && strstr(p, "/libc"))
+	if (p && is_libc(p))
 		c->rank = 0;
 	else if (p)
 		c->rank = 1;
@@ -392,12 +402,13 @@ static int seccomp_mode(pid_t tid)
 }
 
 /*
- * Ask the target's filters about each call before any runs: the answer
- * each call gets instead of running (0: it may run) in answer[].  -EPERM
+ * Ask the target's filters about each call before any runs, as issued
+ * from the syscall instruction that ends at ip: the answer each call gets
+ * instead of running (0: it may run) in answer[].  -EPERM
  * when the filters cannot be read (PTRACE_SECCOMP_GET_FILTER needs
  * CAP_SYS_ADMIN): a filter we cannot read may kill the target.
  */
-static int seccomp_answers(const struct tracer *t,
+static int seccomp_answers(const struct tracer *t, unsigned long ip,
 			   const struct xmm_inject_call *calls, size_t count,
 			   long *answer)
 {
@@ -430,8 +441,7 @@ static int seccomp_answers(const struct tracer *t,
 			struct seccomp_data data = {
 				.nr = (int)calls[i].nr,
 				.arch = XMM_INJECT_AUDIT_ARCH,
-				.instruction_pointer =
-					t->insn + XMM_INJECT_INSN_LEN,
+				.instruction_pointer = ip,
 			};
 			int a;
 
@@ -582,6 +592,21 @@ static int run_one_retrying(struct tracer *t, struct xmm_inject_call *c)
 	return ret;
 }
 
+/* Would every call run from the stub's syscall instruction at ip? */
+static bool stub_allowed(const struct tracer *t, unsigned long ip,
+			 const struct xmm_inject_call *calls, size_t count)
+{
+	long answer[XMM_INJECT_MAX_CALLS];
+	size_t i;
+
+	if (seccomp_answers(t, ip, calls, count, answer) < 0)
+		return false;
+	for (i = 0; i < count; i++)
+		if (answer[i])
+			return false;
+	return true;
+}
+
 /*
  * Run the whole batch through the stub in a fresh private mapping of the
  * target: three stops (mmap, the stub, munmap) instead of two per call.
@@ -607,8 +632,9 @@ static long run_stub(struct tracer *t, struct xmm_inject_call *calls,
 	unsigned long code, done = 0;
 	int sig;
 
-	if (XMM_NR_mmap < 0 || seccomp_answers(t, map, 2, answer) < 0 ||
-	    answer[0] || answer[1])
+	if (XMM_NR_mmap < 0 ||
+	    seccomp_answers(t, t->insn + XMM_INJECT_INSN_LEN, map, 2,
+			    answer) < 0 || answer[0] || answer[1])
 		return STUB_NOT_HERE;
 	ret = run_one_retrying(t, &map[0]);
 	if (ret < 0)
@@ -620,6 +646,12 @@ static long run_stub(struct tracer *t, struct xmm_inject_call *calls,
 	/* The kernel may have put it where a call's range points (into a
 	 * hole that must stay a hole): then go call by call. */
 	if (ranges_overlap(calls, count, code, size)) {
+		ret = STUB_NOT_HERE;
+		goto unmap;
+	}
+	/* A filter may judge by the IP: the stub's must be allowed too. */
+	if (!stub_allowed(t, code + XMM_INJECT_STUB_SYSCALL_END, calls,
+			  count)) {
 		ret = STUB_NOT_HERE;
 		goto unmap;
 	}
@@ -747,7 +779,8 @@ static long trace_batch(struct inject_request *req, bool blocking_wait)
 	ret = find_insn(&t);
 	if (ret < 0)
 		goto out;
-	ret = seccomp_answers(&t, req->calls, req->count, answer);
+	ret = seccomp_answers(&t, t.insn + XMM_INJECT_INSN_LEN, req->calls,
+			      req->count, answer);
 	if (ret < 0)
 		goto out;
 

@@ -946,6 +946,117 @@ static void test_seccomp_trap_refused_no_sigsys(void **state)
 	check_seccomp(SECCOMP_RET_TRAP, EPERM);
 }
 
+/*
+ * The text the injector borrows its syscall instruction from, as its
+ * search goes: libc's, or in a static program (the guests) our own.
+ */
+static bool borrowed_text(unsigned long *start, unsigned long *end)
+{
+	char line[512], perms[8], path[256], exe[256] = "";
+	FILE *maps = fopen("/proc/self/maps", "r");
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	bool libc = false, own = false;
+
+	if (!maps)
+		return false;
+	exe[len > 0 ? len : 0] = '\0';
+	while (!libc && fgets(line, sizeof(line), maps)) {
+		unsigned long s, e;
+		const char *base;
+
+		path[0] = '\0';
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &s, &e,
+			   perms, path) < 3 || perms[2] != 'x' || !path[0])
+			continue;
+		base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5))
+			libc = true;
+		else if (own || strcmp(path, exe))
+			continue;
+		own = true;
+		*start = s;
+		*end = e;
+	}
+	fclose(maps);
+	return own;
+}
+
+/*
+ * A filter that judges by the instruction pointer: madvise is allowed only
+ * from [lo, hi) (where the injector borrows its syscall instruction), and
+ * kills the process from anywhere else, such as an injected stub.
+ */
+static int install_madvise_ip_filter(unsigned long lo, unsigned long hi)
+{
+	const unsigned int ip = offsetof(struct seccomp_data,
+					 instruction_pointer);
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_madvise, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* Little-endian: the high word of the IP is at +4. */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(lo >> 32), 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)lo, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)hi, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(filter) / sizeof(filter[0]),
+				   filter };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+static int ip_filter_child(void *arg)
+{
+	struct shared *s = arg;
+
+	if (install_madvise_ip_filter((unsigned long)s->value[0],
+				      (unsigned long)s->value[1]) < 0)
+		return 1;
+	s->ready = 1;
+	while (!s->stop)
+		nap();
+	return 0;
+}
+
+/*
+ * A batch long enough for the stub runs where the filter allows it: from
+ * the borrowed instruction, call by call.  The target lives.
+ */
+static void test_seccomp_by_instruction_pointer(void **state)
+{
+	struct shared *s = shared_new();
+	struct iovec iov[16];
+	unsigned long lo = 0, hi = 0;
+	struct target t;
+	size_t i;
+
+	(void)state;
+	if (!borrowed_text(&lo, &hi) || lo >> 32 != (hi - 1) >> 32)
+		harness_skip("no libc or own text found, or it crosses a 4 GiB "
+			     "boundary (the filter compares one word)");
+	s->value[0] = (long)lo;
+	s->value[1] = (long)hi;
+	for (i = 0; i < 16; i++) {
+		iov[i].iov_base = (char *)scratch + i * 4096;
+		iov[i].iov_len = 4096;
+	}
+	target_start(&t, ip_filter_child, s);
+	wait_ready(s);
+	assert_int_equal(xmm_process_madvise(t.pidfd, iov, 16, MADV_COLD, 0),
+			 16 * 4096);
+	assert_true(untraced(t.pid));
+	s->stop = 1;
+	assert_int_equal(target_wait(&t), 0);
+	munmap(s, sizeof(*s));
+}
+
 /* ---- Permissions ---- */
 
 struct perm_case {
@@ -1338,6 +1449,7 @@ int main(void)
 		cmocka_unit_test(test_seccomp_errno_reported_target_alive),
 		cmocka_unit_test(test_seccomp_kill_refused_target_alive),
 		cmocka_unit_test(test_seccomp_trap_refused_no_sigsys),
+		cmocka_unit_test(test_seccomp_by_instruction_pointer),
 		cmocka_unit_test(test_other_uid_eperm),
 		cmocka_unit_test(test_nondumpable_target_eperm),
 		cmocka_unit_test(test_already_traced_eperm),

@@ -104,6 +104,8 @@ static inline bool xmm_inject_regs_equal(const struct xmm_inject_regs *a,
  *   3: int3
  */
 #define XMM_INJECT_HAVE_STUB	1
+/* Where the stub's syscall instruction ends: the IP a seccomp filter sees. */
+#define XMM_INJECT_STUB_SYSCALL_END	41
 
 static const unsigned char xmm_inject_stub[] = {
 	0x4d, 0x85, 0xed, 0x74, 0x40, 0x49, 0x8b, 0x04, 0x24, 0x49, 0x8b,
