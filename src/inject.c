@@ -52,6 +52,7 @@
 
 #ifdef XMM_HAVE_INJECT
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -738,6 +739,97 @@ static int restore_and_detach(struct tracer *t, bool at_event_stop)
 	return 0;
 }
 
+/* The state letter of /proc/PID/task/TID/stat, '?' when unreadable. */
+static char thread_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512], *paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid,
+		 (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' ? paren[2] : '?';
+}
+
+/* A thread of pid other than the leader that has not exited, or -1. */
+static pid_t live_thread_of(pid_t pid)
+{
+	char path[64];
+	struct dirent *entry;
+	pid_t found = -1;
+	DIR *tasks;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	tasks = opendir(path);
+	if (!tasks)
+		return -1;
+	while (found < 0 && (entry = readdir(tasks))) {
+		pid_t tid = (pid_t)atoi(entry->d_name);
+		char state;
+
+		if (tid <= 0 || tid == pid)
+			continue;
+		state = thread_state(pid, tid);
+		if (state != 'Z' && state != 'X' && state != '?')
+			found = tid;
+	}
+	closedir(tasks);
+	return found;
+}
+
+/* Is tid (traced by us, so not reusable) still a thread of pid? */
+static bool still_thread_of(pid_t pid, pid_t tid)
+{
+	return thread_state(pid, tid) != '?';
+}
+
+/*
+ * Attach to the target: its leader, or, when the leader has called
+ * pthread_exit() and is a zombie that ptrace refuses, any live thread:
+ * madvise and the rest act on the whole process whichever thread runs
+ * them.  -ESRCH when the process is gone, -EPERM when we may not.
+ */
+static long seize_target(struct tracer *t, const struct inject_request *req)
+{
+	struct pollfd exited = { .fd = req->pidfd, .events = POLLIN };
+	pid_t tid;
+
+	if (ptrace(PTRACE_SEIZE, t->tid, 0, PTRACE_O_TRACESYSGOOD) < 0) {
+		int err = errno;
+
+		/* A whole process exiting refuses tracers with EPERM too. */
+		if (err == ESRCH || poll(&exited, 1, 0) != 0)
+			return -ESRCH;
+		if (err != EPERM || thread_state(req->pid, req->pid) != 'Z')
+			return -EPERM;
+		tid = live_thread_of(req->pid);
+		if (tid < 0)
+			return -ESRCH;
+		if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) < 0)
+			return errno == ESRCH ? -ESRCH : -EPERM;
+		t->tid = tid;
+		if (!still_thread_of(req->pid, tid)) {
+			ptrace(PTRACE_DETACH, tid, 0, 0);
+			return -ESRCH;
+		}
+	}
+	/* While we trace pid it cannot be reused; is it still ours? */
+	if (xmm_sys(pidfd_send_signal, req->pidfd, 0, NULL, 0) == -ESRCH) {
+		ptrace(PTRACE_DETACH, t->tid, 0, 0);
+		return -ESRCH;
+	}
+	return 0;
+}
+
 static long trace_batch(struct inject_request *req, bool blocking_wait)
 {
 	struct tracer t = {
@@ -751,19 +843,9 @@ static long trace_batch(struct inject_request *req, bool blocking_wait)
 	bool at_event_stop = true;
 	long ret;
 
-	if (ptrace(PTRACE_SEIZE, t.tid, 0, PTRACE_O_TRACESYSGOOD) < 0) {
-		struct pollfd exited = { .fd = req->pidfd, .events = POLLIN };
-
-		/* An exiting target refuses tracers with EPERM too. */
-		if (errno == ESRCH || poll(&exited, 1, 0) != 0)
-			return -ESRCH;
-		return -EPERM;
-	}
-	/* While we trace pid it cannot be reused; is it still ours? */
-	if (xmm_sys(pidfd_send_signal, req->pidfd, 0, NULL, 0) == -ESRCH) {
-		ptrace(PTRACE_DETACH, t.tid, 0, 0);
-		return -ESRCH;
-	}
+	ret = seize_target(&t, req);
+	if (ret < 0)
+		return ret;
 	ret = reach_event_stop(&t, STOP_TIMEOUT_MS);
 	if (ret < 0)
 		return ret;	/* nothing changed; exit detaches */

@@ -1057,6 +1057,54 @@ static void test_seccomp_by_instruction_pointer(void **state)
 	munmap(s, sizeof(*s));
 }
 
+/* ---- A leader that has exited ---- */
+
+static void *worker_until_stop(void *arg)
+{
+	struct shared *s = arg;
+
+	s->value[2] = (long)syscall(SYS_gettid);
+	s->ready = 1;
+	while (!s->stop)
+		nap();
+	exit(0);
+}
+
+/* The main thread leaves with pthread_exit(): a zombie leader. */
+static int leaderless_child(void *arg)
+{
+	pthread_t thread;
+
+	if (pthread_create(&thread, NULL, worker_until_stop, arg) != 0)
+		return 1;
+	pthread_exit(NULL);
+}
+
+/*
+ * ptrace refuses a zombie leader (EPERM); a process whose main thread has
+ * exited is still alive and must be advised through another thread.
+ */
+static void test_zombie_leader_advised(void **state)
+{
+	struct shared *s = shared_new();
+	struct timespec tick = { 0, 1000000 };
+	struct target t;
+	int i;
+
+	(void)state;
+	target_start(&t, leaderless_child, s);
+	wait_ready(s);
+	for (i = 0; i < 5000 && proc_state(t.pid) != 'Z'; i++)
+		nanosleep(&tick, NULL);
+	assert_int_equal(proc_state(t.pid), 'Z');
+	assert_int_equal(inject_madvise(t.pidfd, scratch, 4096, MADV_COLD, 0),
+			 4096);
+	assert_true(untraced((pid_t)s->value[2]));
+	s->stop = 1;
+	assert_int_equal(target_wait(&t), 0);
+	munmap(s, sizeof(*s));
+}
+
 /* ---- Permissions ---- */
 
 struct perm_case {
@@ -1450,6 +1498,7 @@ int main(void)
 		cmocka_unit_test(test_seccomp_kill_refused_target_alive),
 		cmocka_unit_test(test_seccomp_trap_refused_no_sigsys),
 		cmocka_unit_test(test_seccomp_by_instruction_pointer),
+		cmocka_unit_test(test_zombie_leader_advised),
 		cmocka_unit_test(test_other_uid_eperm),
 		cmocka_unit_test(test_nondumpable_target_eperm),
 		cmocka_unit_test(test_already_traced_eperm),
