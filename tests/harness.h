@@ -44,8 +44,9 @@ struct harness_child {
 
 /*
  * Fork a child that runs setup(arg) (if any), reports ready, and sleeps
- * until harness_child_stop().  Returns 0, or -errno.  Memory the parent
- * mapped before the call is at the same addresses in the child.
+ * until harness_child_stop().  Returns 0, or -errno: -EOPNOTSUPP when the
+ * setup exited with HARNESS_EXIT_SKIP (it cannot run here).  Memory the
+ * parent mapped before the call is at the same addresses in the child.
  */
 int harness_child_start(struct harness_child *child,
 			void (*setup)(void *arg), void *arg);
@@ -56,6 +57,8 @@ void harness_child_stop(struct harness_child *child);
  * and stays blocked there until the vfork child exits: never (arg NULL),
  * or after sleeping the struct timespec arg points to.  Such a thread
  * sleeps uninterruptibly: SIGSTOP cannot stop the process meanwhile.
+ * Where vfork() does not block (valgrind makes it a fork), the child
+ * exits with HARNESS_EXIT_SKIP.
  */
 void harness_start_vfork_thread(void *arg);
 
