@@ -1070,14 +1070,19 @@ static void *worker_until_stop(void *arg)
 	_exit(0);	/* no atexit: LeakSanitizer would count the leader */
 }
 
-/* The main thread leaves with pthread_exit(): a zombie leader. */
+/*
+ * The main thread leaves as pthread_exit() would, by the exit system call
+ * (not exit_group): a zombie leader.  pthread_exit() itself needs
+ * libgcc_s for unwinding, which a static program in the guests lacks.
+ */
 static int leaderless_child(void *arg)
 {
 	pthread_t thread;
 
 	if (pthread_create(&thread, NULL, worker_until_stop, arg) != 0)
 		return 1;
-	pthread_exit(NULL);
+	for (;;)
+		syscall(SYS_exit, 0);
 }
 
 /*
