@@ -34,21 +34,6 @@
 
 #include "harness.h"
 
-/* A child with a pidfd; skip where pidfd_open(2) is missing (valgrind). */
-static void start_child(struct harness_child *child, void (*setup)(void *),
-			void *arg)
-{
-	int ret = harness_child_start(child, setup, arg);
-
-	if (ret == -ENOSYS)
-		harness_skip("pidfd_open(2) answers ENOSYS (valgrind before "
-			     "3.20 does not know it)");
-	if (ret == -EOPNOTSUPP)
-		harness_skip("vfork() does not block its caller here "
-			     "(valgrind turns it into fork())");
-	assert_int_equal(ret, 0);
-}
-
 #ifndef MADV_COLD
 #define MADV_COLD	20
 #endif
@@ -111,7 +96,7 @@ static void test_batches_of_iov_max(void **state)
 	char *region = map_fenced(len, 0);
 
 	assert_true(region != MAP_FAILED);
-	start_child(&child, alternate_in_child, region);
+	harness_child_or_skip(&child, alternate_in_child, region);
 	select = only(region, len);
 	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
 					    NULL, &report), 0);
@@ -145,7 +130,7 @@ static void test_vma_larger_than_max_rw_count(void **state)
 	/* Untouched and MAP_NORESERVE: it costs nothing. */
 	region = map_fenced(BIG_LEN, MAP_NORESERVE);
 	assert_true(region != MAP_FAILED);
-	start_child(&child, NULL, NULL);
+	harness_child_or_skip(&child, NULL, NULL);
 	select = only(region, BIG_LEN);
 	assert_int_equal(xmm_advise_process(child.pidfd, &select,
 					    MADV_PAGEOUT, NULL, &report), 0);
@@ -187,7 +172,7 @@ static void test_both_limits(void **state)
 	/* Page IOV_LIMIT - 2 is read-write, so the big tail must differ. */
 	assert_int_equal(mprotect(region + small, BIG_LEN,
 				  PROT_READ | PROT_WRITE | PROT_EXEC), 0);
-	start_child(&child, both_limits_setup, region);
+	harness_child_or_skip(&child, both_limits_setup, region);
 	select = only(region, len);
 	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
 					    NULL, &report), 0);
@@ -373,7 +358,7 @@ static void test_cancel_from_thread(void **state)
 	pthread_t thread;
 
 	assert_true(region != MAP_FAILED);
-	start_child(&child, alternate_in_child, region);
+	harness_child_or_skip(&child, alternate_in_child, region);
 	sem_init(&c.first_call_done, 0, 0);
 	sem_init(&c.flag_set, 0, 0);
 	assert_int_equal(pthread_create(&thread, NULL, cancel_thread, &c), 0);
@@ -414,7 +399,7 @@ static void test_cancel_from_progress(void **state)
 	char *region = map_fenced(len, 0);
 
 	assert_true(region != MAP_FAILED);
-	start_child(&child, alternate_in_child, region);
+	harness_child_or_skip(&child, alternate_in_child, region);
 	select = only(region, len);
 	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
 					    &opts, &report), -1);
@@ -451,7 +436,7 @@ static void test_freeze_sigstop(void **state)
 	siginfo_t info;
 
 	/* In our own cgroup, not alone: the freezer is not for it. */
-	start_child(&child, NULL, NULL);
+	harness_child_or_skip(&child, NULL, NULL);
 	seen.pid = child.pid;
 	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
 					    &opts, &report), 0);
@@ -561,7 +546,7 @@ static void test_freeze_cgroup(void **state)
 		harness_skip("no writable cgroup v2 hierarchy");
 	}
 	seen.dir = fix->dir;
-	start_child(&fix->child, NULL, NULL);
+	harness_child_or_skip(&fix->child, NULL, NULL);
 	snprintf(pid_text, sizeof(pid_text), "%d", (int)fix->child.pid);
 	assert_int_equal(write_file(fix->dir, "cgroup.procs", pid_text), 0);
 	assert_int_equal(xmm_advise_process(fix->child.pidfd, NULL, MADV_COLD,
@@ -667,7 +652,7 @@ static void test_usage_before_after(void **state)
 	assert_true(map != MAP_FAILED);
 	close(fd);
 	unlink(path);
-	start_child(&child, read_file_pages, map);
+	harness_child_or_skip(&child, read_file_pages, map);
 
 	select.pattern = path;
 	assert_int_equal(xmm_advise_process(child.pidfd, &select,
@@ -710,7 +695,7 @@ static void test_out_of_memory(void **state)
 	int ret;
 
 	assert_true(region != MAP_FAILED);
-	start_child(&child, alternate_in_child, region);
+	harness_child_or_skip(&child, alternate_in_child, region);
 	ret = harness_run_in_child(advise_without_memory, &child.pidfd);
 	harness_child_stop(&child);
 	unmap_fenced(region, len);
@@ -726,7 +711,7 @@ static void test_freeze_timeout(void **state)
 	struct xmm_advise_report report;
 	struct harness_child child;
 
-	start_child(&child, harness_start_vfork_thread, NULL);
+	harness_child_or_skip(&child, harness_start_vfork_thread, NULL);
 	errno = 0;
 	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
 					    &opts, &report), -1);
@@ -771,7 +756,7 @@ static void test_freeze_cancelled(void **state)
 	pthread_t thread;
 
 	(void)state;
-	start_child(&child, harness_start_vfork_thread, NULL);
+	harness_child_or_skip(&child, harness_start_vfork_thread, NULL);
 	c.pid = child.pid;
 	assert_int_equal(pthread_create(&thread, NULL, cancel_when_stopped,
 					&c), 0);
@@ -844,7 +829,7 @@ static void test_maps_line_longer_than_buffer(void **state)
 	assert_true(long_dirs[0] >= 0);
 	map = map_long_path_file(component);
 	assert_true(map != MAP_FAILED);
-	start_child(&child, NULL, NULL);
+	harness_child_or_skip(&child, NULL, NULL);
 	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
 					    NULL, &report), 0);
 	assert_int_equal(report.vmas_selected, 1);
@@ -912,7 +897,7 @@ static void test_errors(void **state)
 	assert_int_equal(errno, EBADF);
 	close(fd);
 
-	start_child(&child, NULL, NULL);
+	harness_child_or_skip(&child, NULL, NULL);
 	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
 					    NULL, &report), -1);
 	assert_int_equal(errno, EINVAL);

@@ -26,21 +26,6 @@
 
 #include "harness.h"
 
-/* A child with a pidfd; skip where pidfd_open(2) is missing (valgrind). */
-static void start_child(struct harness_child *child, void (*setup)(void *),
-			void *arg)
-{
-	int ret = harness_child_start(child, setup, arg);
-
-	if (ret == -ENOSYS)
-		harness_skip("pidfd_open(2) answers ENOSYS (valgrind before "
-			     "3.20 does not know it)");
-	if (ret == -EOPNOTSUPP)
-		harness_skip("vfork() does not block its caller here "
-			     "(valgrind turns it into fork())");
-	assert_int_equal(ret, 0);
-}
-
 #define OUTPUT_MAX	(256 * 1024)
 
 struct run {
@@ -258,7 +243,7 @@ static void test_advise_json(void **state)
 	assert_true(region != MAP_FAILED);
 	assert_int_equal(mprotect(region + page, MANY_VMAS * page,
 				  PROT_READ | PROT_WRITE), 0);
-	start_child(&child, many_mappings, region + page);
+	harness_child_or_skip(&child, many_mappings, region + page);
 
 	/* No huge mappings (a sanitizer's shadow): one element each. */
 	run_tool(&r, "advise", pid_arg(child.pid), "--advice", "cold",
@@ -334,7 +319,7 @@ static void test_operation_errors(void **state)
 	char value[256];
 	pid_t gone;
 
-	start_child(&child, NULL, NULL);
+	harness_child_or_skip(&child, NULL, NULL);
 	/* Advice the kernel refuses remotely. */
 	run_tool(&r, "advise", pid_arg(child.pid), "-a", "dontneed", NULL);
 	assert_int_equal(r.status, 1);
@@ -428,7 +413,7 @@ static void test_interrupted(void **state)
 	char *argv[7];
 	pid_t tool;
 
-	start_child(&child, harness_start_vfork_thread, NULL);
+	harness_child_or_skip(&child, harness_start_vfork_thread, NULL);
 	advise_freeze_argv(argv, child.pid);
 	out = memfd_create("xmm-cli-out", 0);
 	err = memfd_create("xmm-cli-err", 0);
@@ -504,7 +489,7 @@ static void test_progress_on_terminal(void **state)
 	if (master < 0)
 		harness_skip("no pseudo-terminal (%s): devpts or "
 			     "CONFIG_UNIX98_PTYS missing", strerror(errno));
-	start_child(&child, large_and_slow_to_stop, NULL);
+	harness_child_or_skip(&child, large_and_slow_to_stop, NULL);
 	advise_freeze_argv(argv, child.pid);
 	fflush(NULL);
 	tool = fork();

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -79,6 +84,20 @@ int harness_child_start(struct harness_child *child,
 		return err;
 	}
 	return 0;
+}
+
+void harness_child_or_skip(struct harness_child *child,
+			   void (*setup)(void *arg), void *arg)
+{
+	int ret = harness_child_start(child, setup, arg);
+
+	if (ret == -ENOSYS)
+		harness_skip("pidfd_open(2) answers ENOSYS (valgrind before "
+			     "3.20 does not know it)");
+	if (ret == -EOPNOTSUPP)
+		harness_skip("vfork() does not block its caller here "
+			     "(valgrind turns it into fork())");
+	assert_int_equal(ret, 0);
 }
 
 void harness_child_stop(struct harness_child *child)

@@ -25,18 +25,6 @@
 
 #include "harness.h"
 
-/* A child with a pidfd; skip where pidfd_open(2) is missing (valgrind). */
-static void start_child(struct harness_child *child, void (*setup)(void *),
-			void *arg)
-{
-	int ret = harness_child_start(child, setup, arg);
-
-	if (ret == -ENOSYS)
-		harness_skip("pidfd_open(2) answers ENOSYS (valgrind before "
-			     "3.20 does not know it)");
-	assert_int_equal(ret, 0);
-}
-
 #ifndef PR_SET_VMA
 #define PR_SET_VMA		0x53564d41
 #define PR_SET_VMA_ANON_NAME	0
@@ -98,7 +86,7 @@ static void test_thousands_of_vmas(void **state)
 
 	region = map_fenced(MANY_VMAS * page);
 	assert_true(region != MAP_FAILED);
-	start_child(&child, alternate_protections, region);
+	harness_child_or_skip(&child, alternate_protections, region);
 	assert_int_equal(xmm_vma_read(child.pidfd, 0, &list), 0);
 	assert_int_equal(list.malformed, 0);
 	for (i = 0; i < list.count; i++) {
@@ -240,7 +228,7 @@ static void test_pagemap_counts(void **state)
 
 	region = map_fenced(len);
 	assert_true(region != MAP_FAILED);
-	start_child(&child, touch_some, region);
+	harness_child_or_skip(&child, touch_some, region);
 	assert_int_equal(xmm_vma_read(child.pidfd, XMM_VMA_READ_PAGEMAP,
 				      &list), 0);
 	v = find_vma(&list, (unsigned long)region);
@@ -345,7 +333,7 @@ static void test_mem_usage(void **state)
 	region = mmap(NULL, USAGE_BYTES, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(region != MAP_FAILED);
-	start_child(&child, fill_usage, region);
+	harness_child_or_skip(&child, fill_usage, region);
 	assert_int_equal(xmm_mem_usage(child.pidfd, 0, &usage), 0);
 	assert_true(usage.rss_anon >= USAGE_BYTES);
 	assert_true(usage.rss >= usage.rss_anon);
@@ -384,7 +372,7 @@ static void test_out_of_memory(void **state)
 	int ret;
 
 	assert_true(region != MAP_FAILED);
-	start_child(&child, alternate_protections, region);
+	harness_child_or_skip(&child, alternate_protections, region);
 	ret = harness_run_in_child(read_without_memory, &child.pidfd);
 	harness_child_stop(&child);
 	unmap_fenced(region, MANY_VMAS * page);
@@ -433,7 +421,7 @@ static void test_errors(void **state)
 	assert_int_equal(errno, EINVAL);
 
 	/* A reaped child: its pidfd says ESRCH. */
-	start_child(&child, NULL, NULL);
+	harness_child_or_skip(&child, NULL, NULL);
 	pidfd = dup(child.pidfd);
 	harness_child_stop(&child);
 	assert_int_equal(xmm_vma_read(pidfd, 0, &list), -1);
