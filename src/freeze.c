@@ -177,23 +177,13 @@ static int freeze_cgroup(int cgfd, const int *cancel,
 	return 0;
 }
 
-/* The state letter of /proc/.../stat text, after the last ')'. */
-static char stat_state(const char *text)
-{
-	const char *paren = strrchr(text, ')');
-
-	return paren && paren[1] == ' ' ? paren[2] : '?';
-}
-
+/* The state letter of a stat file; 'X' (gone) when it cannot be read. */
 static char task_state(int dirfd, const char *name)
 {
-	char *text, state;
-	size_t len;
+	char state;
 
-	if (xmm_proc_read_all(dirfd, name, &text, &len) < 0)
+	if (xmm_proc_stat_state(dirfd, name, &state) < 0)
 		return 'X';
-	state = stat_state(text);
-	free(text);
 	return state;
 }
 

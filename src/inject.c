@@ -37,6 +37,7 @@
 #include "inject.h"
 #include "backend.h"
 #include "inject_seccomp.h"
+#include "procfs.h"
 #include "syscall.h"
 
 #if defined(__x86_64__)
@@ -742,22 +743,13 @@ static int restore_and_detach(struct tracer *t, bool at_event_stop)
 /* The state letter of /proc/PID/task/TID/stat, '?' when unreadable. */
 static char thread_state(pid_t pid, pid_t tid)
 {
-	char path[64], buf[512], *paren;
-	ssize_t n;
-	int fd;
+	char path[64], state;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid,
 		 (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (xmm_proc_stat_state(AT_FDCWD, path, &state) < 0)
 		return '?';
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return '?';
-	buf[n] = '\0';
-	paren = strrchr(buf, ')');
-	return paren && paren[1] == ' ' ? paren[2] : '?';
+	return state;
 }
 
 /* A thread of pid other than the leader that has not exited, or -1. */

@@ -42,6 +42,32 @@ int xmm_proc_open(int pidfd, pid_t *pid)
 	return dirfd;
 }
 
+int xmm_proc_stat_state(int dirfd, const char *name, char *state)
+{
+	/* The state follows the command name, within the first bytes. */
+	char text[512];
+	const char *paren;
+	ssize_t n;
+	int fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, text, sizeof(text) - 1);
+	if (n < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	text[n] = '\0';
+	/* After the last ')': a command name may hold one too. */
+	paren = strrchr(text, ')');
+	*state = paren && paren[1] == ' ' ? paren[2] : '?';
+	return 0;
+}
+
 int xmm_proc_read_all(int dirfd, const char *name, char **buf, size_t *len)
 {
 	size_t size = 64 * 1024, used = 0;

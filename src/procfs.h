@@ -22,6 +22,13 @@ int xmm_proc_open(int pidfd, pid_t *pid);
  */
 int xmm_proc_read_all(int dirfd, const char *name, char **buf, size_t *len);
 
+/*
+ * The state letter ('R', 'S', 'T', 'Z', ...) of a stat file such as
+ * /proc/PID/stat or task/TID/stat (name, relative to dirfd) into *state:
+ * '?' when the text holds none.  0, or -errno when it cannot be read.
+ */
+int xmm_proc_stat_state(int dirfd, const char *name, char *state);
+
 /* The value of "key:" in a "key: value kB" file such as status, in bytes;
  * false when absent. */
 int xmm_proc_field_kib(const char *text, const char *key,
