@@ -135,8 +135,9 @@ static long elapsed_ms(const struct timespec *since)
 }
 
 /*
- * Wait for the next state change of the tracee, for at most timeout_ms.
- * 0 with t->status set; -ESRCH when it is gone; -EAGAIN on timeout.
+ * Wait for the next stop of the tracee, for at most timeout_ms.
+ * 0 with t->status set; -ESRCH when it is gone (exited, killed, or no
+ * longer ours); -EAGAIN on timeout.
  */
 static int wait_tracee(struct tracer *t, int timeout_ms)
 {
@@ -152,7 +153,8 @@ static int wait_tracee(struct tracer *t, int timeout_ms)
 		long left;
 
 		if (got == t->tid)
-			return 0;
+			return WIFEXITED(t->status) ||
+			       WIFSIGNALED(t->status) ? -ESRCH : 0;
 		if (got < 0 && errno != EINTR)
 			return -ESRCH;	/* ECHILD: no longer ours */
 		left = timeout_ms - elapsed_ms(&start);
@@ -200,11 +202,6 @@ static enum stop_kind classify(int status, int *sig)
 	return STOP_SIGNAL;
 }
 
-static int tracee_gone(const struct tracer *t)
-{
-	return WIFEXITED(t->status) || WIFSIGNALED(t->status) ? -ESRCH : 0;
-}
-
 /*
  * From a running (or signal-stopped) tracee with its own registers, reach
  * an event stop, handing back every signal it dequeues meanwhile.  The
@@ -218,9 +215,6 @@ static int reach_event_stop(struct tracer *t, int timeout_ms)
 		return -ESRCH;
 	for (;;) {
 		ret = wait_tracee(t, timeout_ms);
-		if (ret < 0)
-			return ret;
-		ret = tracee_gone(t);
 		if (ret < 0)
 			return ret;
 		switch (classify(t->status, &sig)) {
@@ -511,9 +505,6 @@ static int run_one(struct tracer *t, struct xmm_inject_call *c)
 		ret = wait_tracee(t, STEP_TIMEOUT_MS);
 		if (ret < 0)
 			return ret;
-		ret = tracee_gone(t);
-		if (ret < 0)
-			return ret;
 		switch (classify(t->status, &sig)) {
 		case STOP_SYSCALL:
 			if (xmm_inject_getregs(t->tid, &regs) < 0)
@@ -675,9 +666,6 @@ static long run_stub(struct tracer *t, struct xmm_inject_call *calls,
 		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
 			return -ESRCH;
 		ret = wait_tracee(t, STEP_TIMEOUT_MS);
-		if (ret < 0)
-			return ret;
-		ret = tracee_gone(t);
 		if (ret < 0)
 			return ret;
 		if (classify(t->status, &sig) != STOP_SIGNAL)
