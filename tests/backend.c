@@ -171,15 +171,29 @@ static int env_check(void)
 	unsigned int i;
 	int forced = 0;
 
-	for (i = 0; xmm_backend_info(i, &info) == 0; i++)
-		if (info.forced) {
-			forced++;
-			if (strcmp(info.operation, "process_madvise") ||
-			    strcmp(info.backend, "self-madvise"))
-				return 10;
+	int unknown = 0;
+
+	for (i = 0; xmm_backend_info(i, &info) == 0; i++) {
+		if (!info.forced)
+			continue;
+		/* The name nobody has is listed after the real backends. */
+		if (info.reason == ENOENT) {
+			unknown++;
+			if (strcmp(info.operation, "remap_anon_pages") ||
+			    strcmp(info.backend, "no-such-backend") ||
+			    info.available || !info.detail)
+				return 15;
+			continue;
 		}
+		forced++;
+		if (strcmp(info.operation, "process_madvise") ||
+		    strcmp(info.backend, "self-madvise"))
+			return 10;
+	}
 	if (forced != 1)
 		return 11;
+	if (unknown != 1)
+		return 16;
 	if (xmm_process_madvise(XMM_PIDFD_SELF, &v, 1, MADV_WILLNEED, 0) !=
 	    (ssize_t)sizeof(data))
 		return 12;
