@@ -69,6 +69,27 @@ C
 cc -std=gnu11 -Wall -Werror $cflags "$work/consumer.c" $libs -o "$work/consumer"
 LD_LIBRARY_PATH=$libdir "$work/consumer"
 
+# The static library: pkg-config --static names what libxmm.a needs.
+static_libs=$(pkg-config "${pc_args[@]}" --static --libs xmm)
+[ -f "$libdir/libxmm.a" ] || { echo "libxmm.a was not installed"; exit 1; }
+case "$static_libs" in
+*-pthread*) ;;
+*) echo "pkg-config --static adds nothing: $static_libs"; exit 1 ;;
+esac
+if cc -static -std=gnu11 -Wall -Werror $cflags "$work/consumer.c" \
+	$static_libs -o "$work/consumer-static" 2> "$work/static.err"; then
+	file_type=$(readelf -d "$work/consumer-static" 2>&1 || true)
+	case "$file_type" in
+	*NEEDED*) echo "the -static consumer is dynamic"; exit 1 ;;
+	esac
+	"$work/consumer-static"
+else
+	# Only a missing static libc (libc6-dev has it) may stop this.
+	grep -q "cannot find -lc" "$work/static.err" ||
+		{ cat "$work/static.err"; exit 1; }
+	echo "no static libc here: the -static link is not tried"
+fi
+
 # The header alone, as strict C99 and as C++.
 printf '#include <xmm/xmm.h>\nint main(void) { return 0; }\n' > "$work/h.c"
 cc -std=c99 -pedantic -Wall -Werror $cflags -c "$work/h.c" -o /dev/null
