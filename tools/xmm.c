@@ -151,35 +151,6 @@ const char *errno_name(int err)
 	return number;
 }
 
-const char *error_hint(const char *what, int err)
-{
-	bool madvise = what && strstr(what, "advise");
-
-	switch (err) {
-	case EPERM:
-		return madvise ? "needs CAP_SYS_NICE to advise another process"
-			       : "needs privilege over the target";
-	case EACCES:
-		return "needs ptrace access to the target: the same user and "
-		       "a permissive Yama ptrace_scope, or CAP_SYS_PTRACE";
-	case ESRCH:
-		return "the target exited";
-	case ENOSYS:
-		return "the kernel or a seccomp policy lacks the system call";
-	case EINVAL:
-		return madvise ? "the kernel refuses this advice for another "
-				 "process (cold, pageout: 5.10; willneed: "
-				 "5.15; collapse: 6.1), or refused every "
-				 "selected mapping" : NULL;
-	case ECANCELED:
-		return "interrupted";
-	case ETIMEDOUT:
-		return "the target did not stop in time";
-	default:
-		return NULL;
-	}
-}
-
 /* With XMM_BACKEND naming no such backend, which item it was. */
 static const char *unknown_backend_hint(char *buf, size_t size)
 {
@@ -196,16 +167,42 @@ static const char *unknown_backend_hint(char *buf, size_t size)
 	return NULL;
 }
 
+const char *error_hint(const char *what, int err)
+{
+	static char backend_hint[256];
+	bool madvise = what && strstr(what, "advise");
+
+	switch (err) {
+	case EPERM:
+		return madvise ? "needs CAP_SYS_NICE to advise another process"
+			       : "needs privilege over the target";
+	case EACCES:
+		return "needs ptrace access to the target: the same user and "
+		       "a permissive Yama ptrace_scope, or CAP_SYS_PTRACE";
+	case ESRCH:
+		return "the target exited";
+	case ENOSYS:
+		if (unknown_backend_hint(backend_hint, sizeof(backend_hint)))
+			return backend_hint;
+		return "the kernel or a seccomp policy lacks the system call";
+	case EINVAL:
+		return madvise ? "the kernel refuses this advice for another "
+				 "process (cold, pageout: 5.10; willneed: "
+				 "5.15; collapse: 6.1), or refused every "
+				 "selected mapping" : NULL;
+	case ECANCELED:
+		return "interrupted";
+	case ETIMEDOUT:
+		return "the target did not stop in time";
+	default:
+		return NULL;
+	}
+}
+
 int operation_error(const char *cmd, const char *what, int err)
 {
-	char message[512], backend_hint[256];
-	const char *hint = NULL;
-
-	if (err == ENOSYS)
-		hint = unknown_backend_hint(backend_hint,
-					    sizeof(backend_hint));
-	if (!hint)
-		hint = error_hint(what, err);
+	char message[512];
+	const char *hint = error_hint(what, err);
 	snprintf(message, sizeof(message), "%s: %s", what, strerror(err));
 	fprintf(stderr, "xmm %s: %s%s%s%s\n", cmd, message,
 		hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
