@@ -25,6 +25,10 @@ libs=$(pkg-config "${pc_args[@]}" --libs xmm)
 libdir=$(pkg-config "${pc_args[@]}" --variable=libdir xmm)
 echo "pkg-config: $cflags $libs"
 
+find "$work/root" -path '*/bash-completion/completions/xmm' | grep -q . ||
+	{ echo "the bash completion was not installed"; exit 1; }
+bash -n "$(find "$work/root" -path '*/bash-completion/completions/xmm')"
+
 for page in man3/xmm_process_madvise.3 man3/xmm_pidfd_open.3 man7/xmm.7; do
 	find "$work/root" -path "*/man/$page" | grep -q . ||
 		{ echo "man page $page was not installed"; exit 1; }
