@@ -1090,6 +1090,58 @@ static void test_freeze_checks_rights_first(void **state)
 	harness_child_stop(&child);
 }
 
+/* Patterns ORed, and XMM_VMA_SELECT_ANY: class OR name. */
+static void test_select_patterns_any(void **state)
+{
+	static const char *const two[] = { "*libc*", "*python*" };
+	struct xmm_vma libc = { .end = 0x1000, .name = "/usr/lib/libc.so.6",
+				.vma_class = XMM_VMA_CLASS_FILE };
+	struct xmm_vma python = libc, other = libc, anon = libc;
+	struct xmm_vma_select s = { .patterns = two, .pattern_count = 2 };
+
+	(void)state;
+	python.name = "/usr/bin/python3";
+	other.name = "/usr/lib/libm.so.6";
+	anon.name = "";
+	anon.vma_class = XMM_VMA_CLASS_ANON;
+	assert_int_equal(xmm_vma_match(&libc, &s), 1);
+	assert_int_equal(xmm_vma_match(&python, &s), 1);
+	assert_int_equal(xmm_vma_match(&other, &s), 0);
+	assert_int_equal(xmm_vma_match(&anon, &s), 0);
+	/* AND by default: a class and a pattern must both hold. */
+	s.classes = XMM_VMA_CLASS_ANON;
+	assert_int_equal(xmm_vma_match(&libc, &s), 0);
+	assert_int_equal(xmm_vma_match(&anon, &s), 0);
+	/* OR with XMM_VMA_SELECT_ANY. */
+	s.flags = XMM_VMA_SELECT_ANY;
+	assert_int_equal(xmm_vma_match(&libc, &s), 1);
+	assert_int_equal(xmm_vma_match(&anon, &s), 1);
+	assert_int_equal(xmm_vma_match(&other, &s), 0);
+	/* The other conditions still hold under ANY. */
+	s.min_size = 0x2000;
+	assert_int_equal(xmm_vma_match(&anon, &s), 0);
+	s.min_size = 0;
+	/* ANY with no class: the patterns alone. */
+	s.classes = 0;
+	assert_int_equal(xmm_vma_match(&anon, &s), 0);
+	assert_int_equal(xmm_vma_match(&python, &s), 1);
+	/* EINVAL: unknown flags, a NULL array or a NULL pattern. */
+	s.flags = 0x80;
+	assert_int_equal(xmm_vma_match(&libc, &s), -1);
+	assert_int_equal(errno, EINVAL);
+	s.flags = 0;
+	s.patterns = NULL;
+	assert_int_equal(xmm_vma_match(&libc, &s), -1);
+	assert_int_equal(errno, EINVAL);
+	{
+		static const char *const holes[] = { "*libc*", NULL };
+
+		s.patterns = holes;
+		assert_int_equal(xmm_vma_match(&libc, &s), -1);
+		assert_int_equal(errno, EINVAL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1113,6 +1165,7 @@ int main(void)
 		cmocka_unit_test(test_refused_mapping_skipped),
 		cmocka_unit_test(test_report_per_class),
 		cmocka_unit_test(test_freeze_checks_rights_first),
+		cmocka_unit_test(test_select_patterns_any),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
