@@ -1158,6 +1158,42 @@ static void test_stat_uss_and_version(void **state)
 	assert_non_null(strstr(r.out, "xmm " XMM_VERSION_STRING));
 }
 
+struct stat_as_nobody_args {
+	const char *tool;
+	pid_t target;
+};
+
+/* As nobody, `xmm stat` of a root process: what status shows, and why
+ * the rest is refused. */
+static int stat_as_nobody(void *arg)
+{
+	struct stat_as_nobody_args *a = arg;
+	static struct run r;
+	char pid[32], *argv[] = { (char *)a->tool, "stat", pid, NULL };
+
+	snprintf(pid, sizeof(pid), "%d", (int)a->target);
+	CHILD_CHECK(harness_drop_privileges() == 0);
+	CHILD_CHECK(run_argv(argv, NULL, &r) == 0);
+	CHILD_CHECK(r.status == 1);
+	CHILD_CHECK(strstr(r.out, "RSS ") != NULL);
+	CHILD_CHECK(strstr(r.err, "belongs to uid 0") != NULL);
+	CHILD_CHECK(strstr(r.err, "Yama") == NULL);
+	return 0;
+}
+
+static void test_stat_partial_with_reason(void **state)
+{
+	struct stat_as_nobody_args a = { .tool = tool_path() };
+	struct harness_child child;
+
+	if (!harness_is_root())
+		harness_skip("needs root to drop to nobody");
+	harness_child_or_skip(&child, NULL, NULL);
+	a.target = child.pid;
+	assert_int_equal(harness_run_in_child(stat_as_nobody, &a), 0);
+	harness_child_stop(&child);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1179,6 +1215,7 @@ int main(void)
 		cmocka_unit_test(test_probe_tells_what_is_missing),
 		cmocka_unit_test(test_several_targets),
 		cmocka_unit_test(test_stat_uss_and_version),
+		cmocka_unit_test(test_stat_partial_with_reason),
 	};
 
 	/* A child that cannot exec (no python3 in a minimal guest) closes

@@ -103,6 +103,17 @@ struct target_result {
 	struct xmm_advise_report report;
 };
 
+/* The hint for a target's error: why access is refused, if known. */
+static const char *target_hint(const struct target_result *t)
+{
+	static char why[256];
+
+	if ((t->err == EACCES || t->err == EPERM) &&
+	    access_hint(t->pid, why, sizeof(why)))
+		return why;
+	return error_hint("advise", t->err);
+}
+
 static const struct {
 	const char *name;
 	unsigned int classes;
@@ -320,7 +331,7 @@ static void print_json_report(const struct advise_job *job,
 	printf(",\n \"usage_after\": ");
 	json_usage(stdout, &r->usage_after);
 	if (t->err) {
-		const char *hint = error_hint("advise", t->err);
+		const char *hint = target_hint(t);
 
 		printf(",\n \"error\": \"%s\", \"message\": ",
 		       errno_name(t->err));
@@ -666,7 +677,7 @@ static int report_target(const struct advise_job *job,
 		return t->report.vmas_selected ? EXIT_OK : EXIT_NOTHING;
 	}
 	if (t->err && !t->report.vmas_total) {
-		const char *hint = error_hint("advise", t->err);
+		const char *hint = target_hint(t);
 
 		fprintf(stderr, "xmm advise: pid %d: %s: %s%s%s%s\n",
 			(int)t->pid, t->failed_at, strerror(t->err),
@@ -690,7 +701,7 @@ static int report_target(const struct advise_job *job,
 	if (t->err == ECANCELED)
 		return cancel_signal ? 128 + cancel_signal : EXIT_FAILED;
 	if (t->err) {
-		const char *hint = error_hint("advise", t->err);
+		const char *hint = target_hint(t);
 
 		fprintf(stderr, "xmm advise: pid %d: %s: %s%s%s%s\n",
 			(int)t->pid, t->failed_at, strerror(t->err),

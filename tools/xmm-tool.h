@@ -36,6 +36,8 @@ int usage_error(const char *cmd, const char *fmt, ...)
  */
 int operation_error(const char *cmd, const char *what, int err);
 
+/* Why ptrace read access to pid is refused, into buf; NULL if unknown. */
+const char *access_hint(pid_t pid, char *buf, size_t size);
 /* operation_error() with the reason ptrace access to pid is refused. */
 int access_error(const char *cmd, pid_t pid, const char *what, int err);
 

@@ -177,8 +177,8 @@ const char *error_hint(const char *what, int err)
 		return madvise ? "needs CAP_SYS_NICE to advise another process"
 			       : "needs privilege over the target";
 	case EACCES:
-		return "needs ptrace access to the target: the same user and "
-		       "a permissive Yama ptrace_scope, or CAP_SYS_PTRACE";
+		return "needs ptrace read access to the target: the same "
+		       "user, or CAP_SYS_PTRACE";
 	case ESRCH:
 		return "the target exited";
 	case ENOSYS:
@@ -236,11 +236,19 @@ static bool status_field(pid_t pid, const char *field, int base,
 }
 
 /* Why ptrace read access to pid is refused, as far as we can tell. */
-static const char *access_hint(pid_t pid, char *buf, size_t size)
+const char *access_hint(pid_t pid, char *buf, size_t size)
 {
 	unsigned long long mine, theirs, uid, their_uid, scope;
 	FILE *yama;
 
+	if (status_field(0, "Uid", 10, &uid) &&
+	    status_field(pid, "Uid", 10, &their_uid) && uid != their_uid &&
+	    uid != 0) {
+		snprintf(buf, size, "process %d belongs to uid %llu: needs "
+			 "the same user or CAP_SYS_PTRACE", (int)pid,
+			 their_uid);
+		return buf;
+	}
 	if (status_field(0, "CapPrm", 16, &mine) &&
 	    status_field(pid, "CapPrm", 16, &theirs) &&
 	    (theirs & ~mine)) {
@@ -248,14 +256,6 @@ static const char *access_hint(pid_t pid, char *buf, size_t size)
 			 "process lacks (CapPrm %llx, ours %llx): the kernel's "
 			 "ptrace check refuses even root", (int)pid, theirs,
 			 mine);
-		return buf;
-	}
-	if (status_field(0, "Uid", 10, &uid) &&
-	    status_field(pid, "Uid", 10, &their_uid) && uid != their_uid &&
-	    uid != 0) {
-		snprintf(buf, size, "process %d belongs to uid %llu: needs "
-			 "the same user or CAP_SYS_PTRACE", (int)pid,
-			 their_uid);
 		return buf;
 	}
 	yama = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
