@@ -29,6 +29,8 @@ extern "C" {
 #define XMM_VMA_CLASS_HEAP	0x08U	/* [heap] */
 #define XMM_VMA_CLASS_STACK	0x10U	/* [stack] */
 #define XMM_VMA_CLASS_SPECIAL	0x20U	/* [vdso], [vvar], ... */
+/* The old name: shared file mappings are XMM_VMA_CLASS_FILE now. */
+#define XMM_VMA_CLASS_SHARED	XMM_VMA_CLASS_SHMEM
 /* Every class that advice can apply to. */
 #define XMM_VMA_CLASS_ALL	0x1fU
 /* Classes are bits 0 to XMM_VMA_CLASS_COUNT - 1: report arrays index. */
