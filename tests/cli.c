@@ -1085,13 +1085,74 @@ static void test_probe_tells_what_is_missing(void **state)
 	harness_child_stop(&child);
 }
 
+/* The first line of a small file, into buf; false if unreadable. */
+static bool read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fgets(buf, (int)size, f) != NULL;
+	fclose(f);
+	return ok;
+}
+
+/*
+ * Freeze the cgroup dir (holding pid), as a killed `xmm advise --freeze`
+ * leaves it, and thaw it with `xmm thaw pid`: 0, or what went wrong
+ * (the command's output in out).
+ */
+static int thaw_frozen_cgroup(const char *dir, const char *pid, char *out,
+			      size_t size)
+{
+	struct timespec tick = { 0, 1000000 };
+	char path[256], line[64];
+	static struct run r;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "%s/cgroup.freeze", dir);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, "1", 1) != 1) {
+		snprintf(out, size, "cannot freeze %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	for (i = 0; i < 5000; i++) {
+		FILE *f = fopen(path, "re");
+		bool frozen = false;
+
+		while (f && fgets(line, sizeof(line), f))
+			frozen |= !strcmp(line, "frozen 1\n");
+		if (f)
+			fclose(f);
+		if (frozen)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	run_tool(&r, "thaw", pid, NULL);
+	snprintf(out, size, "%.200s%.200s", r.out, r.err);
+	if (r.status != 0)
+		return r.status;
+	if (!strstr(r.out, "thawed its cgroup"))
+		return -2;
+	snprintf(path, sizeof(path), "%s/cgroup.freeze", dir);
+	if (!read_line(path, line, sizeof(line)) || line[0] != '0')
+		return -3;
+	return 0;
+}
+
 /* Several PIDs, a cgroup: one report each and a total. */
 static void test_several_targets(void **state)
 {
 	struct harness_child a, b;
 	static struct run r;
 	char value[256], pa[32], pb[32], dir[128], procs[160], mounted[64];
-	int fd, empty_status;
+	char thawed[512];
+	int fd, empty_status, thaw_status;
 
 	harness_child_or_skip(&a, NULL, NULL);
 	harness_child_or_skip(&b, NULL, NULL);
@@ -1134,8 +1195,9 @@ static void test_several_targets(void **state)
 		harness_child_stop(&b);
 		harness_skip("no cgroup v2 to make a cgroup in (needs root)");
 	}
-	/* Empty: nothing selected. */
-	run_tool(&r, "advise", "--cgroup", dir, "-a", "cold", NULL);
+	/* Empty: nothing selected (a relative path: under the mount). */
+	run_tool(&r, "advise", "--cgroup", strrchr(dir, '/') + 1, "-a",
+		 "cold", NULL);
 	empty_status = r.status;
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
 	fd = open(procs, O_WRONLY);
@@ -1146,6 +1208,7 @@ static void test_several_targets(void **state)
 		r.status = -1;
 	if (fd >= 0)
 		close(fd);
+	thaw_status = thaw_frozen_cgroup(dir, pb, thawed, sizeof(thawed));
 	harness_child_stop(&a);
 	harness_child_stop(&b);
 	rmdir(dir);
@@ -1155,6 +1218,10 @@ static void test_several_targets(void **state)
 	}
 	assert_int_equal(empty_status, 3);
 	assert_int_equal(r.status, 0);
+	/* `xmm thaw` of a process whose cgroup is frozen thaws it. */
+	if (thaw_status != 0)
+		fail_msg("xmm thaw of a frozen cgroup: %d\n%s", thaw_status,
+			 thawed);
 	snprintf(procs, sizeof(procs), "[%s]", pb);
 	if (python_json(r.out, "[p['pid'] for p in d['processes']]", value,
 			sizeof(value)))

@@ -33,7 +33,6 @@
 #define PROGRESS_EVERY_NS	100000000ULL
 
 #define MAX_PATTERNS		64
-#define CGROUP_ROOT		"/sys/fs/cgroup"
 
 static int cancel_requested;
 static volatile sig_atomic_t cancel_signal;
@@ -68,7 +67,7 @@ static void advise_usage(FILE *out)
 "                         freezer if it is alone in its cgroup, else\n"
 "                         SIGSTOP and SIGCONT); 'xmm thaw' undoes it\n"
 "  -c, --cgroup PATH      every process of a cgroup v2 (absolute, or\n"
-"                         under " CGROUP_ROOT ")\n"
+"                         under the cgroup2 mount, /sys/fs/cgroup)\n"
 "  -n, --dry-run          list the selected mappings per class, advise\n"
 "                         nothing\n"
 "      --inject           XMM_PMADV_INJECT: advice the kernel refuses\n"
@@ -562,15 +561,15 @@ static int advise_target(const struct advise_job *job, pid_t pid,
 /* The PIDs of a cgroup v2 (cgroup.procs), appended to *pids. */
 static int cgroup_pids(const char *path, pid_t **pids, size_t *count)
 {
-	char file[PATH_MAX];
+	char file[PATH_MAX], root[PATH_MAX];
 	FILE *f;
 	int pid;
 
 	if (path[0] == '/')
 		snprintf(file, sizeof(file), "%s/cgroup.procs", path);
 	else
-		snprintf(file, sizeof(file), CGROUP_ROOT "/%s/cgroup.procs",
-			 path);
+		snprintf(file, sizeof(file), "%s/%s/cgroup.procs",
+			 cgroup2_root(root, sizeof(root)), path);
 	f = fopen(file, "re");
 	if (!f)
 		return message_error("advise", errno == ENOENT ? EXIT_USAGE :

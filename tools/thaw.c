@@ -16,8 +16,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define CGROUP_ROOT	"/sys/fs/cgroup"
-
 static void thaw_usage(FILE *out)
 {
 	fprintf(out, "Usage: xmm thaw PID\n"
@@ -47,7 +45,7 @@ static int read_small(const char *path, char *buf, size_t size)
 /* The cgroup.freeze of pid's cgroup v2, into path; -errno. */
 static int freeze_file(pid_t pid, char *path, size_t size)
 {
-	char file[64], text[4096], *line, *save = NULL;
+	char file[64], text[4096], root[2048], *line, *save = NULL;
 
 	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
 	if (read_small(file, text, sizeof(text)) < 0)
@@ -56,7 +54,8 @@ static int freeze_file(pid_t pid, char *path, size_t size)
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "0::", 3))
 			continue;
-		snprintf(path, size, CGROUP_ROOT "%s/cgroup.freeze", line + 3);
+		snprintf(path, size, "%s%s/cgroup.freeze",
+			 cgroup2_root(root, sizeof(root)), line + 3);
 		return 0;
 	}
 	return -ENOENT;

@@ -59,6 +59,8 @@ pid_t parse_pid(const char *text);
  * replaced by its process's ID (said on stderr).
  */
 int open_target(const char *cmd, pid_t *pid, int *exit_status);
+/* The mount point of the cgroup v2 hierarchy, into buf. */
+const char *cgroup2_root(char *buf, size_t size);
 /* The process of a thread ID (itself for a process), or -errno. */
 pid_t task_tgid(pid_t tid);
 

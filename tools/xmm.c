@@ -313,6 +313,31 @@ pid_t parse_pid(const char *text)
 	return (pid_t)value;
 }
 
+/*
+ * Where the cgroup v2 hierarchy is mounted (its root "/"): from
+ * /proc/self/mountinfo, /sys/fs/cgroup when none is found.
+ */
+const char *cgroup2_root(char *buf, size_t size)
+{
+	char line[4096], root[256], mnt[2048];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	snprintf(buf, size, "/sys/fs/cgroup");
+	if (!f)
+		return buf;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, " - cgroup2 "))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %255s %2047s", root, mnt) == 2 &&
+		    !strcmp(root, "/")) {
+			snprintf(buf, size, "%s", mnt);
+			break;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
 /* The thread group of a task ID: pid itself for a process; -errno. */
 pid_t task_tgid(pid_t tid)
 {
