@@ -1174,6 +1174,14 @@ static void test_several_targets(void **state)
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "would advise cold on anon"));
 	assert_non_null(strstr(r.out, "class total"));
+	run_tool(&r, "advise", pa, "-a", "cold", "-s", "anon", "-n", "-j",
+		 NULL);
+	assert_int_equal(r.status, 0);
+	if (python_json(r.out, "d['dry_run'], len(d['mappings']) == "
+			"d['vmas_selected'] > 0, all(m['class'] in ('anon', "
+			"'heap', 'stack') for m in d['mappings'])", value,
+			sizeof(value)))
+		assert_string_equal(value, "True True True");
 
 	/* A cgroup v2: the system's, or one we mount (and unmount). */
 	mounted[0] = '\0';

@@ -100,6 +100,7 @@ struct target_result {
 	int err;		/* 0, or why it failed */
 	const char *failed_at;	/* what failed: "reading the target", ... */
 	struct xmm_advise_report report;
+	struct xmm_vma_list list;	/* --dry-run: the mappings read */
 };
 
 /* The hint for a target's error: why access is refused, if known. */
@@ -411,29 +412,22 @@ static void print_human_report(const struct advise_job *job,
 	       human_bytes(r->usage_after.swap, d, sizeof(d)));
 }
 
-/* --dry-run: the selected mappings, pmap -X style, with class totals. */
-static int dry_run_target(const struct advise_job *job, pid_t pid,
-			  int pidfd, struct target_result *t)
+/* --dry-run: count what would be advised; keep the mappings for later. */
+static int dry_run_target(const struct advise_job *job, int pidfd,
+			  struct target_result *t)
 {
 	unsigned long long page = (unsigned long long)sysconf(_SC_PAGESIZE);
-	struct xmm_vma_list list;
 	struct xmm_advise_report *r = &t->report;
 	size_t i;
 
-	if (xmm_vma_read(pidfd, XMM_VMA_READ_PAGEMAP, &list) < 0 &&
-	    xmm_vma_read(pidfd, 0, &list) < 0)
+	if (xmm_vma_read(pidfd, XMM_VMA_READ_PAGEMAP, &t->list) < 0 &&
+	    xmm_vma_read(pidfd, 0, &t->list) < 0)
 		return -errno;
-	r->vmas_total = list.count;
-	if (!json_output)
-		printf("pid %d: would advise %s on %s\n%18s %10s %10s %-6s "
-		       "%s\n", (int)pid, advice_name(job->advice),
-		       job->select_text, "Address", "Size", "Rss", "Class",
-		       "Mapping");
-	for (i = 0; i < list.count; i++) {
-		const struct xmm_vma *v = &list.vmas[i];
+	r->vmas_total = t->list.count;
+	for (i = 0; i < t->list.count; i++) {
+		const struct xmm_vma *v = &t->list.vmas[i];
 		struct xmm_advise_class *c;
 		unsigned long size = v->end - v->start;
-		char a[32], b[32];
 
 		if (xmm_vma_match(v, &job->select) != 1)
 			continue;
@@ -444,29 +438,63 @@ static int dry_run_target(const struct advise_job *job, pid_t pid,
 		c->bytes_advised += v->resident_pages * page;
 		r->vmas_selected++;
 		r->bytes_selected += size;
-		if (json_output)
-			continue;
-		printf("%18lx %10s %10s %-6s %s\n", v->start,
-		       human_bytes(size, a, sizeof(a)),
-		       v->flags & XMM_VMA_F_PAGEMAP ?
-		       human_bytes(v->resident_pages * page, b, sizeof(b)) :
-		       "?", class_name(v->vma_class), v->name);
 	}
-	xmm_vma_list_free(&list);
 	return 0;
 }
 
-static void print_dry_run_totals(const struct target_result *t)
+/* The selected mappings, pmap -X style, then the totals per class. */
+static void print_dry_run(const struct advise_job *job,
+			  const struct target_result *t)
 {
+	unsigned long long page = (unsigned long long)sysconf(_SC_PAGESIZE);
 	const struct xmm_advise_report *r = &t->report;
+	bool first = true;
 	char a[32], b[32];
+	size_t i;
 	int k;
 
+	if (json_output)
+		printf("{\"pid\": %d, \"dry_run\": true, \"advice\": \"%s\", "
+		       "\"select\": ", (int)t->pid, advice_name(job->advice));
+	else
+		printf("pid %d: would advise %s on %s\n%18s %10s %10s %-6s "
+		       "%s\n", (int)t->pid, advice_name(job->advice),
+		       job->select_text, "Address", "Size", "Rss", "Class",
+		       "Mapping");
 	if (json_output) {
-		printf("{\"pid\": %d, \"dry_run\": true, \"vmas_total\": %zu, "
-		       "\"vmas_selected\": %zu, \"bytes_selected\": %llu, "
-		       "\"classes\": {", (int)t->pid, r->vmas_total,
-		       r->vmas_selected, r->bytes_selected);
+		json_string(stdout, job->select_text);
+		printf(",\n \"mappings\": [");
+	}
+	for (i = 0; i < t->list.count; i++) {
+		const struct xmm_vma *v = &t->list.vmas[i];
+		unsigned long size = v->end - v->start;
+		bool paged = v->flags & XMM_VMA_F_PAGEMAP;
+
+		if (xmm_vma_match(v, &job->select) != 1)
+			continue;
+		if (json_output) {
+			printf("%s\n  {\"start\": %lu, \"size\": %lu, "
+			       "\"class\": \"%s\", \"name\": ",
+			       first ? "" : ",", v->start, size,
+			       class_name(v->vma_class));
+			json_string(stdout, v->name);
+			if (paged)
+				printf(", \"resident\": %llu",
+				       v->resident_pages * page);
+			printf("}");
+			first = false;
+			continue;
+		}
+		printf("%18lx %10s %10s %-6s %s\n", v->start,
+		       human_bytes(size, a, sizeof(a)),
+		       paged ? human_bytes(v->resident_pages * page, b,
+					   sizeof(b)) : "?",
+		       class_name(v->vma_class), v->name);
+	}
+	if (json_output) {
+		printf("],\n \"vmas_total\": %zu, \"vmas_selected\": %zu, "
+		       "\"bytes_selected\": %llu, \"classes\": {",
+		       r->vmas_total, r->vmas_selected, r->bytes_selected);
 		for (k = 0; k < XMM_VMA_CLASS_COUNT; k++)
 			printf("%s\"%s\": {\"vmas_selected\": %zu, "
 			       "\"bytes_selected\": %llu, \"resident\": %llu}",
@@ -522,7 +550,7 @@ static int advise_target(const struct advise_job *job, pid_t pid,
 		return t->err = errno;
 	}
 	if (job->dry_run) {
-		ret = dry_run_target(job, pid, pidfd, t);
+		ret = dry_run_target(job, pidfd, t);
 		close(pidfd);
 		if (ret < 0) {
 			t->failed_at = "reading the target";
@@ -672,7 +700,7 @@ static int report_target(const struct advise_job *job,
 		return EXIT_FAILED;
 	}
 	if (job->dry_run && !t->err) {
-		print_dry_run_totals(t);
+		print_dry_run(job, t);
 		return t->report.vmas_selected ? EXIT_OK : EXIT_NOTHING;
 	}
 	if (t->err && !t->report.vmas_total) {
@@ -903,6 +931,7 @@ int cmd_advise(int argc, char **argv)
 			progress.shown = false;
 		}
 		one = report_target(&job, &result, i == 0);
+		xmm_vma_list_free(&result.list);
 		if (!json_output && (count > 1 || cgroup))
 			printf("\n");
 		done++;
