@@ -26,6 +26,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -986,6 +987,207 @@ static void test_target_mappings_unchanged(void **state)
 	target_kill(&t);
 }
 
+/* ---- A caller under seccomp (a container, Android) ---- */
+
+#define SANDBOX_RANGES	64
+
+struct sandbox_case {
+	struct shared *s;
+	bool target_kills_madvise;	/* the target adds a KILL filter */
+};
+
+/* In the target: the inherited filter, perhaps one of its own on top. */
+static int sandboxed_target(struct sandbox_case *sc)
+{
+	if (sc->target_kills_madvise &&
+	    install_madvise_filter(SECCOMP_RET_KILL_PROCESS) < 0)
+		return 1;
+	sc->s->ready = 1;
+	while (!sc->s->stop)
+		nap();
+	return 0;
+}
+
+/*
+ * The caller puts itself under a filter that answers ENOSYS for
+ * process_madvise (an old container profile), then forks its target,
+ * which inherits it.  A tracer under seccomp cannot read the target's
+ * filters: EPERM by default; XMM_PMADV_INJECT_UNCHECKED vouches for them.
+ */
+static int sandboxed_caller(void *arg)
+{
+	struct sandbox_case *sc = arg;
+	struct iovec one = { scratch, MiB }, many[SANDBOX_RANGES];
+	const char *last;
+	pid_t pid;
+	int pidfd, status, i;
+
+	for (i = 0; i < SANDBOX_RANGES; i++) {
+		many[i].iov_base = (char *)scratch + (size_t)i * 4096;
+		many[i].iov_len = 4096;
+	}
+	CHILD_CHECK(harness_seccomp_enosys(SYS_process_madvise) == 0);
+	CHILD_CHECK(xmm_backend_force("process_madvise", NULL) == 0);
+	fflush(NULL);
+	pid = fork();
+	CHILD_CHECK(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(sandboxed_target(sc));
+	}
+	pidfd = xmm_pidfd_open(pid, 0);
+	CHILD_CHECK(pidfd >= 0);
+	for (i = 0; i < 5000 && !sc->s->ready; i++)
+		nap();
+	CHILD_CHECK(sc->s->ready);
+
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(pidfd, &one, 1, MADV_COLD, 0) == -1);
+	CHILD_CHECK(errno == EPERM);
+	CHILD_CHECK(untraced(pid));
+	if (!sc->target_kills_madvise) {
+		CHILD_CHECK(xmm_process_madvise(pidfd, &one, 1, MADV_COLD,
+				XMM_PMADV_INJECT_UNCHECKED) == (ssize_t)MiB);
+		last = xmm_backend_last("process_madvise");
+		CHILD_CHECK(last && strcmp(last, "inject") == 0);
+		/* A batch through the stub: its mmap/munmap vouched for. */
+		CHILD_CHECK(xmm_process_madvise(pidfd, many, SANDBOX_RANGES,
+				MADV_COLD, XMM_PMADV_INJECT_UNCHECKED) ==
+			    SANDBOX_RANGES * 4096);
+		/* With XMM_PMADV_INJECT: advice the kernel refuses. */
+		CHILD_CHECK(xmm_process_madvise(pidfd, &one, 1, MADV_DONTNEED,
+				XMM_PMADV_INJECT |
+				XMM_PMADV_INJECT_UNCHECKED) == (ssize_t)MiB);
+		CHILD_CHECK(untraced(pid));
+	}
+	/* The target lives, and leaves by its own exit. */
+	sc->s->stop = 1;
+	CHILD_CHECK(waitpid(pid, &status, 0) == pid);
+	CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(pidfd);
+	return 0;
+}
+
+static void test_sandboxed_caller_eperm_unless_unchecked(void **state)
+{
+	struct sandbox_case sc = { .s = shared_new() };
+
+	(void)state;
+	assert_int_equal(harness_run_in_child(sandboxed_caller, &sc), 0);
+	munmap(sc.s, sizeof(*sc.s));
+}
+
+/* A filter the caller cannot read, which would kill on madvise: refused,
+ * and the target survives. */
+static void test_sandboxed_caller_kill_filter_refused(void **state)
+{
+	struct sandbox_case sc = {
+		.s = shared_new(),
+		.target_kills_madvise = true,
+	};
+
+	(void)state;
+	assert_int_equal(harness_run_in_child(sandboxed_caller, &sc), 0);
+	munmap(sc.s, sizeof(*sc.s));
+}
+
+/* ---- Neither a helper nor a thread: the caller's own thread ---- */
+
+struct nproc_case {
+	struct shared *s;
+	bool stops_late;	/* the target sits in vfork() for 3 s */
+};
+
+static int nproc_target(struct nproc_case *nc)
+{
+	struct timespec three = { 3, 0 };
+
+	nc->s->ready = 1;
+	if (nc->stops_late && vfork() == 0) {
+		nanosleep(&three, NULL);
+		_exit(0);
+	}
+	while (!nc->s->stop)
+		nap();
+	return 0;
+}
+
+static int nproc_tracer(pid_t pid)
+{
+	char tracer[64];
+
+	status_field(pid, "TracerPid", tracer, sizeof(tracer));
+	return atoi(tracer);
+}
+
+/*
+ * As an unprivileged user (RLIMIT_NPROC binds no root), fork the target,
+ * then allow one process: no helper, no thread can be made.  The caller's
+ * own thread traces, and it must let go of the target before returning,
+ * even of one that did not stop within the stop timeout.
+ */
+static int nproc_caller(void *arg)
+{
+	struct nproc_case *nc = arg;
+	struct rlimit one = { 1, 1 };
+	struct iovec iov = { scratch, 4096 };
+	struct timespec settle = { 0, 100000000 };
+	pid_t pid, spare;
+	int pidfd, status, i;
+
+	if (harness_is_root())
+		CHILD_CHECK(harness_drop_privileges() == 0 &&
+			    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0);
+	fflush(NULL);
+	pid = fork();
+	CHILD_CHECK(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(nproc_target(nc));
+	}
+	pidfd = xmm_pidfd_open(pid, 0);
+	CHILD_CHECK(pidfd >= 0);
+	for (i = 0; i < 5000 && !nc->s->ready; i++)
+		nap();
+	CHILD_CHECK(nc->s->ready);
+	nanosleep(&settle, NULL);	/* into vfork() */
+
+	CHILD_CHECK(setrlimit(RLIMIT_NPROC, &one) == 0);
+	spare = fork();
+	if (spare == 0)
+		_exit(0);
+	CHILD_CHECK(spare < 0 && errno == EAGAIN);
+
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	CHILD_CHECK(xmm_process_madvise(pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	/* Synchronous: let go of before the call returned. */
+	CHILD_CHECK(nproc_tracer(pid) == 0);
+	nc->s->stop = 1;
+	CHILD_CHECK(waitpid(pid, &status, 0) == pid);
+	CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(pidfd);
+	return 0;
+}
+
+static void test_nproc_limit_traces_from_caller_and_detaches(void **state)
+{
+	struct nproc_case nc = { .s = shared_new() };
+
+	(void)state;
+	assert_int_equal(harness_run_in_child(nproc_caller, &nc), 0);
+	munmap(nc.s, sizeof(*nc.s));
+}
+
+static void test_nproc_limit_slow_stop_detaches(void **state)
+{
+	struct nproc_case nc = { .s = shared_new(), .stops_late = true };
+
+	(void)state;
+	assert_int_equal(harness_run_in_child(nproc_caller, &nc), 0);
+	munmap(nc.s, sizeof(*nc.s));
+}
+
 /* ---- The caller killed half way ---- */
 
 static int caller_loop(void *arg)
@@ -1080,6 +1282,10 @@ int main(void)
 		cmocka_unit_test(test_partial_progress_rule_stub),
 		cmocka_unit_test(test_target_mappings_unchanged),
 		cmocka_unit_test(test_caller_killed_target_survives),
+		cmocka_unit_test(test_sandboxed_caller_eperm_unless_unchecked),
+		cmocka_unit_test(test_sandboxed_caller_kill_filter_refused),
+		cmocka_unit_test(test_nproc_limit_traces_from_caller_and_detaches),
+		cmocka_unit_test(test_nproc_limit_slow_stop_detaches),
 	};
 
 	if (drop_to_nobody() < 0)
