@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -33,6 +34,7 @@
 #include <linux/filter.h>
 #include <linux/futex.h>
 #include <linux/seccomp.h>
+#include <linux/userfaultfd.h>
 
 #include <xmm/xmm.h>
 
@@ -79,7 +81,8 @@ static int seccomp_child(void *arg)
 	return got_sigsys ? 4 : 0;
 }
 
-static void check_seccomp(unsigned int action, int expect_errno)
+static void check_seccomp_flags(unsigned int action, int expect_errno,
+				unsigned int flags)
 {
 	struct shared *s = shared_new();
 	struct target t;
@@ -88,8 +91,8 @@ static void check_seccomp(unsigned int action, int expect_errno)
 	target_start(&t, seccomp_child, s);
 	wait_ready(s);
 	errno = 0;
-	assert_int_equal(inject_madvise(t.pidfd, scratch, 4096, MADV_COLD, 0),
-			 -1);
+	assert_int_equal(inject_madvise(t.pidfd, scratch, 4096, MADV_COLD,
+					flags), -1);
 	assert_int_equal(errno, expect_errno);
 	assert_true(untraced(t.pid));
 	/* Alive, and no SIGSYS (delivered first, being synchronous). */
@@ -97,6 +100,11 @@ static void check_seccomp(unsigned int action, int expect_errno)
 	assert_int_equal(kill(t.pid, SIGUSR1), 0);
 	assert_int_equal(target_wait(&t), 0);
 	munmap(s, sizeof(*s));
+}
+
+static void check_seccomp(unsigned int action, int expect_errno)
+{
+	check_seccomp_flags(action, expect_errno, 0);
 }
 
 static void test_seccomp_errno_reported_target_alive(void **state)
@@ -109,6 +117,17 @@ static void test_seccomp_kill_refused_target_alive(void **state)
 {
 	(void)state;
 	check_seccomp(SECCOMP_RET_KILL_PROCESS, EPERM);
+}
+
+/* XMM_PMADV_INJECT_UNCHECKED vouches only for filters that cannot be
+ * read: one that can is honoured all the same. */
+static void test_unchecked_honours_readable_filter(void **state)
+{
+	(void)state;
+	check_seccomp_flags(SECCOMP_RET_KILL_PROCESS, EPERM,
+			    XMM_PMADV_INJECT_UNCHECKED);
+	check_seccomp_flags(SECCOMP_RET_ERRNO | EACCES, EACCES,
+			    XMM_PMADV_INJECT_UNCHECKED);
 }
 
 static void test_seccomp_trap_refused_no_sigsys(void **state)
@@ -229,6 +248,116 @@ static void test_seccomp_by_instruction_pointer(void **state)
 }
 
 
+/* ---- A call that takes longer than any timeout ---- */
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#endif
+#define LONG_CALL_S		12
+
+struct long_call {
+	volatile int ready;
+	volatile int stop;
+	volatile int failed;		/* errno of the target's setup */
+	volatile unsigned long region;
+	volatile int served;
+};
+
+static int uffd_of_target = -1;
+
+/* The target's fault server: answers the first fault LONG_CALL_S late. */
+static void *serve_late(void *arg)
+{
+	struct long_call *lc = arg;
+	struct timespec wait = { LONG_CALL_S, 0 };
+	static char page[4096] __attribute__((aligned(4096)));
+	struct uffd_msg msg;
+	struct uffdio_copy copy;
+
+	if (read(uffd_of_target, &msg, sizeof(msg)) != sizeof(msg))
+		return NULL;
+	nanosleep(&wait, NULL);
+	memset(page, 0x77, sizeof(page));
+	copy = (struct uffdio_copy){
+		.dst = msg.arg.pagefault.address & ~4095ULL,
+		.src = (unsigned long)page,
+		.len = 4096,
+	};
+	if (ioctl(uffd_of_target, UFFDIO_COPY, &copy) == 0)
+		lc->served = 1;
+	return NULL;
+}
+
+/* A page of its own on its own userfaultfd, served 12 s late. */
+static int long_call_child(void *arg)
+{
+	struct long_call *lc = arg;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	pthread_t server;
+	char *page;
+
+	uffd_of_target = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg = (struct uffdio_register){
+		.range = { (unsigned long)page, 4096 },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	if (uffd_of_target < 0 || page == MAP_FAILED ||
+	    ioctl(uffd_of_target, UFFDIO_API, &api) < 0 ||
+	    ioctl(uffd_of_target, UFFDIO_REGISTER, &reg) < 0 ||
+	    pthread_create(&server, NULL, serve_late, lc) != 0) {
+		lc->failed = errno ? errno : EINVAL;
+		lc->ready = 1;
+		return 3;
+	}
+	lc->region = (unsigned long)page;
+	lc->ready = 1;
+	while (!lc->stop)
+		nap();
+	pthread_join(server, NULL);
+	return lc->served && page[0] == 0x77 && page[4095] == 0x77 ? 0 : 1;
+}
+
+/*
+ * MADV_POPULATE_READ of a page whose fault the target's own userfaultfd
+ * answers 12 s later: longer than the engine ever waited before.  The
+ * call must end with its result, the target untouched and released.
+ */
+static void test_call_longer_than_timeouts_completes(void **state)
+{
+	struct long_call *lc = mmap(NULL, sizeof(*lc), PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct timespec start, end;
+	struct target t;
+	int i;
+
+	(void)state;
+	assert_true(lc != MAP_FAILED);
+	if (!harness_kernel_at_least(5, 14))
+		harness_skip("MADV_POPULATE_READ needs Linux 5.14");
+	target_start(&t, long_call_child, lc);
+	for (i = 0; i < 10000 && !lc->ready; i++)
+		tick();
+	assert_true(lc->ready);
+	if (lc->failed) {
+		target_kill(&t);
+		harness_skip("no userfaultfd here (errno %d)", lc->failed);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	assert_int_equal(inject_madvise(t.pidfd, (void *)lc->region, 4096,
+					MADV_POPULATE_READ, XMM_PMADV_INJECT),
+			 4096);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	/* It did wait for the fault (the scenario, not a speed claim). */
+	assert_true(end.tv_sec - start.tv_sec >= LONG_CALL_S - 1);
+	assert_true(untraced(t.pid));
+	lc->stop = 1;
+	assert_int_equal(target_wait(&t), 0);
+	munmap(lc, sizeof(*lc));
+}
+
 /* ---- Permissions ---- */
 
 struct perm_case {
@@ -323,6 +452,8 @@ int main(void)
 		cmocka_unit_test(test_seccomp_errno_reported_target_alive),
 		cmocka_unit_test(test_seccomp_kill_refused_target_alive),
 		cmocka_unit_test(test_seccomp_trap_refused_no_sigsys),
+		cmocka_unit_test(test_unchecked_honours_readable_filter),
+		cmocka_unit_test(test_call_longer_than_timeouts_completes),
 		cmocka_unit_test(test_seccomp_by_instruction_pointer),
 		cmocka_unit_test(test_other_uid_eperm),
 		cmocka_unit_test(test_nondumpable_target_eperm),
