@@ -155,6 +155,10 @@ static long run_batch(struct xmm_tracer *t, struct xmm_inject_request *req)
 					 req->calls, req->count, answer);
 	if (ret < 0)
 		return ret;
+	/* The last point of no change: a helper whose caller has died
+	 * (reparented) lets go of the target untouched. */
+	if (t->blocking_wait && getppid() != req->caller)
+		return -ESRCH;
 
 #ifdef XMM_INJECT_HAVE_STUB
 	if (req->count >= STUB_MIN_CALLS &&
