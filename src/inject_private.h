@@ -2,7 +2,8 @@
 /*
  * What the files of the injection engine share, and nothing else sees.
  *
- *   inject.c          the batch runner: one call at a time, the stub or not
+ *   inject.c          the batch runner: call by call, or the stub
+ *   inject_call.c     one call from a stop
  *   inject_ptrace.c   ptrace primitives and the stop state machine
  *   inject_insn.c     finding a syscall instruction of the target
  *   inject_seccomp.c  the target's seccomp filters, read and run
@@ -119,12 +120,13 @@ long xmm_inject_run_stub(struct xmm_tracer *t, struct xmm_inject_call *calls,
 int xmm_inject_seize_target(struct xmm_tracer *t,
 			    const struct xmm_inject_request *req);
 
-/* inject.c: one call from a stop (0 ran; 1 a signal came first, run it
- * again), riding out signals (_retrying), or the request from the
- * calling task. */
+/* inject_call.c: one call from a stop (0 ran; 1 a signal came first,
+ * run it again), or riding out signals (_retrying). */
 int xmm_inject_run_one(struct xmm_tracer *t, struct xmm_inject_call *c);
 int xmm_inject_run_one_retrying(struct xmm_tracer *t,
 				struct xmm_inject_call *c);
+
+/* inject.c: the request, run from the calling task. */
 long xmm_inject_trace_batch(struct xmm_inject_request *req,
 			    bool blocking_wait, bool exit_releases);
 
