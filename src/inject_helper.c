@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -130,13 +131,69 @@ static void run_in_helper(struct xmm_inject_request *req, char *stack_top)
 		;
 }
 
+/*
+ * The tracer's memory: [guard page][stack, growing down][request].  One
+ * such mapping is kept between calls (mapping it and faulting its stack
+ * in cost more than the rest of a one-range call); a call that finds it
+ * in use maps one of its own.  A forked child takes over its copy.
+ */
+#define WORK_SIZE(page)	((page) + HELPER_STACK_SIZE + \
+			 sizeof(struct xmm_inject_request) + \
+			 XMM_INJECT_MAX_CALLS * sizeof(struct xmm_inject_call))
+
+static struct {
+	_Atomic pid_t owner;	/* the process whose lock state is valid */
+	atomic_bool busy;
+	char *map;
+} kept;
+
+static char *work_get(size_t page)
+{
+	pid_t self = getpid(), owner = atomic_load(&kept.owner);
+	bool idle = false;
+	char *map;
+
+	/* In a forked child, a lock held in the parent at fork is stale. */
+	if (owner != self &&
+	    atomic_compare_exchange_strong(&kept.owner, &owner, self))
+		atomic_store(&kept.busy, false);
+	if (atomic_compare_exchange_strong(&kept.busy, &idle, true)) {
+		if (kept.map)
+			return kept.map;
+		atomic_store(&kept.busy, false);
+	}
+	map = mmap(NULL, WORK_SIZE(page), PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED)
+		return NULL;
+	if (mprotect(map, page, PROT_NONE) < 0) {
+		munmap(map, WORK_SIZE(page));
+		return NULL;
+	}
+	idle = false;
+	if (!kept.map &&
+	    atomic_compare_exchange_strong(&kept.busy, &idle, true)) {
+		if (!kept.map) {
+			kept.map = map;
+			return map;
+		}
+		atomic_store(&kept.busy, false);
+	}
+	return map;
+}
+
+static void work_put(char *map, size_t page)
+{
+	if (map == kept.map)
+		atomic_store(&kept.busy, false);
+	else
+		munmap(map, WORK_SIZE(page));
+}
+
 long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 			 size_t count, unsigned int flags)
 {
 	size_t page = (size_t)getpagesize();
-	size_t req_size = sizeof(struct xmm_inject_request) +
-			  count * sizeof(*calls);
-	size_t map_size = page + HELPER_STACK_SIZE + req_size;
 	struct xmm_inject_request *req;
 	char *map;
 	long ret;
@@ -145,15 +202,9 @@ long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 		return -EINVAL;
 	if (pid <= 0)
 		return -ESRCH;
-	/* [guard page][stack, growing down][request] */
-	map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (map == MAP_FAILED)
+	map = work_get(page);
+	if (!map)
 		return -ENOMEM;
-	if (mprotect(map, page, PROT_NONE) < 0) {
-		munmap(map, map_size);
-		return -ENOMEM;
-	}
 	req = (struct xmm_inject_request *)(map + page + HELPER_STACK_SIZE);
 	req->caller = getpid();
 	req->pid = pid;
@@ -178,7 +229,7 @@ long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 	ret = req->result;
 	if (ret > 0)
 		memcpy(calls, req->calls, (size_t)ret * sizeof(*calls));
-	munmap(map, map_size);
+	work_put(map, page);
 	return ret;
 }
 

@@ -37,13 +37,32 @@ struct candidates {
 	size_t count;
 };
 
-/* The last syscall instruction found, tried first next time. */
-static _Atomic pid_t insn_cache_pid;
-static _Atomic unsigned long insn_cache_addr;
+/* The syscall instructions found last, by target, tried first next time
+ * (a caller may alternate between a few targets). */
+#define INSN_CACHE_SLOTS	4
+
+static struct {
+	_Atomic pid_t pid;
+	_Atomic unsigned long addr;
+} insn_cache[INSN_CACHE_SLOTS];
+static _Atomic unsigned int insn_cache_next;
 
 void xmm_inject_forget_insn(void)
 {
-	atomic_store(&insn_cache_pid, 0);
+	unsigned int i;
+
+	for (i = 0; i < INSN_CACHE_SLOTS; i++)
+		atomic_store(&insn_cache[i].pid, 0);
+}
+
+static void remember_insn(pid_t tid, unsigned long addr)
+{
+	unsigned int slot = atomic_fetch_add(&insn_cache_next, 1) %
+			    INSN_CACHE_SLOTS;
+
+	atomic_store(&insn_cache[slot].pid, 0);
+	atomic_store(&insn_cache[slot].addr, addr);
+	atomic_store(&insn_cache[slot].pid, tid);
 }
 
 /* libc itself (glibc's libc.so.6 or libc-2.x.so, musl's loader), not
@@ -152,10 +171,12 @@ int xmm_inject_find_insn(struct xmm_tracer *t)
 	size_t i;
 	int rank, ret;
 
-	if (atomic_load(&insn_cache_pid) == t->tid) {
-		unsigned long addr = atomic_load(&insn_cache_addr);
+	for (i = 0; i < INSN_CACHE_SLOTS; i++) {
+		unsigned long addr = atomic_load(&insn_cache[i].addr);
 
-		if (addr && is_insn_at(t, addr)) {
+		/* A stale pair only costs one read: it is checked. */
+		if (atomic_load(&insn_cache[i].pid) == t->tid && addr &&
+		    is_insn_at(t, addr)) {
 			t->insn = addr;
 			return 0;
 		}
@@ -169,8 +190,7 @@ int xmm_inject_find_insn(struct xmm_tracer *t)
 			    !search_range(t, cands.c[i].start, cands.c[i].end,
 					  &t->insn))
 				continue;
-			atomic_store(&insn_cache_addr, t->insn);
-			atomic_store(&insn_cache_pid, t->tid);
+			remember_insn(t->tid, t->insn);
 			return 0;
 		}
 	}

@@ -68,8 +68,11 @@ struct xmm_tracer {
 	bool at_event_stop;	/* stopped in PTRACE_EVENT_STOP */
 	bool swapped;		/* it holds our registers, not R */
 	bool gone;		/* exited, or no longer ours */
+	bool group_stopped;	/* its event stop was a group stop */
 	int status;		/* the last wait status */
 	int pending_sig;	/* the signal of a signal-delivery-stop */
+	int seccomp_mode;	/* /proc/PID/status Seccomp:, once read */
+	bool seccomp_mode_known;
 	int mem_fd;		/* /proc/PID/mem, where process_vm_* fail */
 	bool vm_rw_refused;	/* process_vm_readv refused (seccomp) */
 	unsigned long insn;	/* a syscall instruction of the target */
@@ -107,7 +110,7 @@ void xmm_inject_forget_insn(void);
 
 /* inject_seccomp.c: the answer each call gets instead of running (0: it
  * may run), issued from the syscall instruction that ends at ip. */
-int xmm_inject_seccomp_answers(const struct xmm_tracer *t, unsigned long ip,
+int xmm_inject_seccomp_answers(struct xmm_tracer *t, unsigned long ip,
 			       const struct xmm_inject_call *calls,
 			       size_t count, long *answer);
 

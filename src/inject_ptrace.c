@@ -21,12 +21,16 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sched.h>
+#include <stdint.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
+
+/* <linux/ptrace.h>, which clashes with <sys/ptrace.h>. */
+#define PEEKSIGINFO		0x4209
+#define PEEKSIGINFO_SHARED	1U
 
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP		128
@@ -35,9 +39,9 @@
 /* The longest a waiting tracer sleeps before it looks again. */
 #define SLEEP_SLICE_NS		5000000L
 /* A tracer that cannot sleep on SIGCHLD starts its naps this short. */
-#define FIRST_NAP_NS		20000L
-/* Yields before a waiting tracer goes to sleep. */
-#define SPIN_WAITS		50
+#define FIRST_NAP_NS		10000L
+/* ... and makes them no longer than this. */
+#define LONGEST_NAP_NS		1000000L
 
 void xmm_inject_proc_path(char *buf, pid_t a, pid_t b, const char *leaf)
 {
@@ -152,11 +156,13 @@ int xmm_tracer_seize(struct xmm_tracer *t, pid_t tid)
 }
 
 /*
- * Sleep a little while waiting for a stop.  A helper sleeps on SIGCHLD,
- * which the kernel sends a tracer at each stop of its tracee; never long,
- * so that a notification the kernel coalesced costs one slice.  A thread
- * of the caller must not take the caller's SIGCHLD: it naps, each nap
- * twice as long as the one before, up to a slice.
+ * Sleep a little while waiting for a stop with a time limit (only the
+ * first stop has one; the others sleep in waitpid()).  Never yield: on a
+ * busy machine sched_yield() gives the processor away for a whole slice.
+ * A helper sleeps on SIGCHLD, which the kernel sends a tracer at each stop
+ * of its tracee; never long, so that a notification the kernel coalesced
+ * costs one slice.  A thread of the caller must not take the caller's
+ * SIGCHLD: it naps, each nap twice as long as the one before.
  */
 static void pause_for_stop(const struct xmm_tracer *t, long left_ms,
 			   long *nap_ns)
@@ -174,7 +180,7 @@ static void pause_for_stop(const struct xmm_tracer *t, long left_ms,
 	}
 	if (*nap_ns < ts.tv_nsec)
 		ts.tv_nsec = *nap_ns;
-	*nap_ns = *nap_ns * 2 < SLEEP_SLICE_NS ? *nap_ns * 2 : SLEEP_SLICE_NS;
+	*nap_ns = *nap_ns * 2 < LONGEST_NAP_NS ? *nap_ns * 2 : LONGEST_NAP_NS;
 	nanosleep(&ts, NULL);
 }
 
@@ -188,11 +194,15 @@ int xmm_tracer_wait(struct xmm_tracer *t, int timeout_ms)
 {
 	struct timespec start;
 	long nap_ns = FIRST_NAP_NS;
-	int spins = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		pid_t got = waitpid(t->tid, &t->status, __WALL | WNOHANG);
+		/* Without a limit, sleep in the kernel until the stop: the
+		 * cheapest wake-up there is.  (Every tracer blocks its
+		 * signals, but the caller's own thread: EINTR, again.) */
+		pid_t got = waitpid(t->tid, &t->status,
+				    timeout_ms == XMM_INJECT_WAIT_FOREVER ?
+				    __WALL : __WALL | WNOHANG);
 		long left = -1;
 
 		if (got == t->tid) {
@@ -213,12 +223,7 @@ int xmm_tracer_wait(struct xmm_tracer *t, int timeout_ms)
 			if (left <= 0)
 				return -EAGAIN;
 		}
-		/* A stop usually follows within microseconds: yield a few
-		 * times first, as a sleeper can wait a whole time slice. */
-		if (spins++ < SPIN_WAITS)
-			sched_yield();
-		else
-			pause_for_stop(t, left, &nap_ns);
+		pause_for_stop(t, left, &nap_ns);
 	}
 }
 
@@ -274,6 +279,8 @@ int xmm_tracer_event_stop(struct xmm_tracer *t, int timeout_ms)
 		switch (xmm_tracer_stop_kind(t, &sig)) {
 		case XMM_STOP_EVENT:
 			t->at_event_stop = true;
+			/* SIGTRAP: our interrupt; else a group stop. */
+			t->group_stopped = WSTOPSIG(t->status) != SIGTRAP;
 			return 0;
 		case XMM_STOP_SIGNAL:
 			ret = xmm_tracer_resume(t, PTRACE_CONT, sig);
@@ -332,6 +339,59 @@ int xmm_tracer_deliver_and_restop(struct xmm_tracer *t, int sig)
 	return xmm_inject_getregs(t->tid, &t->saved) < 0 ? -ESRCH : 0;
 }
 
+#ifdef XMM_INJECT_HAVE_RESTART_RULE
+/* Is a signal queued for the thread or its process?  (Blocked ones too:
+ * the answer only chooses the slower, always right path.) */
+static bool signal_queued(const struct xmm_tracer *t)
+{
+	/* The kernel's struct ptrace_peeksiginfo_args (libcs name it
+	 * differently). */
+	struct {
+		uint64_t off;
+		uint32_t flags;
+		int32_t nr;
+	} args = { .off = 0, .flags = 0, .nr = 1 };
+	siginfo_t info;
+
+	if (ptrace(PEEKSIGINFO, t->tid, &args, &info) != 0)
+		return true;
+	args.flags = PEEKSIGINFO_SHARED;
+	return ptrace(PEEKSIGINFO, t->tid, &args, &info) != 0;
+}
+
+/*
+ * The short way out of a syscall-exit stop of ours: R with the kernel's
+ * restart rule applied, and PTRACE_DETACH right there.  Right only when
+ * nothing else would happen in get_signal(): no signal queued (one that
+ * comes later finds the thread as after any restart decision), and no
+ * group stop to go back to.  0 when detached, else -EAGAIN (take the
+ * long way: a stop in get_signal()).
+ */
+static int leave_from_syscall_stop(struct xmm_tracer *t)
+{
+	struct xmm_inject_regs regs = t->saved;
+	int sig;
+
+	if (t->running || t->group_stopped ||
+	    xmm_tracer_stop_kind(t, &sig) != XMM_STOP_SYSCALL ||
+	    !xmm_inject_apply_restart(&regs) || signal_queued(t))
+		return -EAGAIN;
+	if (xmm_inject_setregs(t->tid, &regs) < 0)
+		return -EAGAIN;
+	t->swapped = true;	/* until detached: R itself is not in place */
+	if (ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0)
+		return -EAGAIN;
+	t->swapped = false;
+	return 0;
+}
+#else
+static int leave_from_syscall_stop(struct xmm_tracer *t)
+{
+	(void)t;
+	return -EAGAIN;
+}
+#endif
+
 /*
  * Leave the target as we found it and let go of it, from wherever it is:
  *  - running with our registers (a call under way): wait, without limit,
@@ -342,6 +402,9 @@ int xmm_tracer_deliver_and_restop(struct xmm_tracer *t, int sig)
  *    which the kernel restarts the target's interrupted syscall
  *    (-ERESTARTSYS must never leak); PTRACE_DETACH there.  A process that
  *    was group-stopped goes back to its stop: the kernel re-arms it.
+ *    Where the arch knows the restart rule and nothing else is pending,
+ *    the rule is applied to R instead, and the thread detached from the
+ *    syscall-exit stop of our last call: one stop fewer.
  * 0, or -errno (-ESRCH: the target is gone; -EAGAIN: it would not stop
  * and our exit will release it).
  */
@@ -360,6 +423,8 @@ int xmm_tracer_release(struct xmm_tracer *t)
 	if (t->running && t->swapped &&
 	    xmm_tracer_wait(t, XMM_INJECT_WAIT_FOREVER) < 0)
 		goto gone;
+	if (!t->at_event_stop && leave_from_syscall_stop(t) == 0)
+		goto detached;
 	if (t->swapped && xmm_tracer_restore_regs(t) < 0)
 		goto gone;
 	if (!t->at_event_stop) {
@@ -371,6 +436,7 @@ int xmm_tracer_release(struct xmm_tracer *t)
 	}
 	if (ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0)
 		goto gone;
+detached:
 	t->attached = false;
 	return 0;
 gone:

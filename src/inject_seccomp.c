@@ -183,7 +183,7 @@ long xmm_seccomp_answer(uint32_t action)
 #endif
 
 /* Is seccomp filtering the target?  0 none, 1 strict, 2 filter. */
-static int seccomp_mode(pid_t tid)
+static int read_seccomp_mode(pid_t tid)
 {
 	static const char key[] = "\nSeccomp:";
 	char path[64], buf[4096];
@@ -212,6 +212,16 @@ static int seccomp_mode(pid_t tid)
 	return 0;	/* a kernel without seccomp */
 }
 
+/* Read once a batch: a stopped target installs no filter meanwhile. */
+static int seccomp_mode(struct xmm_tracer *t)
+{
+	if (!t->seccomp_mode_known) {
+		t->seccomp_mode = read_seccomp_mode(t->tid);
+		t->seccomp_mode_known = true;
+	}
+	return t->seccomp_mode;
+}
+
 /*
  * Ask the target's filters about each call before any runs.  A filter
  * that cannot be read (PTRACE_SECCOMP_GET_FILTER needs CAP_SYS_ADMIN and
@@ -219,7 +229,7 @@ static int seccomp_mode(pid_t tid)
  * unless the caller vouched for it (t->unchecked), which lets the calls
  * run as far as the filters read so far allow them.
  */
-int xmm_inject_seccomp_answers(const struct xmm_tracer *t, unsigned long ip,
+int xmm_inject_seccomp_answers(struct xmm_tracer *t, unsigned long ip,
 			       const struct xmm_inject_call *calls,
 			       size_t count, long *answer)
 {
@@ -227,7 +237,7 @@ int xmm_inject_seccomp_answers(const struct xmm_tracer *t, unsigned long ip,
 	uint32_t action[XMM_INJECT_MAX_CALLS];
 	unsigned long index;
 	size_t i;
-	int mode = seccomp_mode(t->tid);
+	int mode = seccomp_mode(t);
 
 	for (i = 0; i < count; i++) {
 		answer[i] = 0;

@@ -37,7 +37,7 @@ static bool ranges_overlap(const struct xmm_inject_call *calls, size_t count,
 }
 
 /* Would every call run from the stub's syscall instruction at ip? */
-static bool stub_allowed(const struct xmm_tracer *t, unsigned long ip,
+static bool stub_allowed(struct xmm_tracer *t, unsigned long ip,
 			 const struct xmm_inject_call *calls, size_t count)
 {
 	long answer[XMM_INJECT_MAX_CALLS];
