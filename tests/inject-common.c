@@ -6,6 +6,7 @@
  */
 #include "inject-common.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,4 +192,74 @@ int install_madvise_filter(unsigned int action)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
 	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/* ---- A caller under seccomp ---- */
+
+#define SANDBOX_RANGES	64
+
+/* In the target: the inherited filter, perhaps one of its own on top. */
+static int sandboxed_target(struct sandbox_case *sc)
+{
+	if (sc->target_kills_madvise &&
+	    install_madvise_filter(SECCOMP_RET_KILL_PROCESS) < 0)
+		return 1;
+	sc->s->ready = 1;
+	while (!sc->s->stop)
+		nap();
+	return 0;
+}
+
+int sandboxed_caller(void *arg)
+{
+	struct sandbox_case *sc = arg;
+	struct iovec one = { scratch, MiB }, many[SANDBOX_RANGES];
+	const char *last;
+	pid_t pid;
+	int pidfd, status, i;
+
+	for (i = 0; i < SANDBOX_RANGES; i++) {
+		many[i].iov_base = (char *)scratch + (size_t)i * 4096;
+		many[i].iov_len = 4096;
+	}
+	CHILD_CHECK(sc->sandbox() == 0);
+	CHILD_CHECK(xmm_backend_force("process_madvise", NULL) == 0);
+	fflush(NULL);
+	pid = fork();
+	CHILD_CHECK(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(sandboxed_target(sc));
+	}
+	pidfd = xmm_pidfd_open(pid, 0);
+	CHILD_CHECK(pidfd >= 0);
+	for (i = 0; i < 5000 && !sc->s->ready; i++)
+		nap();
+	CHILD_CHECK(sc->s->ready);
+
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(pidfd, &one, 1, MADV_COLD, 0) == -1);
+	CHILD_CHECK(errno == EPERM);
+	CHILD_CHECK(untraced(pid));
+	if (!sc->target_kills_madvise) {
+		CHILD_CHECK(xmm_process_madvise(pidfd, &one, 1, MADV_COLD,
+				XMM_PMADV_INJECT_UNCHECKED) == (ssize_t)MiB);
+		last = xmm_backend_last("process_madvise");
+		CHILD_CHECK(last && strcmp(last, "inject") == 0);
+		/* A batch through the stub: its mmap/munmap vouched for. */
+		CHILD_CHECK(xmm_process_madvise(pidfd, many, SANDBOX_RANGES,
+				MADV_COLD, XMM_PMADV_INJECT_UNCHECKED) ==
+			    SANDBOX_RANGES * 4096);
+		/* With XMM_PMADV_INJECT: advice the kernel refuses. */
+		CHILD_CHECK(xmm_process_madvise(pidfd, &one, 1, MADV_DONTNEED,
+				XMM_PMADV_INJECT |
+				XMM_PMADV_INJECT_UNCHECKED) == (ssize_t)MiB);
+		CHILD_CHECK(untraced(pid));
+	}
+	/* The target lives, and leaves by its own exit. */
+	sc->s->stop = 1;
+	CHILD_CHECK(waitpid(pid, &status, 0) == pid);
+	CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(pidfd);
+	return 0;
 }

@@ -72,4 +72,21 @@ bool untraced(pid_t pid);
 /* A seccomp filter (no_new_privs first) answering action to madvise. */
 int install_madvise_filter(unsigned int action);
 
+/*
+ * A caller under a seccomp filter (sandbox(), which must make
+ * process_madvise answer ENOSYS) forks its target, which inherits it (a
+ * container).  A tracer under seccomp cannot read the target's filters:
+ * EPERM by default, and the target untouched; XMM_PMADV_INJECT_UNCHECKED
+ * vouches for them (one range, the stub, with XMM_PMADV_INJECT).  A
+ * target that adds a filter killing on madvise is refused and lives.
+ * For harness_run_in_child().
+ */
+struct sandbox_case {
+	struct shared *s;
+	int (*sandbox)(void);
+	bool target_kills_madvise;
+};
+
+int sandboxed_caller(void *arg);
+
 #endif /* XMM_TESTS_INJECT_COMMON_H */
