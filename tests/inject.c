@@ -303,6 +303,10 @@ static void test_stopped_target_stays_stopped(void **state)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, MiB,
 						MADV_COLD, 0), (ssize_t)MiB);
 	assert_true(untraced(t.pid));
+	/* On detach the kernel re-arms the group stop and wakes the thread
+	 * to enter it again: it may show 'R' for that moment. */
+	for (i = 0; i < 50000 && proc_state(t.pid) != 'T'; i++)
+		tick();
 	assert_int_equal(proc_state(t.pid), 'T');
 	assert_int_equal(kill(t.pid, SIGCONT), 0);
 	for (i = 0; i < 50000 && proc_state(t.pid) == 'T'; i++)
