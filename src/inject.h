@@ -9,7 +9,11 @@
  * Where Yama forbids a helper to attach (scope >= 1: only ancestors may
  * trace), a short-lived thread of the caller traces instead (its exit
  * releases a target that never stopped), and a killed caller takes it
- * along.
+ * along; where neither can be created (RLIMIT_NPROC), the calling thread
+ * itself, which waits for the target's stop without limit.  Every path
+ * after the seize detaches; once the target runs an injected call, the
+ * tracer waits for its end however long it takes.  The files of the
+ * engine are listed in inject_private.h.
  *
  * A long batch of range calls (XMM_INJECT_RANGE_ARGS) runs through a
  * small stub that the engine copies into a fresh private mapping of the

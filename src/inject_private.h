@@ -48,7 +48,7 @@
 
 /* The request a tracer serves, in memory it shares with the caller. */
 struct xmm_inject_request {
-	pid_t caller;		/* who asked: a helper outliving it does nothing */
+	pid_t caller;		/* who asked: a helper outliving it stops */
 	pid_t pid;
 	int pidfd;
 	unsigned int flags;

@@ -1106,7 +1106,7 @@ static int nproc_caller(void *arg)
 	return 0;
 }
 
-static void test_nproc_limit_traces_from_caller_and_detaches(void **state)
+static void test_nproc_limit_caller_traces_and_detaches(void **state)
 {
 	struct nproc_case nc = { .s = shared_new() };
 
@@ -1220,7 +1220,7 @@ int main(void)
 		cmocka_unit_test(test_caller_killed_target_survives),
 		cmocka_unit_test(test_sandboxed_caller_eperm_unless_unchecked),
 		cmocka_unit_test(test_sandboxed_caller_kill_filter_refused),
-		cmocka_unit_test(test_nproc_limit_traces_from_caller_and_detaches),
+		cmocka_unit_test(test_nproc_limit_caller_traces_and_detaches),
 		cmocka_unit_test(test_nproc_limit_slow_stop_detaches),
 	};
 
