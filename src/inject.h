@@ -9,7 +9,11 @@
  * Where Yama forbids a helper to attach (scope >= 1: only ancestors may
  * trace), a short-lived thread of the caller traces instead (its exit
  * releases a target that never stopped), and a killed caller takes it
- * along.
+ * along; where neither can be created (RLIMIT_NPROC), the calling thread
+ * itself, which waits for the target's stop without limit.  Every path
+ * after the seize detaches; once the target runs an injected call, the
+ * tracer waits for its end however long it takes.  The files of the
+ * engine are listed in inject_private.h.
  *
  * A long batch of range calls (XMM_INJECT_RANGE_ARGS) runs through a
  * small stub that the engine copies into a fresh private mapping of the
@@ -42,6 +46,14 @@ struct xmm_inject_call {
  */
 #define XMM_INJECT_RANGE_ARGS		0x4U
 
+/*
+ * The caller vouches that the target's seccomp filters allow the calls
+ * (and the stub's mmap/munmap): filters that cannot be read (the tracer
+ * is under seccomp itself, or lacks CAP_SYS_ADMIN) are not a refusal.
+ * Filters that can be read are still honoured.
+ */
+#define XMM_INJECT_UNCHECKED		0x8U
+
 /* Most calls one batch takes (the kernel's UIO_MAXIOV). */
 #define XMM_INJECT_MAX_CALLS		1024
 
@@ -51,9 +63,12 @@ struct xmm_inject_call {
  * filled in), or -errno with nothing run:
  *   EPERM   ptrace(2) refuses (other uid, Yama, already traced,
  *           non-dumpable), or the target's seccomp filter cannot be read
- *           to prove the calls will not kill it
+ *           to prove the calls will not kill it (and no
+ *           XMM_INJECT_UNCHECKED)
  *   ESRCH   the target is gone (or exits during the batch)
- *   EAGAIN  the target did not stop in time (frozen, uninterruptible)
+ *   EAGAIN  the target did not stop in time (frozen, uninterruptible),
+ *           nothing changed.  Once a call runs there is no time limit:
+ *           the engine waits until it ends or the target dies.
  *   ENOEXEC no syscall instruction found in the target
  *   EINVAL  count too large
  * A call the target's seccomp filter refuses is not run: its ret is the

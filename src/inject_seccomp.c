@@ -5,13 +5,20 @@
  * SECCOMP_RET_KILL would take the target with it.  Only what seccomp
  * accepts is implemented (seccomp_check_filter()); anything else answers
  * KILL, which makes the engine refuse the call.
+ *
+ * And the query: the target's filters read with PTRACE_SECCOMP_GET_FILTER
+ * and run against each call the engine is about to inject.
  */
 #include "internal.h"
 #include "inject_seccomp.h"
+#include "inject_private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ptrace.h>
+#include <unistd.h>
 
 #ifndef SECCOMP_RET_KILL_PROCESS
 #define SECCOMP_RET_KILL_PROCESS	0x80000000U
@@ -167,3 +174,110 @@ long xmm_seccomp_answer(uint32_t action)
 		return -EPERM;
 	}
 }
+
+/* ---- The target's filters, read with ptrace ---- */
+#ifdef XMM_HAVE_INJECT
+
+#ifndef PTRACE_SECCOMP_GET_FILTER
+#define PTRACE_SECCOMP_GET_FILTER	0x420c
+#endif
+
+/* Is seccomp filtering the target?  0 none, 1 strict, 2 filter. */
+static int read_seccomp_mode(pid_t tid)
+{
+	static const char key[] = "\nSeccomp:";
+	char path[64], buf[4096];
+	ssize_t len;
+	size_t i;
+	int fd;
+
+	xmm_inject_proc_path(path, tid, 0, "status");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -ESRCH;
+	buf[len] = '\0';
+	for (i = 0; i + sizeof(key) - 1 <= (size_t)len; i++) {
+		if (memcmp(buf + i, key, sizeof(key) - 1) == 0) {
+			const char *v = buf + i + sizeof(key) - 1;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			return (int)xmm_inject_parse_decimal(v);
+		}
+	}
+	return 0;	/* a kernel without seccomp */
+}
+
+/* Read once a batch: a stopped target installs no filter meanwhile. */
+static int seccomp_mode(struct xmm_tracer *t)
+{
+	if (!t->seccomp_mode_known) {
+		t->seccomp_mode = read_seccomp_mode(t->tid);
+		t->seccomp_mode_known = true;
+	}
+	return t->seccomp_mode;
+}
+
+/*
+ * Ask the target's filters about each call before any runs.  A filter
+ * that cannot be read (PTRACE_SECCOMP_GET_FILTER needs CAP_SYS_ADMIN and
+ * a tracer under no seccomp filter of its own) may kill the target: -EPERM,
+ * unless the caller vouched for it (t->unchecked), which lets the calls
+ * run as far as the filters read so far allow them.
+ */
+int xmm_inject_seccomp_answers(struct xmm_tracer *t, unsigned long ip,
+			       const struct xmm_inject_call *calls,
+			       size_t count, long *answer)
+{
+	struct sock_filter prog[BPF_MAXINSNS];
+	uint32_t action[XMM_INJECT_MAX_CALLS];
+	unsigned long index;
+	size_t i;
+	int mode = seccomp_mode(t);
+
+	for (i = 0; i < count; i++) {
+		answer[i] = 0;
+		action[i] = SECCOMP_RET_ALLOW;
+	}
+	if (mode <= 0)
+		return mode;
+	if (mode == 1) {	/* strict: madvise and friends kill */
+		for (i = 0; i < count; i++)
+			answer[i] = -EPERM;
+		return 0;
+	}
+	for (index = 0;; index++) {
+		long len = ptrace(PTRACE_SECCOMP_GET_FILTER, t->tid,
+				  (void *)index, prog);
+
+		if (len < 0 && errno == ENOENT && index > 0)
+			break;
+		if (len < 0 || len > BPF_MAXINSNS) {
+			if (!t->unchecked)
+				return -EPERM;
+			break;
+		}
+		for (i = 0; i < count; i++) {
+			struct seccomp_data data = {
+				.nr = (int)calls[i].nr,
+				.arch = XMM_INJECT_AUDIT_ARCH,
+				.instruction_pointer = ip,
+			};
+			int a;
+
+			for (a = 0; a < 6; a++)
+				data.args[a] = calls[i].arg[a];
+			action[i] = xmm_seccomp_stronger(action[i],
+				xmm_seccomp_run(prog, (size_t)len, &data));
+		}
+	}
+	for (i = 0; i < count; i++)
+		answer[i] = xmm_seccomp_answer(action[i]);
+	return 0;
+}
+
+#endif /* XMM_HAVE_INJECT */

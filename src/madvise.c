@@ -201,6 +201,7 @@ static long inject_run(void *arg)
 {
 	struct xmm_madvise_call *call = arg;
 	struct xmm_inject_call *calls;
+	unsigned int inject_flags;
 	size_t i, done = 0;
 	long ran, ret;
 
@@ -224,9 +225,11 @@ static long inject_run(void *arg)
 		calls[i].arg[1] = call->checked_iov[i].iov_len;
 		calls[i].arg[2] = (unsigned long)call->advice;
 	}
+	inject_flags = XMM_INJECT_STOP_ON_ERROR | XMM_INJECT_RANGE_ARGS;
+	if (call->flags & XMM_PMADV_INJECT_UNCHECKED)
+		inject_flags |= XMM_INJECT_UNCHECKED;
 	ran = xmm_inject_syscalls(call->target_pid, call->pidfd, calls,
-				  call->checked_vlen, XMM_INJECT_STOP_ON_ERROR |
-				  XMM_INJECT_RANGE_ARGS);
+				  call->checked_vlen, inject_flags);
 	if (ran < 0) {
 		ret = ran == -ENOEXEC ? xmm_try_next(ENOSYS) : ran;
 		goto out;

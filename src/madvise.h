@@ -8,7 +8,7 @@
 #include <sys/uio.h>
 
 /* Flags the library consumes; the kernel never sees them. */
-#define XMM_PMADV_LIBRARY_FLAGS	XMM_PMADV_INJECT
+#define XMM_PMADV_LIBRARY_FLAGS	(XMM_PMADV_INJECT | XMM_PMADV_INJECT_UNCHECKED)
 
 struct xmm_madvise_call {
 	/* As the caller passed them. */

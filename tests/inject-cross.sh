@@ -26,7 +26,7 @@ for cc in aarch64-linux-gnu-gcc riscv64-linux-gnu-gcc; do
 		continue
 	fi
 	tried=$((tried + 1))
-	for file in inject.c inject_seccomp.c; do
+	for file in $(cd "$src/src" && ls inject*.c); do
 		# XMM_REQUIRE_INJECT: fail if the arch code is not picked up.
 		if "$cc" -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
 			-DXMM_REQUIRE_INJECT -fvisibility=hidden \

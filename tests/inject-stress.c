@@ -4,8 +4,9 @@
  * default):
  *   - 10,000 injections into a running target that checks its registers
  *     all the time: 0 corruptions allowed;
- *   - 1,000 callers killed with SIGKILL at random points of an injection:
- *     every target must survive, uncorrupted.
+ *   - 1,000 callers killed with SIGKILL at random points of an injection,
+ *     each with a thread looping in malloc/free: every target must
+ *     survive, uncorrupted, and every helper finish.
  * Both print their figures.
  */
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,12 +150,35 @@ static void test_ten_thousand_injections(void **state)
 	assert_int_equal(result, 0);
 }
 
+/*
+ * A thread of the caller that lives in malloc() and free(): a kill lands
+ * while it holds the allocator's lock about as often as not.  A helper
+ * that allocated (opendir, stdio) would hang on that lock for ever.
+ */
+static void *malloc_loop(void *arg)
+{
+	unsigned int seed = (unsigned int)(unsigned long)arg;
+	void *held[16] = { NULL };
+
+	for (;;) {
+		unsigned int slot = rand_r(&seed) % 16;
+
+		free(held[slot]);
+		held[slot] = malloc(16 + rand_r(&seed) % 65536);
+	}
+	return NULL;
+}
+
 static int caller_loop(void *arg)
 {
 	int pidfd = *(int *)arg;
 	struct iovec iov[RANGES];
+	pthread_t allocator;
 
 	fill_ranges(iov, RANGES);
+	if (pthread_create(&allocator, NULL, malloc_loop,
+			   (void *)(unsigned long)getpid()) != 0)
+		return 1;
 	xmm_backend_force("process_madvise", "inject");
 	for (;;)
 		xmm_process_madvise(pidfd, iov, RANGES, MADV_COLD, 0);

@@ -35,7 +35,9 @@ extern "C" {
 /*
  * xmm_process_madvise() flag that the kernel never sees: apply advice the
  * kernel refuses for a remote target by running madvise(2) inside it with
- * ptrace.  See xmm_process_madvise(3).
+ * ptrace.  See xmm_process_madvise(3).  XMM_PMADV_INJECT_UNCHECKED: the
+ * caller vouches that the target's seccomp filters, where they cannot be
+ * read, allow the injected calls.
  */
 #define XMM_PMADV_INJECT		(1U << 31)
 #define XMM_PMADV_INJECT_UNCHECKED	(1U << 30)

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * One injected call from a stop: registers = R with the pc on the
+ * borrowed syscall instruction, the call's number and arguments, and "in
+ * no syscall", so that no restart logic touches them; then to the
+ * syscall-entry stop (check the number) and the exit stop (the result),
+ * waiting as long as the call takes.  A signal that comes first is
+ * delivered with R in place, as if it had come before we did.
+ */
+#include "internal.h"
+#include "inject_private.h"
+
+#ifdef XMM_HAVE_INJECT
+
+#include <signal.h>
+#include <sys/ptrace.h>
+
+/* Did the thread fault fetching our syscall instruction (unmapped or made
+ * non-executable by a sibling since we found it)? */
+static bool faulted_on_insn(const struct xmm_tracer *t, int sig)
+{
+	siginfo_t info;
+
+	if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL)
+		return false;
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &info) < 0)
+		return false;
+	return info.si_code > 0 && (unsigned long)info.si_addr >= t->insn &&
+	       (unsigned long)info.si_addr < t->insn + XMM_INJECT_INSN_LEN;
+}
+
+/*
+ * Run one call from a stop.  0: ran, c->ret set, the tracee at its exit
+ * stop.  1: a signal came first; it was delivered and the tracee is at a
+ * new event stop with new saved registers: run the call again.
+ */
+int xmm_inject_run_one(struct xmm_tracer *t, struct xmm_inject_call *c)
+{
+	struct xmm_inject_regs regs = t->saved;
+	bool entered = false;
+	int ret, sig;
+
+	xmm_inject_set_call(&regs, t->insn, c->nr, c->arg);
+	ret = xmm_tracer_set_regs(t, &regs);
+	if (ret < 0)
+		return ret;
+	for (;;) {
+		ret = xmm_tracer_resume(t, PTRACE_SYSCALL, 0);
+		if (ret < 0)
+			return ret;
+		ret = xmm_tracer_wait(t, XMM_INJECT_WAIT_FOREVER);
+		if (ret < 0)
+			return ret;
+		switch (xmm_tracer_stop_kind(t, &sig)) {
+		case XMM_STOP_SYSCALL:
+			if (xmm_inject_getregs(t->tid, &regs) < 0)
+				return -ESRCH;
+			if (entered) {
+				c->ret = xmm_inject_result(&regs);
+				return c->nr == -1 ? -EIO : 0;
+			}
+			entered = true;
+			if (xmm_inject_pc(&regs) ==
+				    t->insn + XMM_INJECT_INSN_LEN &&
+			    xmm_inject_entry_nr(&regs) == c->nr)
+				break;
+			/* Not the call we set up (never seen): skip it and
+			 * report it, never let R's syscall run here. */
+			xmm_inject_cancel_entry(&regs);
+			ret = xmm_tracer_set_regs(t, &regs);
+			if (ret < 0)
+				return ret;
+			c->nr = -1;
+			break;
+		case XMM_STOP_SIGNAL:
+			if (entered)
+				return -EIO;
+			if (faulted_on_insn(t, sig)) {
+				/* Our instruction vanished: our fault, not
+				 * the target's.  Swallow it. */
+				xmm_inject_forget_insn();
+				t->pending_sig = 0;
+				ret = xmm_tracer_restore_regs(t);
+				return ret < 0 ? ret : -ENOEXEC;
+			}
+			ret = xmm_tracer_deliver_and_restop(t, sig);
+			return ret < 0 ? ret : 1;
+		case XMM_STOP_EVENT:
+			/* A leftover interrupt or a group stop: the call has
+			 * not started; resume it as it is. */
+			if (entered)
+				return -EIO;
+			break;
+		default:
+			return -EIO;
+		}
+	}
+}
+
+int xmm_inject_run_one_retrying(struct xmm_tracer *t,
+				struct xmm_inject_call *c)
+{
+	int ret;
+
+	do
+		ret = xmm_inject_run_one(t, c);
+	while (ret == 1);
+	return ret;
+}
+
+#endif /* XMM_HAVE_INJECT */

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the files of the injection engine share, and nothing else sees.
+ *
+ *   inject.c          the batch runner: call by call, or the stub
+ *   inject_call.c     one call from a stop
+ *   inject_ptrace.c   ptrace primitives and the stop state machine
+ *   inject_insn.c     finding a syscall instruction of the target
+ *   inject_seccomp.c  the target's seccomp filters, read and run
+ *   inject_stub.c     the batch stub in a mapping of its own
+ *   inject_thread.c   which thread to seize (a leaderless target)
+ *   inject_helper.c   who traces: helper process, thread, or the caller
+ *
+ * Everything that the helper process runs (all of the above but the
+ * entry point of inject_helper.c) is async-signal-safe: it shares the
+ * caller's memory, and a caller killed while one of its threads held the
+ * malloc lock must not hang it.  No malloc, no stdio, no opendir.
+ */
+#ifndef XMM_SRC_INJECT_PRIVATE_H
+#define XMM_SRC_INJECT_PRIVATE_H
+
+#include "inject.h"
+
+#if defined(__x86_64__)
+#include "arch/x86_64/inject.h"
+#define XMM_HAVE_INJECT	1
+#elif defined(__aarch64__)
+#include "arch/aarch64/inject.h"
+#define XMM_HAVE_INJECT	1
+#elif defined(__riscv) && __riscv_xlen == 64
+#include "arch/riscv64/inject.h"
+#define XMM_HAVE_INJECT	1
+#endif
+
+#ifdef XMM_HAVE_INJECT
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/*
+ * A running or sleeping thread reaches the interrupt stop at once; a
+ * frozen or uninterruptible one may never: give up while nothing is
+ * changed yet (and only where our exit would let go of the target).
+ */
+#define XMM_INJECT_STOP_TIMEOUT_MS	2000
+/* No limit: once the target runs our call, wait until it ends or dies. */
+#define XMM_INJECT_WAIT_FOREVER		(-1)
+
+/* The request a tracer serves, in memory it shares with the caller. */
+struct xmm_inject_request {
+	pid_t caller;		/* who asked: a helper outliving it stops */
+	pid_t pid;
+	int pidfd;
+	unsigned int flags;
+	size_t count;
+	long result;
+	struct xmm_inject_call calls[];
+};
+
+struct xmm_tracer {
+	pid_t tid;
+	bool blocking_wait;	/* SIGCHLD is ours (helper): sleep on it */
+	bool exit_releases;	/* our exit detaches (helper, thread) */
+	bool unchecked;		/* XMM_INJECT_UNCHECKED */
+	/* Where the tracee is, kept by the primitives of inject_ptrace.c: */
+	bool attached;		/* seized and not yet detached */
+	bool running;		/* resumed, its next stop not yet waited for */
+	bool at_event_stop;	/* stopped in PTRACE_EVENT_STOP */
+	bool swapped;		/* it holds our registers, not R */
+	bool gone;		/* exited, or no longer ours */
+	bool group_stopped;	/* its event stop was a group stop */
+	int status;		/* the last wait status */
+	int pending_sig;	/* the signal of a signal-delivery-stop */
+	int seccomp_mode;	/* /proc/PID/status Seccomp:, once read */
+	bool seccomp_mode_known;
+	int mem_fd;		/* /proc/PID/mem, where process_vm_* fail */
+	bool vm_rw_refused;	/* process_vm_readv refused (seccomp) */
+	unsigned long insn;	/* a syscall instruction of the target */
+	struct xmm_inject_regs saved;	/* R: the target's own registers */
+};
+
+enum xmm_stop_kind {
+	XMM_STOP_EVENT,		/* PTRACE_EVENT_STOP (interrupt, group) */
+	XMM_STOP_SYSCALL,	/* syscall-entry or -exit stop */
+	XMM_STOP_SIGNAL,	/* signal-delivery-stop */
+	XMM_STOP_OTHER,
+};
+
+/* inject_ptrace.c */
+int xmm_tracer_seize(struct xmm_tracer *t, pid_t tid);
+int xmm_tracer_wait(struct xmm_tracer *t, int timeout_ms);
+enum xmm_stop_kind xmm_tracer_stop_kind(const struct xmm_tracer *t, int *sig);
+int xmm_tracer_resume(struct xmm_tracer *t, int request, int sig);
+int xmm_tracer_event_stop(struct xmm_tracer *t, int timeout_ms);
+int xmm_tracer_set_regs(struct xmm_tracer *t,
+			const struct xmm_inject_regs *regs);
+int xmm_tracer_restore_regs(struct xmm_tracer *t);
+int xmm_tracer_deliver_and_restop(struct xmm_tracer *t, int sig);
+int xmm_tracer_release(struct xmm_tracer *t);
+bool xmm_tracer_read(struct xmm_tracer *t, unsigned long addr, void *buf,
+		     size_t len);
+ssize_t xmm_tracer_read_some(struct xmm_tracer *t, unsigned long addr,
+			     void *buf, size_t len);
+bool xmm_tracer_write(struct xmm_tracer *t, unsigned long addr,
+		      const void *buf, size_t len);
+
+/* inject_insn.c */
+int xmm_inject_find_insn(struct xmm_tracer *t);
+void xmm_inject_forget_insn(void);
+
+/* inject_seccomp.c: the answer each call gets instead of running (0: it
+ * may run), issued from the syscall instruction that ends at ip. */
+int xmm_inject_seccomp_answers(struct xmm_tracer *t, unsigned long ip,
+			       const struct xmm_inject_call *calls,
+			       size_t count, long *answer);
+
+/* inject_stub.c */
+#define XMM_INJECT_STUB_NOT_HERE	(-ENOTSUP)
+long xmm_inject_run_stub(struct xmm_tracer *t, struct xmm_inject_call *calls,
+			 size_t count, bool stop_on_error);
+
+/* inject_thread.c */
+int xmm_inject_seize_target(struct xmm_tracer *t,
+			    const struct xmm_inject_request *req);
+
+/* inject_call.c: one call from a stop (0 ran; 1 a signal came first,
+ * run it again), or riding out signals (_retrying). */
+int xmm_inject_run_one(struct xmm_tracer *t, struct xmm_inject_call *c);
+int xmm_inject_run_one_retrying(struct xmm_tracer *t,
+				struct xmm_inject_call *c);
+
+/* inject.c: the request, run from the calling task. */
+long xmm_inject_trace_batch(struct xmm_inject_request *req,
+			    bool blocking_wait, bool exit_releases);
+
+/*
+ * "/proc/<a>[/task/<b>]/<leaf>" into buf (64 bytes), without snprintf
+ * (not async-signal-safe).  b 0: no task part.
+ */
+void xmm_inject_proc_path(char *buf, pid_t a, pid_t b, const char *leaf);
+
+/* The decimal at s (stops at the first non-digit); -1 when none. */
+long xmm_inject_parse_decimal(const char *s);
+
+#endif /* XMM_HAVE_INJECT */
+#endif /* XMM_SRC_INJECT_PRIVATE_H */

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The ptrace primitives of the injection engine and the state they keep
+ * (struct xmm_tracer): where the tracee is stopped, whether it runs, and
+ * whether it holds our registers.  xmm_tracer_release() leaves it as it
+ * was from any of those states: every path after PTRACE_SEIZE ends there.
+ *
+ * Two waits:
+ *  - bounded (the interrupt stop), only while the target holds its own
+ *    registers: giving up then changes nothing;
+ *  - unbounded once the registers are swapped: a call may take as long
+ *    as it takes (MADV_POPULATE_READ on a userfaultfd, MADV_PAGEOUT to a
+ *    slow disk); the tracer waits until it ends or the target dies.
+ *
+ * Async-signal-safe throughout (see inject_private.h).
+ */
+#include "internal.h"
+#include "inject_private.h"
+
+#ifdef XMM_HAVE_INJECT
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* <linux/ptrace.h>, which clashes with <sys/ptrace.h>. */
+#define PEEKSIGINFO		0x4209
+#define PEEKSIGINFO_SHARED	1U
+
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP		128
+#endif
+
+/* The longest a waiting tracer sleeps before it looks again. */
+#define SLEEP_SLICE_NS		5000000L
+/* A tracer that cannot sleep on SIGCHLD starts its naps this short. */
+#define FIRST_NAP_NS		10000L
+/* ... and makes them no longer than this. */
+#define LONGEST_NAP_NS		1000000L
+
+void xmm_inject_proc_path(char *buf, pid_t a, pid_t b, const char *leaf)
+{
+	static const char proc[] = "/proc/", task[] = "/task/";
+	char digits[12];
+	size_t used = 0, n;
+	pid_t v;
+	int pass;
+
+	for (n = 0; proc[n]; n++)
+		buf[used++] = proc[n];
+	for (pass = 0; pass < 2; pass++) {
+		v = pass ? b : a;
+		if (pass && !b)
+			break;
+		if (pass)
+			for (n = 0; task[n]; n++)
+				buf[used++] = task[n];
+		n = 0;
+		do {
+			digits[n++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v > 0 && n < sizeof(digits));
+		while (n)
+			buf[used++] = digits[--n];
+	}
+	buf[used++] = '/';
+	for (n = 0; leaf[n] && used < 63; n++)
+		buf[used++] = leaf[n];
+	buf[used] = '\0';
+}
+
+long xmm_inject_parse_decimal(const char *s)
+{
+	long v = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	while (*s >= '0' && *s <= '9' && v < 100000000L)
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
+static long elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000 +
+	       (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/*
+ * The target's memory: process_vm_readv/writev, one syscall each; where
+ * a policy refuses those (a seccomp profile), /proc/PID/mem, opened once.
+ * Never writes a byte of the target's own mappings (only the stub's).
+ */
+static ssize_t tracer_mem(struct xmm_tracer *t, unsigned long addr,
+			  void *buf, size_t len, bool write)
+{
+	struct iovec local = { buf, len };
+	struct iovec remote = { (void *)addr, len };
+	char path[64];
+	ssize_t got;
+
+	if (!t->vm_rw_refused) {
+		got = write ? process_vm_writev(t->tid, &local, 1, &remote, 1,
+						0) :
+			      process_vm_readv(t->tid, &local, 1, &remote, 1,
+					       0);
+		if (got >= 0 || (errno != ENOSYS && errno != EPERM))
+			return got;
+		t->vm_rw_refused = true;
+	}
+	if (t->mem_fd < 0) {
+		xmm_inject_proc_path(path, t->tid, 0, "mem");
+		t->mem_fd = open(path, O_RDWR | O_CLOEXEC);
+		if (t->mem_fd < 0)
+			return -1;
+	}
+	return write ? pwrite(t->mem_fd, buf, len, (off_t)addr) :
+		       pread(t->mem_fd, buf, len, (off_t)addr);
+}
+
+bool xmm_tracer_read(struct xmm_tracer *t, unsigned long addr, void *buf,
+		     size_t len)
+{
+	return tracer_mem(t, addr, buf, len, false) == (ssize_t)len;
+}
+
+ssize_t xmm_tracer_read_some(struct xmm_tracer *t, unsigned long addr,
+			     void *buf, size_t len)
+{
+	return tracer_mem(t, addr, buf, len, false);
+}
+
+bool xmm_tracer_write(struct xmm_tracer *t, unsigned long addr,
+		      const void *buf, size_t len)
+{
+	return tracer_mem(t, addr, (void *)buf, len, true) == (ssize_t)len;
+}
+
+int xmm_tracer_seize(struct xmm_tracer *t, pid_t tid)
+{
+	if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) < 0)
+		return -errno;
+	t->tid = tid;
+	t->attached = true;
+	t->running = true;
+	t->at_event_stop = false;
+	return 0;
+}
+
+/*
+ * Sleep a little while waiting for a stop with a time limit (only the
+ * first stop has one; the others sleep in waitpid()).  Never yield: on a
+ * busy machine sched_yield() gives the processor away for a whole slice.
+ * A helper sleeps on SIGCHLD, which the kernel sends a tracer at each stop
+ * of its tracee; never long, so that a notification the kernel coalesced
+ * costs one slice.  A thread of the caller must not take the caller's
+ * SIGCHLD: it naps, each nap twice as long as the one before.
+ */
+static void pause_for_stop(const struct xmm_tracer *t, long left_ms,
+			   long *nap_ns)
+{
+	struct timespec ts = { 0, SLEEP_SLICE_NS };
+	sigset_t chld;
+
+	if (left_ms >= 0 && left_ms * 1000000L < ts.tv_nsec)
+		ts.tv_nsec = left_ms * 1000000L;
+	if (t->blocking_wait) {
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		sigtimedwait(&chld, NULL, &ts);
+		return;
+	}
+	if (*nap_ns < ts.tv_nsec)
+		ts.tv_nsec = *nap_ns;
+	*nap_ns = *nap_ns * 2 < LONGEST_NAP_NS ? *nap_ns * 2 : LONGEST_NAP_NS;
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Wait for the next stop of the tracee, for at most timeout_ms
+ * (XMM_INJECT_WAIT_FOREVER: until it stops or dies).  0 with t->status
+ * set; -ESRCH when it is gone (exited, killed, or no longer ours);
+ * -EAGAIN on timeout, the tracee still running.
+ */
+int xmm_tracer_wait(struct xmm_tracer *t, int timeout_ms)
+{
+	struct timespec start;
+	long nap_ns = FIRST_NAP_NS;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		/* Without a limit, sleep in the kernel until the stop: the
+		 * cheapest wake-up there is.  (Every tracer blocks its
+		 * signals, but the caller's own thread: EINTR, again.) */
+		pid_t got = waitpid(t->tid, &t->status,
+				    timeout_ms == XMM_INJECT_WAIT_FOREVER ?
+				    __WALL : __WALL | WNOHANG);
+		long left = -1;
+
+		if (got == t->tid) {
+			if (WIFEXITED(t->status) || WIFSIGNALED(t->status)) {
+				t->gone = true;
+				return -ESRCH;
+			}
+			t->running = false;
+			(void)xmm_tracer_stop_kind(t, &t->pending_sig);
+			return 0;
+		}
+		if (got < 0 && errno != EINTR) {
+			t->gone = true;	/* ECHILD: no longer ours */
+			return -ESRCH;
+		}
+		if (timeout_ms != XMM_INJECT_WAIT_FOREVER) {
+			left = timeout_ms - elapsed_ms(&start);
+			if (left <= 0)
+				return -EAGAIN;
+		}
+		pause_for_stop(t, left, &nap_ns);
+	}
+}
+
+enum xmm_stop_kind xmm_tracer_stop_kind(const struct xmm_tracer *t, int *sig)
+{
+	int status = t->status;
+
+	*sig = 0;
+	if (!WIFSTOPPED(status))
+		return XMM_STOP_OTHER;
+	if (status >> 16 == PTRACE_EVENT_STOP)
+		return XMM_STOP_EVENT;
+	if (status >> 16)
+		return XMM_STOP_OTHER;	/* no other event is enabled */
+	if (WSTOPSIG(status) == (SIGTRAP | 0x80))
+		return XMM_STOP_SYSCALL;
+	*sig = WSTOPSIG(status);
+	return XMM_STOP_SIGNAL;
+}
+
+/* PTRACE_CONT or PTRACE_SYSCALL from a stop. */
+int xmm_tracer_resume(struct xmm_tracer *t, int request, int sig)
+{
+	if (ptrace((enum __ptrace_request)request, t->tid, 0, sig) < 0)
+		return -ESRCH;
+	t->running = true;
+	t->at_event_stop = false;
+	t->pending_sig = 0;
+	return 0;
+}
+
+/*
+ * From a running (or signal-stopped) tracee with its own registers, reach
+ * an event stop, handing back every signal it dequeues meanwhile.  The
+ * signals keep their siginfo: PTRACE_CONT with the stop's own signal.
+ * From a stop, the tracee resumes with its pending signal, if any.
+ */
+int xmm_tracer_event_stop(struct xmm_tracer *t, int timeout_ms)
+{
+	int ret, sig;
+
+	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
+		return -ESRCH;
+	if (!t->running) {
+		ret = xmm_tracer_resume(t, PTRACE_CONT, t->pending_sig);
+		if (ret < 0)
+			return ret;
+	}
+	for (;;) {
+		ret = xmm_tracer_wait(t, timeout_ms);
+		if (ret < 0)
+			return ret;
+		switch (xmm_tracer_stop_kind(t, &sig)) {
+		case XMM_STOP_EVENT:
+			t->at_event_stop = true;
+			/* SIGTRAP: our interrupt; else a group stop. */
+			t->group_stopped = WSTOPSIG(t->status) != SIGTRAP;
+			return 0;
+		case XMM_STOP_SIGNAL:
+			ret = xmm_tracer_resume(t, PTRACE_CONT, sig);
+			if (ret < 0)
+				return ret;
+			/* The interrupt trap may be spent: ask again. */
+			if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
+				return -ESRCH;
+			break;
+		default:
+			/* A syscall stop left over from us: move on. */
+			ret = xmm_tracer_resume(t, PTRACE_CONT, 0);
+			if (ret < 0)
+				return ret;
+			break;
+		}
+	}
+}
+
+int xmm_tracer_set_regs(struct xmm_tracer *t,
+			const struct xmm_inject_regs *regs)
+{
+	if (xmm_inject_setregs(t->tid, regs) < 0)
+		return -ESRCH;
+	t->swapped = true;
+	return 0;
+}
+
+int xmm_tracer_restore_regs(struct xmm_tracer *t)
+{
+	if (xmm_inject_setregs(t->tid, &t->saved) < 0)
+		return -ESRCH;
+	t->swapped = false;
+	return 0;
+}
+
+/*
+ * Put R back and hand the pending signal of a signal-delivery-stop to the
+ * target, as if it had arrived before we came; then stop it again and
+ * take its new registers.
+ */
+int xmm_tracer_deliver_and_restop(struct xmm_tracer *t, int sig)
+{
+	int ret;
+
+	ret = xmm_tracer_restore_regs(t);
+	if (ret < 0)
+		return ret;
+	ret = xmm_tracer_resume(t, PTRACE_CONT, sig);
+	if (ret < 0)
+		return ret;
+	/* Begun is begun: a stub mapping may wait for its removal. */
+	ret = xmm_tracer_event_stop(t, XMM_INJECT_WAIT_FOREVER);
+	if (ret < 0)
+		return ret;
+	return xmm_inject_getregs(t->tid, &t->saved) < 0 ? -ESRCH : 0;
+}
+
+#ifdef XMM_INJECT_HAVE_RESTART_RULE
+/* Is a signal queued for the thread or its process?  (Blocked ones too:
+ * the answer only chooses the slower, always right path.) */
+static bool signal_queued(const struct xmm_tracer *t)
+{
+	/* The kernel's struct ptrace_peeksiginfo_args (libcs name it
+	 * differently). */
+	struct {
+		uint64_t off;
+		uint32_t flags;
+		int32_t nr;
+	} args = { .off = 0, .flags = 0, .nr = 1 };
+	siginfo_t info;
+
+	if (ptrace(PEEKSIGINFO, t->tid, &args, &info) != 0)
+		return true;
+	args.flags = PEEKSIGINFO_SHARED;
+	return ptrace(PEEKSIGINFO, t->tid, &args, &info) != 0;
+}
+
+/*
+ * The short way out of a syscall-exit stop of ours: R with the kernel's
+ * restart rule applied, and PTRACE_DETACH right there.  Right only when
+ * nothing else would happen in get_signal(): no signal queued (one that
+ * comes later finds the thread as after any restart decision), and no
+ * group stop to go back to.  0 when detached, else -EAGAIN (take the
+ * long way: a stop in get_signal()).
+ */
+static int leave_from_syscall_stop(struct xmm_tracer *t)
+{
+	struct xmm_inject_regs regs = t->saved;
+	int sig;
+
+	if (t->running || t->group_stopped ||
+	    xmm_tracer_stop_kind(t, &sig) != XMM_STOP_SYSCALL ||
+	    !xmm_inject_apply_restart(&regs) || signal_queued(t))
+		return -EAGAIN;
+	if (xmm_inject_setregs(t->tid, &regs) < 0)
+		return -EAGAIN;
+	t->swapped = true;	/* until detached: R itself is not in place */
+	if (ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0)
+		return -EAGAIN;
+	t->swapped = false;
+	return 0;
+}
+#else
+static int leave_from_syscall_stop(struct xmm_tracer *t)
+{
+	(void)t;
+	return -EAGAIN;
+}
+#endif
+
+/*
+ * Leave the target as we found it and let go of it, from wherever it is:
+ *  - running with our registers (a call under way): wait, without limit,
+ *    until it stops or dies;
+ *  - running with its own: stop it (bounded where our exit lets go of it
+ *    anyway, else without limit: nothing else would ever detach it);
+ *  - registers back, then a stop inside get_signal(), the only place from
+ *    which the kernel restarts the target's interrupted syscall
+ *    (-ERESTARTSYS must never leak); PTRACE_DETACH there.  A process that
+ *    was group-stopped goes back to its stop: the kernel re-arms it.
+ *    Where the arch knows the restart rule and nothing else is pending,
+ *    the rule is applied to R instead, and the thread detached from the
+ *    syscall-exit stop of our last call: one stop fewer.
+ * 0, or -errno (-ESRCH: the target is gone; -EAGAIN: it would not stop
+ * and our exit will release it).
+ */
+int xmm_tracer_release(struct xmm_tracer *t)
+{
+	int stop_ms = t->exit_releases ? XMM_INJECT_STOP_TIMEOUT_MS :
+					 XMM_INJECT_WAIT_FOREVER;
+	int ret;
+
+	if (!t->attached)
+		return 0;
+	if (t->gone)
+		goto gone;
+	/* (No path leaves a call of ours running; if one did, its end is
+	 * waited for here.) */
+	if (t->running && t->swapped &&
+	    xmm_tracer_wait(t, XMM_INJECT_WAIT_FOREVER) < 0)
+		goto gone;
+	if (!t->at_event_stop && leave_from_syscall_stop(t) == 0)
+		goto detached;
+	if (t->swapped && xmm_tracer_restore_regs(t) < 0)
+		goto gone;
+	if (!t->at_event_stop) {
+		ret = xmm_tracer_event_stop(t, stop_ms);
+		if (ret == -EAGAIN)
+			return ret;
+		if (ret < 0)
+			goto gone;
+	}
+	if (ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0)
+		goto gone;
+detached:
+	t->attached = false;
+	return 0;
+gone:
+	t->attached = false;
+	return -ESRCH;
+}
+
+#endif /* XMM_HAVE_INJECT */

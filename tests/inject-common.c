@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * What the injection tests share (inject.c: what needs only same-uid
+ * ptrace; inject-root.c: what needs root): children, shared memory,
+ * /proc/PID/status, the forced backend.
+ */
+#include "inject-common.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+
+void target_start(struct target *t, int (*fn)(void *), void *arg)
+{
+	fflush(NULL);
+	t->pid = fork();
+	assert_true(t->pid >= 0);
+	if (t->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(fn(arg));
+	}
+	t->pidfd = xmm_pidfd_open(t->pid, 0);
+	assert_true(t->pidfd >= 0);
+}
+
+/* Its exit code, or 128 + signal. */
+int target_wait(struct target *t)
+{
+	int status;
+
+	assert_int_equal(waitpid(t->pid, &status, 0), t->pid);
+	close(t->pidfd);
+	t->pid = -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) :
+				   128 + WTERMSIG(status);
+}
+
+void target_kill(struct target *t)
+{
+	kill(t->pid, SIGKILL);
+	target_wait(t);
+}
+
+int pause_child(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* The parent's bounded waits for a child's state: 100 us a tick. */
+void tick(void)
+{
+	struct timespec t = { 0, 100000 };
+
+	nanosleep(&t, NULL);
+}
+
+/* A child's wait for the parent's word: polls, so no wake-up is lost. */
+void nap(void)
+{
+	struct timespec tick = { 0, 2000000 };
+
+	nanosleep(&tick, NULL);
+}
+
+
+struct shared *shared_new(void)
+{
+	struct shared *s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(s != MAP_FAILED);
+	return s;
+}
+
+void wait_ready(struct shared *s)
+{
+	struct timespec tick = { 0, 1000000 };
+	int i;
+
+	for (i = 0; i < 10000 && !s->ready; i++)
+		nanosleep(&tick, NULL);
+	assert_true(s->ready);
+}
+
+/* One injected madvise of one range; the backend is forced. */
+ssize_t inject_madvise(int pidfd, void *addr, size_t len, int advice,
+			      unsigned int flags)
+{
+	struct iovec iov = { addr, len };
+
+	return xmm_process_madvise(pidfd, &iov, 1, advice, flags);
+}
+
+/* A private page of the caller (and so of a forked child), for advice. */
+void *scratch;
+
+int inject_setup(bool need_root)
+{
+	int pidfd = xmm_pidfd_open(getpid(), 0);
+
+	if (pidfd < 0)
+		harness_skip_all("no pidfd_open (Linux 5.3; valgrind 3.19 "
+				 "does not know it either)");
+	close(pidfd);
+	if (need_root && !harness_is_root())
+		harness_skip_all("these injection tests need root (another "
+				 "uid, reading a target's seccomp filters); "
+				 "the rest are in the inject test");
+	scratch = mmap(NULL, MiB, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (scratch == MAP_FAILED)
+		return -1;
+	memset(scratch, 0x5a, MiB);
+	return xmm_backend_force("process_madvise", "inject");
+}
+
+int inject_teardown(void **state)
+{
+	(void)state;
+	munmap(scratch, MiB);
+	return xmm_backend_force("process_madvise", NULL);
+}
+
+/* /proc/PID/status field, as a string. */
+void status_field(pid_t pid, const char *name, char *out, size_t size)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, name, strlen(name)) == 0 &&
+		    line[strlen(name)] == ':') {
+			snprintf(out, size, "%s", line + strlen(name) + 1);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+char proc_state(pid_t pid)
+{
+	char state[64];
+
+	status_field(pid, "State", state, sizeof(state));
+	return state[strspn(state, " \t")];
+}
+
+/* Wait (bounded) until no tracer is attached to pid any more. */
+bool untraced(pid_t pid)
+{
+	struct timespec tick = { 0, 200000 };
+	char tracer[64];
+	int i;
+
+	for (i = 0; i < 25000; i++) {
+		status_field(pid, "TracerPid", tracer, sizeof(tracer));
+		if (atoi(tracer) == 0)
+			return true;
+		nanosleep(&tick, NULL);
+	}
+	return false;
+}
+int install_madvise_filter(unsigned int action)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_madvise, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, action),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { 4, filter };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/* ---- A caller under seccomp ---- */
+
+#define SANDBOX_RANGES	64
+
+/* In the target: the inherited filter, perhaps one of its own on top. */
+static int sandboxed_target(struct sandbox_case *sc)
+{
+	if (sc->target_kills_madvise &&
+	    install_madvise_filter(SECCOMP_RET_KILL_PROCESS) < 0)
+		return 1;
+	sc->s->ready = 1;
+	while (!sc->s->stop)
+		nap();
+	return 0;
+}
+
+int sandboxed_caller(void *arg)
+{
+	struct sandbox_case *sc = arg;
+	struct iovec one = { scratch, MiB }, many[SANDBOX_RANGES];
+	const char *last;
+	pid_t pid;
+	int pidfd, status, i;
+
+	for (i = 0; i < SANDBOX_RANGES; i++) {
+		many[i].iov_base = (char *)scratch + (size_t)i * 4096;
+		many[i].iov_len = 4096;
+	}
+	CHILD_CHECK(sc->sandbox() == 0);
+	CHILD_CHECK(xmm_backend_force("process_madvise", NULL) == 0);
+	fflush(NULL);
+	pid = fork();
+	CHILD_CHECK(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(sandboxed_target(sc));
+	}
+	pidfd = xmm_pidfd_open(pid, 0);
+	CHILD_CHECK(pidfd >= 0);
+	for (i = 0; i < 5000 && !sc->s->ready; i++)
+		nap();
+	CHILD_CHECK(sc->s->ready);
+
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(pidfd, &one, 1, MADV_COLD, 0) == -1);
+	CHILD_CHECK(errno == EPERM);
+	CHILD_CHECK(untraced(pid));
+	if (!sc->target_kills_madvise) {
+		CHILD_CHECK(xmm_process_madvise(pidfd, &one, 1, MADV_COLD,
+				XMM_PMADV_INJECT_UNCHECKED) == (ssize_t)MiB);
+		last = xmm_backend_last("process_madvise");
+		CHILD_CHECK(last && strcmp(last, "inject") == 0);
+		/* A batch through the stub: its mmap/munmap vouched for. */
+		CHILD_CHECK(xmm_process_madvise(pidfd, many, SANDBOX_RANGES,
+				MADV_COLD, XMM_PMADV_INJECT_UNCHECKED) ==
+			    SANDBOX_RANGES * 4096);
+		/* With XMM_PMADV_INJECT: advice the kernel refuses. */
+		CHILD_CHECK(xmm_process_madvise(pidfd, &one, 1, MADV_DONTNEED,
+				XMM_PMADV_INJECT |
+				XMM_PMADV_INJECT_UNCHECKED) == (ssize_t)MiB);
+		CHILD_CHECK(untraced(pid));
+	}
+	/* The target lives, and leaves by its own exit. */
+	sc->s->stop = 1;
+	CHILD_CHECK(waitpid(pid, &status, 0) == pid);
+	CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(pidfd);
+	return 0;
+}

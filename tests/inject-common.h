@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the injection tests share: see inject-common.c. */
+#ifndef XMM_TESTS_INJECT_COMMON_H
+#define XMM_TESTS_INJECT_COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <xmm/xmm.h>
+
+#include "harness.h"
+
+#ifndef MADV_COLD
+#define MADV_COLD	20
+#endif
+
+#define MiB	(1024UL * 1024)
+
+/* A child running fn(arg) and exiting with its answer. */
+struct target {
+	pid_t pid;
+	int pidfd;
+};
+
+void target_start(struct target *t, int (*fn)(void *), void *arg);
+/* Its exit code, or 128 + signal. */
+int target_wait(struct target *t);
+void target_kill(struct target *t);
+int pause_child(void *arg);
+/* The parent's bounded waits for a child's state: 100 us a tick. */
+void tick(void);
+/* A child's wait for the parent's word: polls, so no wake-up is lost. */
+void nap(void);
+
+/* Memory the parent and its children share, mapped before each fork. */
+struct shared {
+	volatile int ready;
+	volatile int stop;
+	volatile int result;
+	volatile long value[16];
+	char page[4096] __attribute__((aligned(4096)));
+};
+
+struct shared *shared_new(void);
+void wait_ready(struct shared *s);
+
+/* One injected madvise of one range; the backend is forced. */
+ssize_t inject_madvise(int pidfd, void *addr, size_t len, int advice,
+		       unsigned int flags);
+
+/* A private MiB of the caller (and so of a forked child), for advice. */
+extern void *scratch;
+
+/* The group setup: skips all without pidfds (or without root when
+ * need_root), maps scratch, forces the inject backend. */
+int inject_setup(bool need_root);
+int inject_teardown(void **state);
+
+/* /proc/PID/status field, as a string. */
+void status_field(pid_t pid, const char *name, char *out, size_t size);
+char proc_state(pid_t pid);
+/* Wait (bounded) until no tracer is attached to pid any more. */
+bool untraced(pid_t pid);
+
+/* A seccomp filter (no_new_privs first) answering action to madvise. */
+int install_madvise_filter(unsigned int action);
+
+/*
+ * A caller under a seccomp filter (sandbox(), which must make
+ * process_madvise answer ENOSYS) forks its target, which inherits it (a
+ * container).  A tracer under seccomp cannot read the target's filters:
+ * EPERM by default, and the target untouched; XMM_PMADV_INJECT_UNCHECKED
+ * vouches for them (one range, the stub, with XMM_PMADV_INJECT).  A
+ * target that adds a filter killing on madvise is refused and lives.
+ * For harness_run_in_child().
+ */
+struct sandbox_case {
+	struct shared *s;
+	int (*sandbox)(void);
+	bool target_kills_madvise;
+};
+
+int sandboxed_caller(void *arg);
+
+#endif /* XMM_TESTS_INJECT_COMMON_H */

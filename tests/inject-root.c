@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The injection tests that need root: a target's seccomp filters read
+ * and honoured (PTRACE_SECCOMP_GET_FILTER needs CAP_SYS_ADMIN), and
+ * callers of another uid.  The rest are in inject.c.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/seccomp.h>
+#include <linux/userfaultfd.h>
+
+#include <xmm/xmm.h>
+
+#include "inject-common.h"
+#include "inject-target.h"
+
+#ifndef MADV_COLD
+#define MADV_COLD	20
+#endif
+
+#define MiB	(1024UL * 1024)
+static int setup(void **state)
+{
+	(void)state;
+	return inject_setup(true);
+}
+
+static volatile sig_atomic_t got_sigsys;
+
+static void note_sigsys(int sig)
+{
+	(void)sig;
+	got_sigsys = 1;
+}
+
+static void ignore_signal(int sig)
+{
+	(void)sig;
+}
+
+static int seccomp_child(void *arg)
+{
+	struct shared *s = arg;
+	struct sigaction sa = { .sa_handler = note_sigsys };
+	struct sigaction wake = { .sa_handler = ignore_signal };
+
+	sigaction(SIGSYS, &sa, NULL);
+	sigaction(SIGUSR1, &wake, NULL);
+	if (install_madvise_filter((unsigned int)s->value[0]) < 0)
+		return 1;
+	s->ready = 1;
+	while (!s->stop)
+		nap();
+	return got_sigsys ? 4 : 0;
+}
+
+static void check_seccomp_flags(unsigned int action, int expect_errno,
+				unsigned int flags)
+{
+	struct shared *s = shared_new();
+	struct target t;
+
+	s->value[0] = action;
+	target_start(&t, seccomp_child, s);
+	wait_ready(s);
+	errno = 0;
+	assert_int_equal(inject_madvise(t.pidfd, scratch, 4096, MADV_COLD,
+					flags), -1);
+	assert_int_equal(errno, expect_errno);
+	assert_true(untraced(t.pid));
+	/* Alive, and no SIGSYS (delivered first, being synchronous). */
+	s->stop = 1;
+	assert_int_equal(kill(t.pid, SIGUSR1), 0);
+	assert_int_equal(target_wait(&t), 0);
+	munmap(s, sizeof(*s));
+}
+
+static void check_seccomp(unsigned int action, int expect_errno)
+{
+	check_seccomp_flags(action, expect_errno, 0);
+}
+
+static void test_seccomp_errno_reported_target_alive(void **state)
+{
+	(void)state;
+	check_seccomp(SECCOMP_RET_ERRNO | EACCES, EACCES);
+}
+
+static void test_seccomp_kill_refused_target_alive(void **state)
+{
+	(void)state;
+	check_seccomp(SECCOMP_RET_KILL_PROCESS, EPERM);
+}
+
+/* XMM_PMADV_INJECT_UNCHECKED vouches only for filters that cannot be
+ * read: one that can is honoured all the same. */
+static void test_unchecked_honours_readable_filter(void **state)
+{
+	(void)state;
+	check_seccomp_flags(SECCOMP_RET_KILL_PROCESS, EPERM,
+			    XMM_PMADV_INJECT_UNCHECKED);
+	check_seccomp_flags(SECCOMP_RET_ERRNO | EACCES, EACCES,
+			    XMM_PMADV_INJECT_UNCHECKED);
+}
+
+static void test_seccomp_trap_refused_no_sigsys(void **state)
+{
+	(void)state;
+	check_seccomp(SECCOMP_RET_TRAP, EPERM);
+}
+
+/*
+ * The text the injector borrows its syscall instruction from, as its
+ * search goes: libc's, or in a static program (the guests) our own.
+ */
+static bool borrowed_text(unsigned long *start, unsigned long *end)
+{
+	char line[512], perms[8], path[256], exe[256] = "";
+	FILE *maps = fopen("/proc/self/maps", "r");
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	bool libc = false, own = false;
+
+	if (!maps)
+		return false;
+	exe[len > 0 ? len : 0] = '\0';
+	while (!libc && fgets(line, sizeof(line), maps)) {
+		unsigned long s, e;
+		const char *base;
+
+		path[0] = '\0';
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &s, &e,
+			   perms, path) < 3 || perms[2] != 'x' || !path[0])
+			continue;
+		base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5))
+			libc = true;
+		else if (own || strcmp(path, exe))
+			continue;
+		own = true;
+		*start = s;
+		*end = e;
+	}
+	fclose(maps);
+	return own;
+}
+
+/*
+ * A filter that judges by the instruction pointer: madvise is allowed only
+ * from [lo, hi) (where the injector borrows its syscall instruction), and
+ * kills the process from anywhere else, such as an injected stub.
+ */
+static int install_madvise_ip_filter(unsigned long lo, unsigned long hi)
+{
+	const unsigned int ip = offsetof(struct seccomp_data,
+					 instruction_pointer);
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_madvise, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* Little-endian: the high word of the IP is at +4. */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(lo >> 32), 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)lo, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)hi, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(filter) / sizeof(filter[0]),
+				   filter };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+static int ip_filter_child(void *arg)
+{
+	struct shared *s = arg;
+
+	if (install_madvise_ip_filter((unsigned long)s->value[0],
+				      (unsigned long)s->value[1]) < 0)
+		return 1;
+	s->ready = 1;
+	while (!s->stop)
+		nap();
+	return 0;
+}
+
+/*
+ * A batch long enough for the stub runs where the filter allows it: from
+ * the borrowed instruction, call by call.  The target lives.
+ */
+static void test_seccomp_by_instruction_pointer(void **state)
+{
+	struct shared *s = shared_new();
+	struct iovec iov[16];
+	unsigned long lo = 0, hi = 0;
+	struct target t;
+	size_t i;
+
+	(void)state;
+	if (!borrowed_text(&lo, &hi) || lo >> 32 != (hi - 1) >> 32)
+		harness_skip("no libc or own text found, or it crosses a 4 GiB "
+			     "boundary (the filter compares one word)");
+	s->value[0] = (long)lo;
+	s->value[1] = (long)hi;
+	for (i = 0; i < 16; i++) {
+		iov[i].iov_base = (char *)scratch + i * 4096;
+		iov[i].iov_len = 4096;
+	}
+	target_start(&t, ip_filter_child, s);
+	wait_ready(s);
+	assert_int_equal(xmm_process_madvise(t.pidfd, iov, 16, MADV_COLD, 0),
+			 16 * 4096);
+	assert_true(untraced(t.pid));
+	s->stop = 1;
+	assert_int_equal(target_wait(&t), 0);
+	munmap(s, sizeof(*s));
+}
+
+
+/* ---- A call that takes longer than any timeout ---- */
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#endif
+#define LONG_CALL_S		12
+
+struct long_call {
+	volatile int ready;
+	volatile int stop;
+	volatile int failed;		/* errno of the target's setup */
+	volatile unsigned long region;
+	volatile int served;
+};
+
+static int uffd_of_target = -1;
+
+/* The target's fault server: answers the first fault LONG_CALL_S late. */
+static void *serve_late(void *arg)
+{
+	struct long_call *lc = arg;
+	struct timespec wait = { LONG_CALL_S, 0 };
+	static char page[4096] __attribute__((aligned(4096)));
+	struct uffd_msg msg;
+	struct uffdio_copy copy;
+
+	if (read(uffd_of_target, &msg, sizeof(msg)) != sizeof(msg))
+		return NULL;
+	nanosleep(&wait, NULL);
+	memset(page, 0x77, sizeof(page));
+	copy = (struct uffdio_copy){
+		.dst = msg.arg.pagefault.address & ~4095ULL,
+		.src = (unsigned long)page,
+		.len = 4096,
+	};
+	if (ioctl(uffd_of_target, UFFDIO_COPY, &copy) == 0)
+		lc->served = 1;
+	return NULL;
+}
+
+/* A page of its own on its own userfaultfd, served 12 s late. */
+static int long_call_child(void *arg)
+{
+	struct long_call *lc = arg;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	pthread_t server;
+	char *page;
+
+	uffd_of_target = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg = (struct uffdio_register){
+		.range = { (unsigned long)page, 4096 },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	if (uffd_of_target < 0 || page == MAP_FAILED ||
+	    ioctl(uffd_of_target, UFFDIO_API, &api) < 0 ||
+	    ioctl(uffd_of_target, UFFDIO_REGISTER, &reg) < 0 ||
+	    pthread_create(&server, NULL, serve_late, lc) != 0) {
+		lc->failed = errno ? errno : EINVAL;
+		lc->ready = 1;
+		return 3;
+	}
+	lc->region = (unsigned long)page;
+	lc->ready = 1;
+	while (!lc->stop)
+		nap();
+	pthread_join(server, NULL);
+	return lc->served && page[0] == 0x77 && page[4095] == 0x77 ? 0 : 1;
+}
+
+/*
+ * MADV_POPULATE_READ of a page whose fault the target's own userfaultfd
+ * answers 12 s later: longer than the engine ever waited before.  The
+ * call must end with its result, the target untouched and released.
+ */
+static void test_call_longer_than_timeouts_completes(void **state)
+{
+	struct long_call *lc = mmap(NULL, sizeof(*lc), PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct timespec start, end;
+	struct target t;
+	int i;
+
+	(void)state;
+	assert_true(lc != MAP_FAILED);
+	if (!harness_kernel_at_least(5, 14))
+		harness_skip("MADV_POPULATE_READ needs Linux 5.14");
+	target_start(&t, long_call_child, lc);
+	for (i = 0; i < 10000 && !lc->ready; i++)
+		tick();
+	assert_true(lc->ready);
+	if (lc->failed) {
+		target_kill(&t);
+		harness_skip("no userfaultfd here (errno %d)", lc->failed);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	assert_int_equal(inject_madvise(t.pidfd, (void *)lc->region, 4096,
+					MADV_POPULATE_READ, XMM_PMADV_INJECT),
+			 4096);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	/* It did wait for the fault (the scenario, not a speed claim). */
+	assert_true(end.tv_sec - start.tv_sec >= LONG_CALL_S - 1);
+	assert_true(untraced(t.pid));
+	lc->stop = 1;
+	assert_int_equal(target_wait(&t), 0);
+	munmap(lc, sizeof(*lc));
+}
+
+/* ---- Permissions ---- */
+
+struct perm_case {
+	int pidfd;
+	pid_t pid;
+};
+
+static int inject_as_nobody(void *arg)
+{
+	struct perm_case *pc = arg;
+	struct iovec iov = { scratch, 4096 };
+
+	CHILD_CHECK(harness_drop_privileges() == 0);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(pc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    -1);
+	CHILD_CHECK(errno == EPERM);
+	return 0;
+}
+
+static void test_other_uid_eperm(void **state)
+{
+	struct perm_case pc;
+	struct target t;
+
+	(void)state;
+	target_start(&t, pause_child, NULL);
+	pc.pidfd = t.pidfd;
+	pc.pid = t.pid;
+	assert_int_equal(harness_run_in_child(inject_as_nobody, &pc), 0);
+	assert_true(untraced(t.pid));
+	/* Neither stopped nor traced: running or sleeping as before. */
+	assert_true(strchr("RS", proc_state(t.pid)) != NULL);
+	target_kill(&t);
+}
+
+static int nondumpable_nobody_child(void *arg)
+{
+	struct shared *s = arg;
+
+	if (harness_drop_privileges() < 0 ||
+	    prctl(PR_SET_DUMPABLE, (int)s->value[0], 0, 0, 0) < 0)
+		return 1;
+	s->ready = 1;
+	while (!s->stop)
+		nap();
+	return 0;
+}
+
+static int inject_as_nobody_works(void *arg)
+{
+	struct perm_case *pc = arg;
+	struct iovec iov = { scratch, 4096 };
+
+	CHILD_CHECK(harness_drop_privileges() == 0);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	CHILD_CHECK(xmm_process_madvise(pc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	return 0;
+}
+
+/* Same uid (nobody) on both sides: dumpable works, non-dumpable is
+ * refused. */
+static void test_nondumpable_target_eperm(void **state)
+{
+	struct shared *s = shared_new();
+	struct perm_case pc;
+	struct target t;
+	int dumpable;
+
+	(void)state;
+	for (dumpable = 1; dumpable >= 0; dumpable--) {
+		s->ready = 0;
+		s->value[0] = dumpable;
+		target_start(&t, nondumpable_nobody_child, s);
+		wait_ready(s);
+		pc.pidfd = t.pidfd;
+		pc.pid = t.pid;
+		assert_int_equal(harness_run_in_child(dumpable ?
+				inject_as_nobody_works : inject_as_nobody,
+				&pc), 0);
+		assert_true(untraced(t.pid));
+		target_kill(&t);
+	}
+	munmap(s, sizeof(*s));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seccomp_errno_reported_target_alive),
+		cmocka_unit_test(test_seccomp_kill_refused_target_alive),
+		cmocka_unit_test(test_seccomp_trap_refused_no_sigsys),
+		cmocka_unit_test(test_unchecked_honours_readable_filter),
+		cmocka_unit_test(test_call_longer_than_timeouts_completes),
+		cmocka_unit_test(test_seccomp_by_instruction_pointer),
+		cmocka_unit_test(test_other_uid_eperm),
+		cmocka_unit_test(test_nondumpable_target_eperm),
+	};
+
+	return cmocka_run_group_tests(tests, setup, inject_teardown);
+}
