@@ -86,8 +86,9 @@ bool harness_under_valgrind(void);
 
 /*
  * A pidfd of the calling process, in a cmocka test: fails the test if
- * pidfd_open(2) fails, skips it under valgrind (which lacks pidfd_open;
- * a process cannot get its own pidfd any other way).
+ * pidfd_open(2) fails.  Under valgrind, which lacks pidfd_open, a copy of
+ * the pidfd tests/valgrind-wrap.sh opened for the process before it
+ * exec'd valgrind (or a skip, when run under valgrind some other way).
  */
 int harness_pidfd_self(void);
 
