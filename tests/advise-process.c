@@ -736,6 +736,7 @@ static void test_freeze_timeout(void **state)
 struct freeze_canceller {
 	pid_t pid;
 	int flag;
+	bool saw_stop;	/* or it cancelled after 30 s without one */
 };
 
 static void *cancel_when_stopped(void *arg)
@@ -744,8 +745,9 @@ static void *cancel_when_stopped(void *arg)
 	struct timespec tick = { 0, 1000000 };
 	int i;
 
-	for (i = 0; i < 5000 && harness_proc_state(c->pid) != 'T'; i++)
+	for (i = 0; i < 30000 && harness_proc_state(c->pid) != 'T'; i++)
 		nanosleep(&tick, NULL);
+	c->saw_stop = harness_proc_state(c->pid) == 'T';
 	__atomic_store_n(&c->flag, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -777,6 +779,8 @@ static void test_freeze_cancelled(void **state)
 	assert_int_equal(errno, ECANCELED);
 	assert_int_equal(report.calls, 0);
 	pthread_join(thread, NULL);
+	/* Cancelled while the freeze waited, not after a timeout. */
+	assert_true(c.saw_stop);
 	assert_true(harness_proc_state(child.pid) != 'T');
 	harness_child_stop(&child);
 }

@@ -284,18 +284,44 @@ static void *vfork_and_wait(void *arg)
 	return NULL;
 }
 
-void harness_start_vfork_thread(void *arg)
+/* The same, until a byte (or EOF) arrives on the descriptor *arg. */
+static void *vfork_until_released(void *arg)
+{
+	long release_fd = *(const int *)arg;
+	char byte;
+
+	if (vfork() == 0) {
+		syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		in_vfork = 1;
+		syscall(SYS_read, release_fd, &byte, 1);
+		syscall(SYS_exit, 0);
+	}
+	vfork_returned = 1;
+	return NULL;
+}
+
+static void start_vfork_thread(void *(*fn)(void *), void *arg)
 {
 	struct timespec tick = { 0, 1000000 };
 	pthread_t thread;
-	int i;
 
-	if (pthread_create(&thread, NULL, vfork_and_wait, arg) != 0)
+	if (pthread_create(&thread, NULL, fn, arg) != 0)
 		_exit(1);
-	for (i = 0; i < 10000 && !in_vfork && !vfork_returned; i++)
+	/* One of the two happens: no bound needed (the test's timeout). */
+	while (!in_vfork && !vfork_returned)
 		nanosleep(&tick, NULL);
 	if (!in_vfork)
 		_exit(HARNESS_EXIT_SKIP);	/* no vfork() that blocks here */
+}
+
+void harness_start_vfork_thread(void *arg)
+{
+	start_vfork_thread(vfork_and_wait, arg);
+}
+
+void harness_start_vfork_thread_held(void *arg)
+{
+	start_vfork_thread(vfork_until_released, arg);
 }
 
 char harness_proc_state(pid_t pid)

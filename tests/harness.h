@@ -120,6 +120,12 @@ void harness_child_stop(struct harness_child *child);
  */
 void harness_start_vfork_thread(void *arg);
 
+/*
+ * The same, blocked until the test releases it: arg points to the read
+ * end of a pipe; the vfork child exits when a byte (or EOF) arrives.
+ */
+void harness_start_vfork_thread_held(void *arg);
+
 /* The state letter of /proc/PID/stat ('R', 'S', 'T', ...), '?' if gone. */
 char harness_proc_state(pid_t pid);
 
