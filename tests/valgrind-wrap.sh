@@ -77,16 +77,16 @@ PY
 ) || { echo "FAIL: cannot read valgrind's XML output" >&2; exit 1; }
 
 if [ "$errors" != 0 ]; then
-	echo "FAIL: valgrind found $errors error(s) (exit status $status; see above)"
+	echo "FAIL: valgrind found $errors error(s) (exit status $status)" >&2
 	exit 1
 fi
 case $status in
 0)	exit 0 ;;
 77)	exit 77 ;;
 *)	if [ "$status" -gt 128 ]; then
-		echo "FAIL: killed by signal $((status - 128)) under valgrind"
+		echo "FAIL: killed by signal $((status - 128)) under valgrind" >&2
 	else
-		echo "FAIL: exit status $status under valgrind"
+		echo "FAIL: exit status $status under valgrind" >&2
 	fi
 	exit 1 ;;
 esac
