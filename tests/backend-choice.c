@@ -65,7 +65,7 @@ static void test_process_madvise_on_a_child(void **state)
 	struct iovec v = { region, page };
 	struct harness_child child;
 
-	harness_skip_under_valgrind("process_madvise(2) answers ENOSYS: no native backend");
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_PROCESS_MADVISE);
 	assert_int_equal(harness_child_start(&child, NULL, NULL), 0);
 	assert_int_equal(xmm_process_madvise(child.pidfd, &v, 1, MADV_COLD, 0),
 			 (ssize_t)page);

@@ -60,6 +60,10 @@
 	"remote advice runs by ptrace injection, whose helper clone(CLONE_VM" \
 	" | CLONE_VFORK | CLONE_FILES) valgrind does not support"
 
+/* For tests that assert the native process_madvise(2) served a call. */
+#define HARNESS_VALGRIND_NO_PROCESS_MADVISE				\
+	"process_madvise(2) answers ENOSYS: no native backend"
+
 size_t harness_page_size(void);
 
 /* A child process that runs setup() and then waits to be killed. */

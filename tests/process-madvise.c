@@ -416,7 +416,7 @@ static void test_cold_and_pageout_on_a_child(void **s)
 	struct iovec v[2];
 	struct harness_child child;
 
-	harness_skip_under_valgrind("process_madvise(2) answers ENOSYS: no native backend");
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_PROCESS_MADVISE);
 	child_region = filled_region(16);
 	assert_int_equal(harness_child_start(&child, touch_child_region,
 					     NULL), 0);
