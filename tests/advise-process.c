@@ -96,6 +96,7 @@ static void test_batches_of_iov_max(void **state)
 	char *region = map_fenced(len, 0);
 
 	assert_true(region != MAP_FAILED);
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, alternate_in_child, region);
 	select = only(region, len);
 	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
@@ -130,6 +131,7 @@ static void test_vma_larger_than_max_rw_count(void **state)
 	/* Untouched and MAP_NORESERVE: it costs nothing. */
 	region = map_fenced(BIG_LEN, MAP_NORESERVE);
 	assert_true(region != MAP_FAILED);
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, NULL, NULL);
 	select = only(region, BIG_LEN);
 	assert_int_equal(xmm_advise_process(child.pidfd, &select,
@@ -172,6 +174,7 @@ static void test_both_limits(void **state)
 	/* Page IOV_LIMIT - 2 is read-write, so the big tail must differ. */
 	assert_int_equal(mprotect(region + small, BIG_LEN,
 				  PROT_READ | PROT_WRITE | PROT_EXEC), 0);
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, both_limits_setup, region);
 	select = only(region, len);
 	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
@@ -358,6 +361,7 @@ static void test_cancel_from_thread(void **state)
 	pthread_t thread;
 
 	assert_true(region != MAP_FAILED);
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, alternate_in_child, region);
 	sem_init(&c.first_call_done, 0, 0);
 	sem_init(&c.flag_set, 0, 0);
@@ -399,6 +403,7 @@ static void test_cancel_from_progress(void **state)
 	char *region = map_fenced(len, 0);
 
 	assert_true(region != MAP_FAILED);
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, alternate_in_child, region);
 	select = only(region, len);
 	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
@@ -436,6 +441,7 @@ static void test_freeze_sigstop(void **state)
 	siginfo_t info;
 
 	/* In our own cgroup, not alone: the freezer is not for it. */
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, NULL, NULL);
 	seen.pid = child.pid;
 	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
@@ -546,6 +552,7 @@ static void test_freeze_cgroup(void **state)
 		harness_skip("no writable cgroup v2 hierarchy");
 	}
 	seen.dir = fix->dir;
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&fix->child, NULL, NULL);
 	snprintf(pid_text, sizeof(pid_text), "%d", (int)fix->child.pid);
 	assert_int_equal(write_file(fix->dir, "cgroup.procs", pid_text), 0);
@@ -652,6 +659,7 @@ static void test_usage_before_after(void **state)
 	assert_true(map != MAP_FAILED);
 	close(fd);
 	unlink(path);
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, read_file_pages, map);
 
 	select.pattern = path;
@@ -695,6 +703,7 @@ static void test_out_of_memory(void **state)
 	int ret;
 
 	assert_true(region != MAP_FAILED);
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, alternate_in_child, region);
 	ret = harness_run_in_child(advise_without_memory, &child.pidfd);
 	harness_child_stop(&child);
@@ -711,6 +720,7 @@ static void test_freeze_timeout(void **state)
 	struct xmm_advise_report report;
 	struct harness_child child;
 
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, harness_start_vfork_thread, NULL);
 	errno = 0;
 	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
@@ -727,6 +737,7 @@ static void test_freeze_timeout(void **state)
 struct freeze_canceller {
 	pid_t pid;
 	int flag;
+	bool saw_stop;	/* or it cancelled after 30 s without one */
 };
 
 static void *cancel_when_stopped(void *arg)
@@ -735,8 +746,9 @@ static void *cancel_when_stopped(void *arg)
 	struct timespec tick = { 0, 1000000 };
 	int i;
 
-	for (i = 0; i < 5000 && harness_proc_state(c->pid) != 'T'; i++)
+	for (i = 0; i < 30000 && harness_proc_state(c->pid) != 'T'; i++)
 		nanosleep(&tick, NULL);
+	c->saw_stop = harness_proc_state(c->pid) == 'T';
 	__atomic_store_n(&c->flag, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -757,6 +769,7 @@ static void test_freeze_cancelled(void **state)
 	pthread_t thread;
 
 	(void)state;
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, harness_start_vfork_thread, NULL);
 	c.pid = child.pid;
 	assert_int_equal(pthread_create(&thread, NULL, cancel_when_stopped,
@@ -767,6 +780,8 @@ static void test_freeze_cancelled(void **state)
 	assert_int_equal(errno, ECANCELED);
 	assert_int_equal(report.calls, 1);	/* the rights check */
 	pthread_join(thread, NULL);
+	/* Cancelled while the freeze waited, not after a timeout. */
+	assert_true(c.saw_stop);
 	assert_true(harness_proc_state(child.pid) != 'T');
 	harness_child_stop(&child);
 }
@@ -830,6 +845,7 @@ static void test_maps_line_longer_than_buffer(void **state)
 	assert_true(long_dirs[0] >= 0);
 	map = map_long_path_file(component);
 	assert_true(map != MAP_FAILED);
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, NULL, NULL);
 	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
 					    NULL, &report), 0);
@@ -847,21 +863,26 @@ static int advise_without_cap_sys_nice(void *arg)
 {
 	struct xmm_advise_report report;
 	pid_t target;
-	int pidfd, ret;
+	int pidfd, ret, ready[2];
+	char byte;
 
 	CHILD_CHECK(harness_drop_privileges() == 0);
-	target = fork();
+	CHILD_CHECK(pipe(ready) == 0);
+	target = harness_fork_pidfd(&pidfd);
 	if (target == 0) {
 		/* setuid made us non-dumpable: let our owner read maps. */
 		prctl(PR_SET_DUMPABLE, 1);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (write(ready[1], "d", 1) != 1)
+			_exit(1);
 		pause();
 		_exit(0);
 	}
 	CHILD_CHECK(target > 0);
-	pidfd = xmm_pidfd_open(target, 0);
-	CHILD_CHECK(pidfd >= 0);
-	usleep(50000);	/* let it become dumpable before we look */
+	/* Look only once it is dumpable. */
+	close(ready[1]);
+	CHILD_CHECK(read(ready[0], &byte, 1) == 1);
+	close(ready[0]);
 	ret = xmm_advise_process(pidfd, NULL, MADV_COLD, NULL, &report);
 	kill(target, SIGKILL);
 	waitpid(target, NULL, 0);
@@ -898,6 +919,7 @@ static void test_errors(void **state)
 	assert_int_equal(errno, EBADF);
 	close(fd);
 
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, NULL, NULL);
 	assert_int_equal(xmm_advise_process(child.pidfd, &select, MADV_COLD,
 					    NULL, &report), -1);
@@ -946,10 +968,7 @@ static void test_errors(void **state)
 		harness_skip("EPERM and EACCES need root to drop to nobody");
 	assert_int_equal(harness_run_in_child(advise_without_cap_sys_nice,
 					      NULL), 0);
-	pidfd = xmm_pidfd_open(getpid(), 0);
-	if (pidfd < 0 && errno == ENOSYS)
-		harness_skip("pidfd_open(2) answers ENOSYS (valgrind)");
-	assert_true(pidfd >= 0);
+	pidfd = harness_pidfd_self();
 	assert_int_equal(harness_run_in_child(advise_root_as_nobody, &pidfd),
 			 0);
 	close(pidfd);

@@ -126,7 +126,7 @@ static int setup_zram_swap(const char **why)
 {
 	char path[96], text[32];
 	ssize_t n;
-	int fd, i;
+	int fd;
 
 	fd = open("/sys/class/zram-control/hot_add", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -148,9 +148,11 @@ static int setup_zram_swap(const char **why)
 		*why = "cannot size the zram device";
 		return -1;
 	}
-	/* devtmpfs creates the node; give udev-less systems a moment. */
-	for (i = 0; i < 100 && access(zram_dev, F_OK) < 0; i++)
-		usleep(10000);
+	/* devtmpfs made the node when hot_add added the disk. */
+	if (access(zram_dev, F_OK) < 0) {
+		*why = "no device node for the zram disk (no devtmpfs on /dev)";
+		return -1;
+	}
 	if (write_swap_header(zram_dev, ZRAM_SIZE) < 0) {
 		*why = "cannot write the swap header";
 		return -1;

@@ -378,19 +378,26 @@ static int advise_as_nobody(void *arg)
 {
 	static struct run r;
 	char *argv[] = { (char *)arg, "advise", NULL, "-a", "cold", NULL };
-	char pid[32];
+	char pid[32], byte;
 	pid_t target;
+	int ready[2];
 
 	CHILD_CHECK(harness_drop_privileges() == 0);
+	CHILD_CHECK(pipe(ready) == 0);
 	target = fork();
 	if (target == 0) {
 		prctl(PR_SET_DUMPABLE, 1);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (write(ready[1], "d", 1) != 1)
+			_exit(1);
 		pause();
 		_exit(0);
 	}
 	CHILD_CHECK(target > 0);
-	usleep(50000);	/* let it become dumpable before we look */
+	/* Look only once it is dumpable. */
+	close(ready[1]);
+	CHILD_CHECK(read(ready[0], &byte, 1) == 1);
+	close(ready[0]);
 	snprintf(pid, sizeof(pid), "%d", (int)target);
 	argv[2] = pid;
 	CHILD_CHECK(run_argv(argv, NULL, &r) == 0);
@@ -438,7 +445,7 @@ static void read_back(int fd, char *buf, size_t size)
  */
 static void test_interrupted(void **state)
 {
-	struct timespec tick = { 1, 0 };
+	struct timespec tick = { 0, 1000000 };
 	struct harness_child child;
 	static struct run r;
 	int out, err, status, i;
@@ -460,7 +467,7 @@ static void test_interrupted(void **state)
 		_exit(127);
 	}
 	/* The SIGSTOP has landed: the command is now waiting. */
-	for (i = 0; i < 5000 && harness_proc_state(child.pid) != 'T'; i++)
+	for (i = 0; i < 30000 && harness_proc_state(child.pid) != 'T'; i++)
 		nanosleep(&tick, NULL);
 	assert_int_equal(harness_proc_state(child.pid), 'T');
 	assert_int_equal(kill(tool, SIGINT), 0);
@@ -475,16 +482,16 @@ static void test_interrupted(void **state)
 	harness_child_stop(&child);
 }
 
-/* 1 GiB of mappings (none of it memory), and a freeze that takes 1 s. */
+/*
+ * 1 GiB of mappings (none of it memory), and a freeze that lasts until the
+ * test writes to the pipe *arg reads.
+ */
 static void large_and_slow_to_stop(void *arg)
 {
-	static const struct timespec vfork_for = { 1, 0 };
-
-	(void)arg;
 	if (mmap(NULL, 1UL << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
 		 MAP_NORESERVE, -1, 0) == MAP_FAILED)
 		_exit(1);
-	harness_start_vfork_thread((void *)&vfork_for);
+	harness_start_vfork_thread_held(arg);
 }
 
 /* Open a pseudo-terminal pair: the master's fd, the slave's path. */
@@ -503,17 +510,22 @@ static int open_pty(char *slave, size_t size)
 }
 
 /*
- * Progress goes to a terminal, for a large target, at most every 0.1 s;
- * the first call here comes up to 1 s after the start (the freeze waits
- * for a thread in vfork), so one line must show, and be erased at the end.
+ * Progress goes to a terminal, for a large target, at most every 0.1 s.
+ * The freeze waits for a thread in vfork, which the test releases only
+ * once the command's SIGSTOP has landed and 0.2 s more have passed: the
+ * first progress call comes at least 0.2 s after the start, so one line
+ * must show, and be erased at the end.
  */
 static void test_progress_on_terminal(void **state)
 {
+	/* More than the command's 0.1 s between progress lines. */
+	const struct timespec past_interval = { 0, 200000000 };
+	const struct timespec tick = { 0, 1000000 };
 	struct harness_child child;
 	static struct run r;
 	char slave[64];
 	size_t len = 0;
-	int master, status;
+	int master, status, release[2], i;
 	char *argv[7];
 	pid_t tool;
 
@@ -521,7 +533,9 @@ static void test_progress_on_terminal(void **state)
 	if (master < 0)
 		harness_skip("no pseudo-terminal (%s): devpts or "
 			     "CONFIG_UNIX98_PTYS missing", strerror(errno));
-	harness_child_or_skip(&child, large_and_slow_to_stop, NULL);
+	assert_int_equal(pipe2(release, O_CLOEXEC), 0);
+	harness_child_or_skip(&child, large_and_slow_to_stop, &release[0]);
+	close(release[0]);
 	advise_freeze_argv(argv, child.pid);
 	fflush(NULL);
 	tool = fork();
@@ -537,6 +551,13 @@ static void test_progress_on_terminal(void **state)
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	/* The SIGSTOP has landed: the freeze is waiting for the vfork. */
+	for (i = 0; i < 30000 && harness_proc_state(child.pid) != 'T'; i++)
+		nanosleep(&tick, NULL);
+	assert_int_equal(harness_proc_state(child.pid), 'T');
+	nanosleep(&past_interval, NULL);
+	assert_int_equal(write(release[1], "r", 1), 1);
+	close(release[1]);
 	/* Read until the last writer is gone (EIO on Linux). */
 	for (;;) {
 		ssize_t n = read(master, r.err + len, OUTPUT_MAX - 1 - len);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -27,6 +28,13 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <linux/sched.h>
+
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND	0
+#endif
 
 #include <xmm/xmm.h>
 
@@ -37,20 +45,162 @@ size_t harness_page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
+bool harness_under_valgrind(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+
+	/* The client request; the preload for a build without valgrind.h. */
+	return RUNNING_ON_VALGRIND ||
+	       (preload && strstr(preload, "vgpreload_memcheck"));
+}
+
+/* The "Pid:" of a descriptor's fdinfo: a pidfd's process; -1 if none. */
+static long fdinfo_pid(int fd)
+{
+	char path[64], info[1024], *line;
+	ssize_t n;
+	int info_fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	info_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (info_fd < 0)
+		return -1;
+	n = read(info_fd, info, sizeof(info) - 1);
+	close(info_fd);
+	if (n <= 0)
+		return -1;
+	info[n] = '\0';
+	line = strstr(info, "\nPid:");
+	return line ? strtol(line + 5, NULL, 10) : -1;
+}
+
+int harness_pidfd_self(void)
+{
+	const char *inherited = getenv("HARNESS_PIDFD_SELF");
+	int pidfd;
+
+	/* tests/valgrind-wrap.sh opened it before exec'ing valgrind. */
+	if (harness_under_valgrind() && inherited &&
+	    fdinfo_pid(atoi(inherited)) == (long)getpid()) {
+		pidfd = fcntl(atoi(inherited), F_DUPFD_CLOEXEC, 3);
+		if (pidfd < 0)
+			fail_msg("dup of the inherited pidfd: %s",
+				 strerror(errno));
+		return pidfd;
+	}
+	if (harness_under_valgrind())
+		harness_skip("needs a pidfd of the test process itself, which "
+			     "only pidfd_open(2) gives; valgrind 3.19 answers "
+			     "ENOSYS to it (run it by tests/valgrind-wrap.sh)");
+	pidfd = xmm_pidfd_open(getpid(), 0);
+	if (pidfd < 0)
+		fail_msg("pidfd_open(getpid()): %s", strerror(errno));
+	return pidfd;
+}
+
+/* The helper's half: send fd (and pid, as data) over sock. */
+static int send_pidfd(int sock, pid_t pid, int fd)
+{
+	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec data = { &pid, sizeof(pid) };
+	struct msghdr msg = {
+		.msg_iov = &data,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == sizeof(pid) ? 0 : -1;
+}
+
+/* The parent's half: the child's pid, or -errno the helper sent. */
+static pid_t receive_pidfd(int sock, int *pidfd)
+{
+	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+	pid_t pid = -ECHILD;
+	struct iovec data = { &pid, sizeof(pid) };
+	struct msghdr msg = {
+		.msg_iov = &data,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != sizeof(pid))
+		return -ECHILD;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (pid > 0 && (!cmsg || cmsg->cmsg_type != SCM_RIGHTS))
+		return -ECHILD;
+	if (pid > 0)
+		memcpy(pidfd, CMSG_DATA(cmsg), sizeof(int));
+	return pid;
+}
+
+pid_t harness_fork_pidfd(int *pidfd)
+{
+	int sock[2], status;
+	pid_t helper, pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
+		return -errno;
+	fflush(NULL);
+	helper = fork();
+	if (helper < 0) {
+		pid = -errno;
+		close(sock[0]);
+		close(sock[1]);
+		return pid;
+	}
+	if (helper == 0) {
+		int fd = -1;
+
+		close(sock[0]);
+		/* The parent_tid argument takes the pidfd on every ABI. */
+		pid = (pid_t)syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT,
+				     0, &fd, 0, 0);
+		if (pid == 0) {
+			close(sock[1]);
+			return 0;	/* the child, as after fork() */
+		}
+		if (pid < 0)
+			pid = errno == EINVAL ? -ENOSYS : -errno;
+		_exit(send_pidfd(sock[1], pid, fd) == 0 ? 0 : 1);
+	}
+	close(sock[1]);
+	pid = receive_pidfd(sock[0], pidfd);
+	close(sock[0]);
+	if (waitpid(helper, &status, 0) != helper || status != 0) {
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			close(*pidfd);
+		}
+		return pid < 0 ? pid : -ECHILD;
+	}
+	return pid;
+}
+
 int harness_child_start(struct harness_child *child,
 			void (*setup)(void *arg), void *arg)
 {
 	int ready[2];
 	char byte;
 
-	if (pipe(ready) < 0)
+	if (pipe2(ready, O_CLOEXEC) < 0)
 		return -errno;
-	child->pid = fork();
+	child->pid = harness_fork_pidfd(&child->pidfd);
 	if (child->pid < 0) {
-		int err = -errno;
+		int err = child->pid;
 
 		close(ready[0]);
 		close(ready[1]);
+		child->pidfd = -1;
 		return err;
 	}
 	if (child->pid == 0) {
@@ -68,6 +218,8 @@ int harness_child_start(struct harness_child *child,
 		int status = 0;
 
 		close(ready[0]);
+		close(child->pidfd);
+		child->pidfd = -1;
 		waitpid(child->pid, &status, 0);
 		/* The setup found that it cannot run here: skip, not fail. */
 		if (WIFEXITED(status) && WEXITSTATUS(status) == HARNESS_EXIT_SKIP)
@@ -75,14 +227,6 @@ int harness_child_start(struct harness_child *child,
 		return -ECHILD;
 	}
 	close(ready[0]);
-	child->pidfd = xmm_pidfd_open(child->pid, 0);
-	if (child->pidfd < 0) {
-		int err = -errno;
-
-		kill(child->pid, SIGKILL);
-		waitpid(child->pid, NULL, 0);
-		return err;
-	}
 	return 0;
 }
 
@@ -92,8 +236,7 @@ void harness_child_or_skip(struct harness_child *child,
 	int ret = harness_child_start(child, setup, arg);
 
 	if (ret == -ENOSYS)
-		harness_skip("pidfd_open(2) answers ENOSYS (valgrind before "
-			     "3.20 does not know it)");
+		harness_skip("clone(2) has no CLONE_PIDFD here (Linux 5.2)");
 	if (ret == -EOPNOTSUPP)
 		harness_skip("vfork() does not block its caller here "
 			     "(valgrind turns it into fork())");
@@ -141,18 +284,44 @@ static void *vfork_and_wait(void *arg)
 	return NULL;
 }
 
-void harness_start_vfork_thread(void *arg)
+/* The same, until a byte (or EOF) arrives on the descriptor *arg. */
+static void *vfork_until_released(void *arg)
+{
+	long release_fd = *(const int *)arg;
+	char byte;
+
+	if (vfork() == 0) {
+		syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		in_vfork = 1;
+		syscall(SYS_read, release_fd, &byte, 1);
+		syscall(SYS_exit, 0);
+	}
+	vfork_returned = 1;
+	return NULL;
+}
+
+static void start_vfork_thread(void *(*fn)(void *), void *arg)
 {
 	struct timespec tick = { 0, 1000000 };
 	pthread_t thread;
-	int i;
 
-	if (pthread_create(&thread, NULL, vfork_and_wait, arg) != 0)
+	if (pthread_create(&thread, NULL, fn, arg) != 0)
 		_exit(1);
-	for (i = 0; i < 10000 && !in_vfork && !vfork_returned; i++)
+	/* One of the two happens: no bound needed (the test's timeout). */
+	while (!in_vfork && !vfork_returned)
 		nanosleep(&tick, NULL);
 	if (!in_vfork)
 		_exit(HARNESS_EXIT_SKIP);	/* no vfork() that blocks here */
+}
+
+void harness_start_vfork_thread(void *arg)
+{
+	start_vfork_thread(vfork_and_wait, arg);
+}
+
+void harness_start_vfork_thread_held(void *arg)
+{
+	start_vfork_thread(vfork_until_released, arg);
 }
 
 char harness_proc_state(pid_t pid)
@@ -288,6 +457,8 @@ int harness_limit_address_space(void)
 #if defined(__SANITIZE_ADDRESS__)
 	return HARNESS_NO_LIMIT;	/* its allocator aborts, not fails */
 #endif
+	if (harness_under_valgrind())
+		return HARNESS_NO_LIMIT;	/* the limit kills valgrind */
 	mallopt(M_MMAP_THRESHOLD, 0);
 	mallopt(M_TOP_PAD, 0);
 	malloc_trim(0);

@@ -34,6 +34,36 @@
 		skip();							\
 	} while (0)
 
+/*
+ * Skip one cmocka test (or the whole program) under valgrind, saying why.
+ * Only for what valgrind 3.19 cannot run; each such test is listed with
+ * the reason in .ci/expected-skips/valgrind.txt.
+ */
+#define harness_skip_under_valgrind(why)				\
+	do {								\
+		if (harness_under_valgrind())				\
+			harness_skip("under valgrind 3.19: %s", why);	\
+	} while (0)
+#define harness_skip_all_under_valgrind(why)				\
+	do {								\
+		if (harness_under_valgrind())				\
+			harness_skip_all("under valgrind 3.19: %s", why); \
+	} while (0)
+
+/*
+ * Remote process_madvise under valgrind: it answers ENOSYS to
+ * process_madvise(2), so the library injects, and valgrind 3.19 exits the
+ * whole process at the injector's clone(CLONE_VM | CLONE_VFORK |
+ * CLONE_FILES) ("Unsupported clone() flags").
+ */
+#define HARNESS_VALGRIND_NO_INJECT					\
+	"remote advice runs by ptrace injection, whose helper clone(CLONE_VM" \
+	" | CLONE_VFORK | CLONE_FILES) valgrind does not support"
+
+/* For tests that assert the native process_madvise(2) served a call. */
+#define HARNESS_VALGRIND_NO_PROCESS_MADVISE				\
+	"process_madvise(2) answers ENOSYS: no native backend"
+
 size_t harness_page_size(void);
 
 /* A child process that runs setup() and then waits to be killed. */
@@ -41,6 +71,30 @@ struct harness_child {
 	pid_t pid;
 	int pidfd;
 };
+
+/*
+ * fork() that also gives the child's pidfd in *pidfd, without pidfd_open(2)
+ * (valgrind 3.19 answers ENOSYS to it but passes clone(CLONE_PIDFD)
+ * through): a forked helper makes the child with clone(CLONE_PIDFD |
+ * CLONE_PARENT) and sends the pidfd back.  The child is ours (waitpid,
+ * PR_SET_PDEATHSIG work as after fork()).  Returns the child's pid in the
+ * parent, 0 in the child, -errno on failure (-ENOSYS: no CLONE_PIDFD).
+ */
+pid_t harness_fork_pidfd(int *pidfd);
+
+/*
+ * Are we running under valgrind?  Only for the tests listed, each with the
+ * reason, in .ci/expected-skips/valgrind.txt: they skip when this is true.
+ */
+bool harness_under_valgrind(void);
+
+/*
+ * A pidfd of the calling process, in a cmocka test: fails the test if
+ * pidfd_open(2) fails.  Under valgrind, which lacks pidfd_open, a copy of
+ * the pidfd tests/valgrind-wrap.sh opened for the process before it
+ * exec'd valgrind (or a skip, when run under valgrind some other way).
+ */
+int harness_pidfd_self(void);
 
 /*
  * Fork a child that runs setup(arg) (if any), reports ready, and sleeps
@@ -52,9 +106,9 @@ int harness_child_start(struct harness_child *child,
 			void (*setup)(void *arg), void *arg);
 
 /*
- * harness_child_start() in a cmocka test: skips the test where pidfd_open
- * is missing (valgrind 3.19) or the setup cannot run here, fails it on any
- * other error.
+ * harness_child_start() in a cmocka test: skips the test where the kernel
+ * has no CLONE_PIDFD or the setup cannot run here, fails it on any other
+ * error.
  */
 void harness_child_or_skip(struct harness_child *child,
 			   void (*setup)(void *arg), void *arg);
@@ -69,6 +123,12 @@ void harness_child_stop(struct harness_child *child);
  * exits with HARNESS_EXIT_SKIP.
  */
 void harness_start_vfork_thread(void *arg);
+
+/*
+ * The same, blocked until the test releases it: arg points to the read
+ * end of a pipe; the vfork child exits when a byte (or EOF) arrives.
+ */
+void harness_start_vfork_thread_held(void *arg);
 
 /* The state letter of /proc/PID/stat ('R', 'S', 'T', ...), '?' if gone. */
 char harness_proc_state(pid_t pid);

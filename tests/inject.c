@@ -228,6 +228,7 @@ static void test_state_identical_around_injection(void **state)
 	/* Until it sleeps in read(2). */
 	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
 		tick();
+	assert_int_equal(proc_state(t.pid), 'S');
 
 	snapshot_take(t.pid, &before);
 	for (i = 0; i < 50; i++)
@@ -345,6 +346,7 @@ static void test_nanosleep_ends_on_time(void **state)
 	wait_ready(s);
 	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
 		tick();
+	assert_int_equal(proc_state(t.pid), 'S');
 	for (i = 0; i < 10; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, 4096,
 						MADV_COLD, 0), 4096);
@@ -381,6 +383,7 @@ static void test_futex_wait_continues(void **state)
 	wait_ready(s);
 	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
 		tick();
+	assert_int_equal(proc_state(t.pid), 'S');
 	for (i = 0; i < 20; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, 4096,
 						MADV_COLD, 0), 4096);
@@ -432,6 +435,7 @@ static void test_epoll_wait_gets_event_after(void **state)
 	wait_ready(s);
 	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
 		tick();
+	assert_int_equal(proc_state(t.pid), 'S');
 	for (i = 0; i < 10; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, 4096,
 						MADV_COLD, 0), 4096);
@@ -687,12 +691,16 @@ static void test_target_that_cannot_stop_eagain(void **state)
 {
 	struct shared *s = shared_new();
 	struct target t;
-	struct timespec tick = { 0, 100000000 };
+	struct timespec tick = { 0, 1000000 };
+	int i;
 
 	(void)state;
 	target_start(&t, vfork_parent_child, s);
 	wait_ready(s);
-	nanosleep(&tick, NULL);	/* into vfork() */
+	/* Into vfork(): it waits killable-only, as 'D'. */
+	for (i = 0; i < 3000 && proc_state(t.pid) != 'D'; i++)
+		nanosleep(&tick, NULL);
+	assert_int_equal(proc_state(t.pid), 'D');
 	errno = 0;
 	assert_int_equal(inject_madvise(t.pidfd, scratch, 4096, MADV_COLD, 0),
 			 -1);

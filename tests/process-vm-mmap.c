@@ -69,50 +69,12 @@ static void mailbox_free(struct mailbox *mb)
 	munmap(mb, sizeof(*mb));
 }
 
-/*
- * harness_child_start() without the pidfd, for where pidfd_open is missing
- * (valgrind before 3.20 does not know it): these tests need only the pid.
- */
-static int start_without_pidfd(struct harness_child *child,
-			       void (*setup)(void *), void *arg)
-{
-	int ready[2];
-	char byte;
-
-	if (pipe(ready) < 0)
-		return -errno;
-	child->pidfd = -1;
-	child->pid = fork();
-	if (child->pid < 0)
-		return -errno;
-	if (child->pid == 0) {
-		close(ready[0]);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (setup)
-			setup(arg);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	if (read(ready[0], &byte, 1) != 1) {
-		close(ready[0]);
-		waitpid(child->pid, NULL, 0);
-		return -ECHILD;
-	}
-	close(ready[0]);
-	return 0;
-}
-
 /* Start a child running setup(mb); fail the test if setup failed. */
 static void start(struct harness_child *child, void (*setup)(void *),
 		  struct mailbox *mb)
 {
 	int ret = harness_child_start(child, setup, mb);
 
-	if (ret == -ENOSYS)
-		ret = start_without_pidfd(child, setup, mb);
 	assert_int_equal(ret, 0);
 	if (mb && mb->err)
 		fail_msg("child setup: %s", strerror(mb->err));
