@@ -121,12 +121,42 @@ unsigned int xmm_maps_classify(const struct xmm_vma *vma)
 	return XMM_VMA_CLASS_FILE;
 }
 
+bool xmm_maps_strip_deleted(char *name, size_t len)
+{
+	size_t suffix_len = sizeof(DELETED_SUFFIX) - 1;
+
+	if (len <= suffix_len ||
+	    memcmp(name + len - suffix_len, DELETED_SUFFIX, suffix_len))
+		return false;
+	name[len - suffix_len] = '\0';
+	return true;
+}
+
+bool xmm_maps_is_anon(const struct xmm_vma *vma)
+{
+	static const char dev_zero[] = "/dev/zero";
+
+	if (vma->flags & XMM_VMA_F_SHARED)
+		return false;
+	switch (vma->vma_class) {
+	case XMM_VMA_CLASS_ANON:
+	case XMM_VMA_CLASS_HEAP:
+	case XMM_VMA_CLASS_STACK:
+		return true;
+	case XMM_VMA_CLASS_FILE:
+		return vma->inode && !(vma->flags & XMM_VMA_F_DELETED) &&
+		       !memcmp(vma->name, dev_zero, sizeof(dev_zero));
+	default:
+		return false;
+	}
+}
+
 bool xmm_maps_parse_line(char *line, size_t len, struct xmm_vma *vma)
 {
 	struct cursor c = { line, line + len };
 	unsigned long long start, end, offset, major, minor, inode;
 	char *name;
-	size_t name_len, suffix_len = strlen(DELETED_SUFFIX);
+	size_t name_len;
 
 	memset(vma, 0, sizeof(*vma));
 	if (!parse_number(&c, 16, UINTPTR_MAX, &start) || !expect(&c, '-') ||
@@ -146,11 +176,8 @@ bool xmm_maps_parse_line(char *line, size_t len, struct xmm_vma *vma)
 	name = (char *)c.p;
 	name_len = (size_t)(c.end - c.p);
 	name[name_len] = '\0';
-	if (name_len > suffix_len &&
-	    !memcmp(name + name_len - suffix_len, DELETED_SUFFIX, suffix_len)) {
-		name[name_len - suffix_len] = '\0';
+	if (xmm_maps_strip_deleted(name, name_len))
 		vma->flags |= XMM_VMA_F_DELETED;
-	}
 
 	vma->start = (unsigned long)start;
 	vma->end = (unsigned long)end;
