@@ -246,8 +246,8 @@ XMM_EXPORT void *xmm_process_vm_mmap(pid_t pid, void *src_addr, size_t len,
 	call.pin.pidfd = call.pin.dirfd = -1;
 	/*
 	 * Resolve the pid once: every /proc file is read under one
-	 * directory of the process found now, and the copy backends that
-	 * must name it by pid (process_vm_readv) are checked at the end.
+	 * directory of the process found now, and the fallbacks check that
+	 * it still lives before their clone is put in place (place_finish).
 	 */
 	if (ret == 0) {
 		ret = xmm_proc_pin(pid, &call.pin);
@@ -265,15 +265,6 @@ XMM_EXPORT void *xmm_process_vm_mmap(pid_t pid, void *src_addr, size_t len,
 
 		if (bad < 0)
 			ret = bad;
-	}
-	/*
-	 * The process must have lived throughout: once it has exited its
-	 * PID may name another, whose memory a pid-based read could have
-	 * cloned.  Then nothing stays mapped, as the kernel's ESRCH.
-	 */
-	if (ret == 0 && xmm_proc_pin_check(&call.pin) < 0) {
-		munmap(call.mapped, call.size);
-		ret = -ESRCH;
 	}
 	if (call.object_fd >= 0)
 		close(call.object_fd);

@@ -88,7 +88,10 @@ struct xmm_vm_mmap_place {
 int xmm_vm_mmap_place_begin(struct xmm_vm_mmap_call *call,
 			    struct xmm_vm_mmap_place *place, int prot,
 			    int flags, int fd, uint64_t offset);
-/* Put the finished clone at its final address and set call->mapped. */
+/*
+ * Put the finished clone at its final address and set call->mapped; or
+ * -ESRCH, and the clone unmapped, when the pinned target has exited.
+ */
 int xmm_vm_mmap_place_finish(struct xmm_vm_mmap_call *call,
 			     struct xmm_vm_mmap_place *place);
 /* Undo xmm_vm_mmap_place_begin(). */
