@@ -12,6 +12,7 @@
  *                      one address (PROCMAP_QUERY, else maps)
  *   procfs_smaps.c     VmFlags of smaps
  *   procfs_pagemap.c   pagemap entries
+ *   procfs_cgroup.c    the cgroup2 mount point, a process's cgroup
  */
 #ifndef XMM_SRC_PROCFS_H
 #define XMM_SRC_PROCFS_H
@@ -214,5 +215,22 @@ ssize_t xmm_pagemap_read(int pagemap_fd, uintptr_t addr, size_t page_size,
  * else 8 bytes per page; sets XMM_VMA_F_PAGEMAP.  0 or -errno.
  */
 int xmm_proc_pagemap_count(int dirfd, struct xmm_vma_list *list);
+
+/* ---- procfs_cgroup.c: cgroup v2 ---- */
+
+/*
+ * The mount point of the cgroup2 hierarchy whose root is "/" in the
+ * mountinfo text text[0, len), into path[size]: 0, or -ENOENT (none, or
+ * longer than size - 1).
+ */
+int xmm_proc_parse_cgroup2_mount(const char *text, size_t len, char *path,
+				 size_t size);
+
+/*
+ * The cgroup v2 path ("/a/b") in the text of /proc/PID/cgroup: 0 with
+ * *path pointing into text, or -ENOENT.
+ */
+int xmm_proc_parse_cgroup_v2(const char *text, size_t len, const char **path,
+			     size_t *path_len);
 
 #endif /* XMM_SRC_PROCFS_H */

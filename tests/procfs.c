@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "../src/maps_parse.c"
 #include "../src/pidfd.c"
 #include "../src/procfs.c"
+#include "../src/procfs_cgroup.c"
 #include "../src/procfs_maps.c"
 #include "../src/procfs_pagemap.c"
 #include "../src/procfs_smaps.c"
@@ -495,6 +497,53 @@ static void test_pin(void **state)
 	(void)state;
 }
 
+/* The freezer's two parsers, on this machine's files and on made-up ones. */
+static void test_cgroup(void **state)
+{
+	const char *info =
+		"22 1 0:21 / /sys rw - sysfs sysfs rw\n"
+		"30 22 0:26 /sub /x rw shared:4 - cgroup2 cgroup2 rw\n"
+		"31 22 0:26 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 "
+		"cgroup2 rw\n";
+	char path[256], *text;
+	struct statfs fs;
+	const char *cg;
+	size_t len, cg_len;
+	int self;
+
+	assert_int_equal(xmm_proc_parse_cgroup2_mount(info, strlen(info),
+						      path, sizeof(path)), 0);
+	assert_string_equal(path, "/sys/fs/cgroup");
+	assert_int_equal(xmm_proc_parse_cgroup2_mount(info, strlen(info),
+						      path, 5), -ENOENT);
+	assert_int_equal(xmm_proc_parse_cgroup2_mount(info, 40, path,
+						      sizeof(path)), -ENOENT);
+	assert_int_equal(xmm_proc_parse_cgroup_v2("1:cpu:/a\n0::/b/c\n", 17,
+						  &cg, &cg_len), 0);
+	assert_int_equal(cg_len, 4);
+	assert_memory_equal(cg, "/b/c", 4);
+	assert_int_equal(xmm_proc_parse_cgroup_v2("10::/b\n", 7, &cg,
+						  &cg_len), -ENOENT);
+
+	/* This machine: the mount found is a cgroup2 filesystem. */
+	self = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(self >= 0);
+	assert_int_equal(xmm_proc_read_all(self, "mountinfo", &text, &len), 0);
+	if (xmm_proc_parse_cgroup2_mount(text, len, path, sizeof(path)) == 0) {
+		assert_int_equal(statfs(path, &fs), 0);
+		assert_int_equal((unsigned long)fs.f_type, 0x63677270UL);
+	} else {
+		printf("note: no cgroup2 hierarchy mounted here\n");
+	}
+	free(text);
+	assert_int_equal(xmm_proc_read_all(self, "cgroup", &text, &len), 0);
+	if (xmm_proc_parse_cgroup_v2(text, len, &cg, &cg_len) == 0)
+		assert_int_equal(cg[0], '/');
+	free(text);
+	close(self);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_status_and_stat),
 		cmocka_unit_test(test_pagemap),
 		cmocka_unit_test(test_pin),
+		cmocka_unit_test(test_cgroup),
 	};
 
 	return cmocka_run_group_tests(tests, setup_maps, NULL);
