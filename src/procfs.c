@@ -149,20 +149,28 @@ int xmm_proc_openat(int dirfd, const char *name, bool eperm)
 ssize_t xmm_proc_read_small(int dirfd, const char *name, char *buf,
 			    size_t size)
 {
-	ssize_t n;
-	int fd = xmm_proc_openat(dirfd, name, false);
+	ssize_t len = 0;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return fd;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		n = errno == ESRCH ? -ESRCH : -errno;
+		return -errno;
+	while ((size_t)len < size - 1) {
+		ssize_t n = read(fd, buf + len, size - 1 - (size_t)len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			len = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
 	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
+	if (len >= 0)
+		buf[len] = '\0';
+	return len;
 }
 
 char xmm_proc_parse_stat_state(const char *text, size_t len)
@@ -184,6 +192,8 @@ int xmm_proc_stat_state(int dirfd, const char *name, char *state)
 	char text[512];
 	ssize_t n = xmm_proc_read_small(dirfd, name, text, sizeof(text));
 
+	if (n == -ENOENT)
+		return -ESRCH;	/* the process or thread went away */
 	if (n < 0)
 		return (int)n;
 	*state = xmm_proc_parse_stat_state(text, (size_t)n);

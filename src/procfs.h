@@ -76,9 +76,10 @@ int xmm_proc_read_all(int dirfd, const char *name, char **buf, size_t *len);
 int xmm_proc_read_fd(int fd, size_t size_hint, char **buf, size_t *len);
 
 /*
- * Read at most size - 1 bytes of name under dirfd into buf, '\0'
- * terminated: the length, or -errno.  For the small files (stat,
- * fdinfo), where the first bytes are all that is needed.
+ * Read at most size - 1 bytes of name under dirfd (AT_FDCWD: a path)
+ * into buf, '\0' terminated, with plain system calls (no stdio locks):
+ * the length, or -errno as open(2) and read(2) answer.  For the small
+ * files (stat, fdinfo), where the first bytes are all that is needed.
  */
 ssize_t xmm_proc_read_small(int dirfd, const char *name, char *buf,
 			    size_t size);
