@@ -155,7 +155,7 @@ static void fuzz_name(const uint8_t *data, size_t size)
 		vma.flags |= XMM_VMA_F_DELETED;
 	vma.name = buf;
 	vma.vma_class = xmm_maps_classify(&vma);
-	if (xmm_maps_is_anon(&vma) &&
+	if (xmm_proc_vma_is_anon(&vma) &&
 	    ((vma.flags & XMM_VMA_F_SHARED) ||
 	     vma.vma_class == XMM_VMA_CLASS_SPECIAL))
 		abort();

@@ -160,25 +160,6 @@ bool xmm_maps_strip_deleted(char *name, size_t len)
 	return true;
 }
 
-bool xmm_maps_is_anon(const struct xmm_vma *vma)
-{
-	static const char dev_zero[] = "/dev/zero";
-
-	if (vma->flags & XMM_VMA_F_SHARED)
-		return false;
-	switch (vma->vma_class) {
-	case XMM_VMA_CLASS_ANON:
-	case XMM_VMA_CLASS_HEAP:
-	case XMM_VMA_CLASS_STACK:
-		return true;
-	case XMM_VMA_CLASS_FILE:
-		return vma->inode && !(vma->flags & XMM_VMA_F_DELETED) &&
-		       !memcmp(vma->name, dev_zero, sizeof(dev_zero));
-	default:
-		return false;
-	}
-}
-
 bool xmm_maps_parse_line(char *line, size_t len, struct xmm_vma *vma)
 {
 	struct cursor c = { line, line + len };

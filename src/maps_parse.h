@@ -54,13 +54,4 @@ bool xmm_maps_strip_deleted(char *name, size_t len);
 /* The class of a parsed mapping (XMM_VMA_CLASS_*). */
 unsigned int xmm_maps_classify(const struct xmm_vma *vma);
 
-/*
- * Is the mapping anonymous as the kernel counts it (vma_is_anonymous(),
- * what UFFDIO_MOVE and MREMAP of anonymous memory accept)?  Private, and
- * either without a file ("", [heap], [stack], [anon:name]) or a private
- * mapping of /dev/zero, which the kernel turns into anonymous memory
- * (maps still names the device).  The one definition of the library.
- */
-bool xmm_maps_is_anon(const struct xmm_vma *vma);
-
 #endif /* XMM_SRC_MAPS_PARSE_H */

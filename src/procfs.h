@@ -105,6 +105,17 @@ int xmm_proc_field_kib(const char *text, const char *key,
 /* ---- procfs_maps.c: /proc/PID/maps ---- */
 
 /*
+ * Is the mapping anonymous as the kernel counts it (vma_is_anonymous(),
+ * what UFFDIO_MOVE and MREMAP of anonymous memory accept)?  Private, and
+ * either without a file ("", [heap], [stack], [anon:name]) or a private
+ * mapping of /dev/zero, which the kernel turns into anonymous memory
+ * while maps still names the device node: the node named must be the
+ * memory device 1:5 with the line's inode.  The one definition of the
+ * library.
+ */
+bool xmm_proc_vma_is_anon(const struct xmm_vma *vma);
+
+/*
  * The whole maps file under dirfd as a list: the records in one array,
  * the names in one pool (list->storage), each allocated once at the
  * size the previous list needed.  0 or -errno; the list is empty on

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 /*
@@ -51,6 +53,33 @@ struct procmap_query {
 #define PROCMAP_QUERY_VMA_EXECUTABLE	0x04
 #define PROCMAP_QUERY_VMA_SHARED	0x08
 #endif
+
+/* Is the node at path the memory device /dev/zero (1:5) of that inode? */
+static bool is_dev_zero(const char *path, unsigned long long inode)
+{
+	struct stat node;
+
+	return path[0] == '/' && stat(path, &node) == 0 &&
+	       S_ISCHR(node.st_mode) && node.st_rdev == makedev(1, 5) &&
+	       (unsigned long long)node.st_ino == inode;
+}
+
+bool xmm_proc_vma_is_anon(const struct xmm_vma *vma)
+{
+	if (vma->flags & XMM_VMA_F_SHARED)
+		return false;
+	switch (vma->vma_class) {
+	case XMM_VMA_CLASS_ANON:
+	case XMM_VMA_CLASS_HEAP:
+	case XMM_VMA_CLASS_STACK:
+		return true;
+	case XMM_VMA_CLASS_FILE:
+		return vma->inode && !(vma->flags & XMM_VMA_F_DELETED) &&
+		       is_dev_zero(vma->name, vma->inode);
+	default:
+		return false;
+	}
+}
 
 /*
  * The list is built from the stream: records in one array, the names in

@@ -15,7 +15,6 @@
  */
 #include "internal.h"
 #include "backend.h"
-#include "maps_parse.h"
 #include "procfs.h"
 #include "syscall.h"
 #include "vm_mmap.h"
@@ -206,7 +205,7 @@ static int prepare(struct xmm_vm_mmap_call *call)
 		return ret;
 	if (call->size > vma->end - call->src)
 		return -EFAULT;	/* the range runs past this VMA */
-	if (xmm_maps_is_anon(vma))
+	if (xmm_proc_vma_is_anon(vma))
 		return 0;	/* plain anonymous memory has none of them */
 
 	call->object_fd = xmm_vm_mmap_open_object(dirfd, vma);

@@ -22,7 +22,6 @@
 #endif
 #include "internal.h"
 #include "backend.h"
-#include "maps_parse.h"
 #include "procfs.h"
 #include "syscall.h"
 #include "vm_mmap.h"
@@ -276,7 +275,7 @@ static void carry_thp_advice(struct xmm_vm_mmap_call *call, void *clone)
 static long copy_run(struct xmm_vm_mmap_call *call, bool use_proc_mem)
 {
 	const struct xmm_vma *vma = xmm_vm_mmap_source(call);
-	bool anon = xmm_maps_is_anon(vma);
+	bool anon = xmm_proc_vma_is_anon(vma);
 	int file_fd = anon ? -1 : call->object_fd;
 	enum copy_rule rule = anon ? COPY_POPULATED :
 			      file_fd >= 0 ? COPY_MODIFIED : COPY_ALL;

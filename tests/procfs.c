@@ -154,41 +154,41 @@ static void test_maps_list(void **state)
 	assert_int_equal(v->prot, PROT_READ | PROT_WRITE);
 	assert_int_equal(v->vma_class, XMM_VMA_CLASS_ANON);
 	assert_string_equal(v->name, "");
-	assert_true(xmm_maps_is_anon(v));
+	assert_true(xmm_proc_vma_is_anon(v));
 
 	v = find(&list, maps.none);
 	assert_int_equal(v->prot, 0);
-	assert_true(xmm_maps_is_anon(v));
+	assert_true(xmm_proc_vma_is_anon(v));
 
 	if (maps.named_ok) {
 		v = find(&list, maps.named);
 		assert_string_equal(v->name, "[anon:xmm-test]");
-		assert_true(xmm_maps_is_anon(v));
+		assert_true(xmm_proc_vma_is_anon(v));
 	}
 
 	v = find(&list, maps.file);
 	assert_int_equal(v->vma_class, XMM_VMA_CLASS_FILE);
 	assert_true(v->inode != 0);
 	assert_int_equal(v->name[0], '/');
-	assert_false(xmm_maps_is_anon(v));
+	assert_false(xmm_proc_vma_is_anon(v));
 
 	v = find(&list, maps.memfd);
 	assert_int_equal(v->vma_class, XMM_VMA_CLASS_SHARED);
 	assert_true(v->flags & XMM_VMA_F_SHARED);
 	assert_true(v->flags & XMM_VMA_F_DELETED);
 	assert_string_equal(v->name, "/memfd:xmm-procfs");
-	assert_false(xmm_maps_is_anon(v));
+	assert_false(xmm_proc_vma_is_anon(v));
 
 	/* The kernel makes a private /dev/zero mapping anonymous. */
 	v = find(&list, maps.zero_private);
 	assert_string_equal(v->name, "/dev/zero");
-	assert_true(xmm_maps_is_anon(v));
+	assert_true(xmm_proc_vma_is_anon(v));
 	v = find(&list, maps.zero_shared);
-	assert_false(xmm_maps_is_anon(v));
+	assert_false(xmm_proc_vma_is_anon(v));
 
 	v = find(&list, &list);	/* our stack, as the child's */
 	assert_int_equal(v->vma_class, XMM_VMA_CLASS_STACK);
-	assert_true(xmm_maps_is_anon(v));
+	assert_true(xmm_proc_vma_is_anon(v));
 
 	xmm_vma_list_free(&list);
 	/* A second read starts at the sizes of the first: same answer. */
