@@ -192,6 +192,13 @@ int xmm_smaps_find_vm_flags(char *text, size_t len, uintptr_t start,
  */
 int xmm_proc_vm_flags(int dirfd, uintptr_t addr, uint64_t *flags);
 
+/*
+ * The same for n addresses (at most 4) in one pass over smaps, which
+ * stops after the last of their mappings: flags[i] for addrs[i].
+ */
+int xmm_proc_vm_flags_n(int dirfd, size_t n, const uintptr_t *addrs,
+			uint64_t *flags);
+
 /* ---- procfs_pagemap.c: /proc/PID/pagemap ---- */
 
 /* Entry bits, Documentation/admin-guide/mm/pagemap.rst. */

@@ -68,15 +68,19 @@ static bool may_be_header(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
+/* The mappings sought, by their first address. */
 struct smaps_search {
-	uintptr_t start;	/* of the mapping sought */
-	bool inside;		/* its lines are being read */
-	uint64_t flags;
+	size_t n;
+	const uintptr_t *starts;
+	uint64_t *flags;
+	size_t found;		/* how many have their flags */
+	size_t inside;		/* whose lines are being read; n: none */
+	uintptr_t last;		/* the largest start: no need to read on */
 };
 
 /*
  * One line, line[0, len) with line[len] writable: 1 when the answer is
- * known (0 and flags, or -errno in *ret), else 0.
+ * known (0, or -errno in *ret), else 0.
  */
 static int smaps_line(struct smaps_search *search, char *line, size_t len,
 		      int *ret)
@@ -84,28 +88,34 @@ static int smaps_line(struct smaps_search *search, char *line, size_t len,
 	static const char key[] = "VmFlags:";
 	const size_t key_len = sizeof(key) - 1;
 	struct xmm_vma vma;
+	size_t i;
 
 	if (len >= key_len && !memcmp(line, key, key_len)) {
-		if (!search->inside)
+		if (search->inside == search->n)
 			return 0;
-		search->flags = xmm_smaps_parse_vm_flags(line + key_len,
-							 len - key_len);
+		search->flags[search->inside] = xmm_smaps_parse_vm_flags(
+			line + key_len, len - key_len);
+		search->inside = search->n;
+		if (++search->found < search->n)
+			return 0;
 		*ret = 0;
 		return 1;
 	}
 	if (!len || !may_be_header(line[0]) ||
 	    !xmm_maps_parse_line(line, len, &vma))
 		return 0;
-	/* The next mapping: the one sought had no VmFlags. */
-	if (search->inside) {
+	/* The next mapping: the one being read had no VmFlags. */
+	if (search->inside != search->n) {
 		*ret = -ENODATA;
 		return 1;
 	}
-	if (vma.start > search->start) {
+	if (vma.start > search->last) {
 		*ret = -EFAULT;
 		return 1;
 	}
-	search->inside = vma.start == search->start;
+	for (i = 0; i < search->n; i++)
+		if (search->starts[i] == vma.start)
+			search->inside = i;
 	return 0;
 }
 
@@ -133,17 +143,38 @@ static int smaps_lines(struct smaps_search *search, char *buf, size_t len,
 	return 0;
 }
 
+static void search_init(struct smaps_search *search, size_t n,
+			const uintptr_t *starts, uint64_t *flags)
+{
+	size_t i;
+
+	search->n = n;
+	search->starts = starts;
+	search->flags = flags;
+	search->found = 0;
+	search->inside = n;
+	search->last = 0;
+	for (i = 0; i < n; i++)
+		if (starts[i] > search->last)
+			search->last = starts[i];
+}
+
+/* Where the text ends before every mapping was found. */
+static int search_end(const struct smaps_search *search)
+{
+	return search->inside != search->n ? -ENODATA : -EFAULT;
+}
+
 int xmm_smaps_find_vm_flags(char *text, size_t len, uintptr_t start,
 			    uint64_t *flags)
 {
-	struct smaps_search search = { .start = start };
+	struct smaps_search search;
 	size_t consumed;
 	int ret;
 
+	search_init(&search, 1, &start, flags);
 	if (!smaps_lines(&search, text, len, true, &consumed, &ret))
-		return search.inside ? -ENODATA : -EFAULT;
-	if (ret == 0)
-		*flags = search.flags;
+		return search_end(&search);
 	return ret;
 }
 
@@ -151,11 +182,10 @@ int xmm_smaps_find_vm_flags(char *text, size_t len, uintptr_t start,
 
 /*
  * smaps is generated as it is read, one mapping at a time, each walking
- * its page tables: read only up to the mapping sought.
+ * its page tables: read only up to the last mapping sought.
  */
-static int smaps_stream(int fd, uintptr_t start, uint64_t *flags)
+static int smaps_stream(int fd, struct smaps_search *search)
 {
-	struct smaps_search search = { .start = start };
 	size_t size = SMAPS_BUFFER, used = 0, consumed;
 	char *buf = malloc(size);
 	int ret = -EFAULT;
@@ -183,33 +213,65 @@ static int smaps_stream(int fd, uintptr_t start, uint64_t *flags)
 			break;
 		}
 		used += (size_t)n;
-		if (smaps_lines(&search, buf, used, n == 0, &consumed, &ret))
+		if (smaps_lines(search, buf, used, n == 0, &consumed, &ret))
 			break;
 		if (n == 0) {
-			ret = search.inside ? -ENODATA : -EFAULT;
+			ret = search_end(search);
 			break;
 		}
 		used -= consumed;
 		memmove(buf, buf + consumed, used);
 	}
 	free(buf);
-	if (ret == 0)
-		*flags = search.flags;
 	return ret;
 }
 
-int xmm_proc_vm_flags(int dirfd, uintptr_t addr, uint64_t *flags)
-{
-	struct xmm_proc_vma vma;
-	int fd, ret;
+#define VM_FLAGS_MAX	4
 
-	ret = xmm_proc_vma_at(dirfd, addr, &vma);
-	if (ret < 0)
+int xmm_proc_vm_flags_n(int dirfd, size_t n, const uintptr_t *addrs,
+			uint64_t *flags)
+{
+	uintptr_t starts[VM_FLAGS_MAX];
+	uint64_t found[VM_FLAGS_MAX];
+	size_t i, j, which[VM_FLAGS_MAX], unique = 0;
+	struct smaps_search search;
+	struct xmm_proc_vma *vma;
+	int fd, ret = 0;
+
+	if (n > VM_FLAGS_MAX)
+		return -EINVAL;
+	vma = malloc(sizeof(*vma));
+	if (!vma)
+		return -ENOMEM;
+	/* The mapping of each address, by PROCMAP_QUERY where it can. */
+	for (i = 0; i < n && ret == 0; i++) {
+		ret = xmm_proc_vma_at(dirfd, addrs[i], vma);
+		if (ret < 0)
+			break;
+		for (j = 0; j < unique; j++)
+			if (starts[j] == vma->vma.start)
+				break;
+		if (j == unique)
+			starts[unique++] = vma->vma.start;
+		which[i] = j;
+	}
+	free(vma);
+	if (ret < 0 || !n)
 		return ret;
 	fd = xmm_proc_openat(dirfd, "smaps", false);
 	if (fd < 0)
 		return fd;
-	ret = smaps_stream(fd, vma.vma.start, flags);
+	search_init(&search, unique, starts, found);
+	ret = smaps_stream(fd, &search);
 	close(fd);
-	return ret;
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < n; i++)
+		flags[i] = found[which[i]];
+	return 0;
+}
+
+int xmm_proc_vm_flags(int dirfd, uintptr_t addr, uint64_t *flags)
+{
+	return xmm_proc_vm_flags_n(dirfd, 1, &addr, flags);
 }

@@ -331,6 +331,23 @@ static void test_vm_flags(void **state)
 		printf("note: no THP here: hg/nh not checked\n");
 	}
 	assert_int_equal(xmm_proc_vm_flags(cd.dirfd, 0, &flags), -EFAULT);
+	/* Several in one pass, in any order, one of them twice. */
+	{
+		uintptr_t addrs[3] = { (uintptr_t)maps.memfd,
+				       (uintptr_t)maps.anon + page,
+				       (uintptr_t)maps.memfd };
+		uint64_t many[3];
+
+		assert_int_equal(xmm_proc_vm_flags_n(cd.dirfd, 3, addrs,
+						     many), 0);
+		assert_true(many[0] & XMM_VMF(SH));
+		assert_false(many[1] & XMM_VMF(SH));
+		assert_true(many[1] & XMM_VMF(WR));
+		assert_int_equal(many[2], many[0]);
+		addrs[1] = 0;
+		assert_int_equal(xmm_proc_vm_flags_n(cd.dirfd, 3, addrs,
+						     many), -EFAULT);
+	}
 	child_dir_stop(&cd);
 
 	/* The userfaultfd registration, as the remap backends must see. */
