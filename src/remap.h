@@ -34,7 +34,9 @@ struct xmm_remap_vma {
 	uintptr_t start;
 	uintptr_t end;
 	char perms[5];		/* "rw-p" */
-	bool private_anon;	/* no file, not special ([vdso], ...) */
+	bool private_anon;	/* no file, not special ([vdso], ...), or
+				 * a private mapping of /dev/zero */
+	bool dev_zero;		/* a private mapping of /dev/zero */
 };
 
 /*
@@ -46,6 +48,13 @@ struct xmm_remap_vma {
 int xmm_remap_check_vmas(const struct xmm_remap_call *call,
 			 struct xmm_remap_vma *src_vma,
 			 struct xmm_remap_vma *dst_vma);
+
+/*
+ * Is the mapping that holds dst registered with a userfaultfd (VmFlags
+ * um, uw or ui in /proc/self/smaps)?  1, 0, or -errno.  That userfaultfd
+ * is the caller's: the uffd-move backend's registration lasts one call.
+ */
+int xmm_remap_dst_uffd_registered(uintptr_t dst);
 
 /*
  * Where the move must stop, from /proc/self/pagemap: scans the pages of

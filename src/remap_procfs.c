@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 /* /proc/PID/pagemap entry bits, Documentation/admin-guide/mm/pagemap.rst. */
@@ -32,6 +34,21 @@ static bool anonymous_name(const char *name)
 	       !strncmp(name, "[anon:", 6);
 }
 
+/*
+ * A private mapping of /dev/zero: the kernel makes it anonymous
+ * (vma_is_anonymous(), mmap_zero()), and UFFDIO_MOVE moves its pages.
+ * The maps line names the device node; it is /dev/zero when that node is
+ * the memory device 1:5 with the line's inode.
+ */
+static bool dev_zero_name(const char *name, unsigned long long inode)
+{
+	struct stat node;
+
+	return name[0] == '/' && stat(name, &node) == 0 &&
+	       S_ISCHR(node.st_mode) && node.st_rdev == makedev(1, 5) &&
+	       (unsigned long long)node.st_ino == inode;
+}
+
 /* Parse one maps line: "start-end perms offset dev inode   name". */
 static bool parse_maps_line(char *line, struct xmm_remap_vma *vma)
 {
@@ -45,8 +62,11 @@ static bool parse_maps_line(char *line, struct xmm_remap_vma *vma)
 	line[strcspn(line, "\n")] = '\0';
 	vma->start = start;
 	vma->end = end;
-	vma->private_anon = vma->perms[3] == 'p' && inode == 0 &&
-			    name_at && anonymous_name(line + name_at);
+	vma->dev_zero = vma->perms[3] == 'p' && inode != 0 && name_at &&
+			dev_zero_name(line + name_at, inode);
+	vma->private_anon = vma->dev_zero ||
+			    (vma->perms[3] == 'p' && inode == 0 &&
+			     name_at && anonymous_name(line + name_at));
 	return true;
 }
 
@@ -98,6 +118,54 @@ int xmm_remap_check_vmas(const struct xmm_remap_call *call,
 	    src_vma->perms[0] != 'r' || src_vma->perms[1] != 'w')
 		return -EINVAL;
 	return 0;
+}
+
+/* Does a VmFlags line of smaps name a userfaultfd registration? */
+static bool vmflags_uffd(const char *flags)
+{
+	static const char *const uffd_flags[] = { "um", "uw", "ui" };
+	const char *at = flags;
+	char word[8];
+	int used;
+	size_t i;
+
+	while (sscanf(at, " %7s%n", word, &used) == 1) {
+		for (i = 0; i < sizeof(uffd_flags) / sizeof(uffd_flags[0]); i++)
+			if (!strcmp(word, uffd_flags[i]))
+				return true;
+		at += used;
+	}
+	return false;
+}
+
+int xmm_remap_dst_uffd_registered(uintptr_t dst)
+{
+	bool in_dst = false, line_start = true;
+	char line[4352];	/* PATH_MAX and the fields before it */
+	FILE *smaps = fopen("/proc/self/smaps", "re");
+	int ret = 0;
+
+	if (!smaps)
+		return -errno;
+	while (fgets(line, sizeof(line), smaps)) {
+		struct xmm_remap_vma vma;
+		bool whole = strchr(line, '\n') != NULL;
+
+		if (line_start && in_dst &&
+		    !strncmp(line, "VmFlags:", 8)) {
+			ret = vmflags_uffd(line + 8);
+			break;
+		}
+		/* Field lines never parse as a mapping's first line. */
+		if (line_start && parse_maps_line(line, &vma)) {
+			if (in_dst)
+				break;
+			in_dst = vma.start <= dst && dst < vma.end;
+		}
+		line_start = whole;
+	}
+	fclose(smaps);
+	return ret;
 }
 
 static int read_pagemap(int fd, uintptr_t addr, size_t pages,
