@@ -56,6 +56,21 @@ int xmm_remap_check_vmas(const struct xmm_remap_call *call,
  */
 int xmm_remap_dst_uffd_registered(uintptr_t dst);
 
+/* What /proc/self/smaps says of the two mappings of a call. */
+struct xmm_remap_vmflags {
+	bool dst_uffd;		/* registered with a userfaultfd */
+	bool dst_locked;	/* mlock(2)ed: VmFlags lo */
+	bool src_locked;
+};
+
+/*
+ * The checks the kernel's move makes that /proc/self/maps cannot show:
+ * -EBUSY when dst is registered with a userfaultfd, -EINVAL when one
+ * mapping is mlock(2)ed and the other not; 0, or another -errno when
+ * smaps cannot be read.
+ */
+int xmm_remap_check_vmflags(const struct xmm_remap_call *call);
+
 /*
  * Where the move must stop, from /proc/self/pagemap: scans the pages of
  * both ranges in order and returns the offset of the first page that

@@ -61,10 +61,13 @@ static long mremap_run(void *arg)
 	err = xmm_remap_check_vmas(call, &src_vma, &dst_vma);
 	if (err < 0)
 		return err;
-	/* mremap would drop the caller's userfaultfd registration of dst. */
-	err = xmm_remap_dst_uffd_registered(call->dst);
-	if (err)
-		return err < 0 ? err : -EBUSY;
+	/*
+	 * A dst registered with the caller's userfaultfd (mremap would drop
+	 * the registration), mlock states that differ.
+	 */
+	err = xmm_remap_check_vmflags(call);
+	if (err < 0)
+		return err;
 	movable = xmm_remap_scan(call, &stop);
 	if (movable < 0)
 		return movable;

@@ -120,52 +120,93 @@ int xmm_remap_check_vmas(const struct xmm_remap_call *call,
 	return 0;
 }
 
-/* Does a VmFlags line of smaps name a userfaultfd registration? */
-static bool vmflags_uffd(const char *flags)
+/* Does a VmFlags line of smaps hold one of these two-letter flags? */
+static bool vmflags_has(const char *flags, const char *const *wanted,
+			size_t n_wanted)
 {
-	static const char *const uffd_flags[] = { "um", "uw", "ui" };
 	const char *at = flags;
 	char word[8];
 	int used;
 	size_t i;
 
 	while (sscanf(at, " %7s%n", word, &used) == 1) {
-		for (i = 0; i < sizeof(uffd_flags) / sizeof(uffd_flags[0]); i++)
-			if (!strcmp(word, uffd_flags[i]))
+		for (i = 0; i < n_wanted; i++)
+			if (!strcmp(word, wanted[i]))
 				return true;
 		at += used;
 	}
 	return false;
 }
 
-int xmm_remap_dst_uffd_registered(uintptr_t dst)
+static const char *const uffd_flags[] = { "um", "uw", "ui" };
+static const char *const locked_flags[] = { "lo" };
+
+/*
+ * Read the VmFlags of the mappings holding dst and, when src_too, src:
+ * /proc/self/smaps up to the later of the two.  Field lines never parse
+ * as a mapping's first line.
+ */
+static int read_vmflags(uintptr_t dst, uintptr_t src, bool src_too,
+			struct xmm_remap_vmflags *out)
 {
-	bool in_dst = false, line_start = true;
+	bool in_dst = false, in_src = false, line_start = true;
+	bool dst_done = false, src_done = !src_too;
 	char line[4352];	/* PATH_MAX and the fields before it */
 	FILE *smaps = fopen("/proc/self/smaps", "re");
-	int ret = 0;
 
+	memset(out, 0, sizeof(*out));
 	if (!smaps)
 		return -errno;
-	while (fgets(line, sizeof(line), smaps)) {
+	while (!(dst_done && src_done) && fgets(line, sizeof(line), smaps)) {
 		struct xmm_remap_vma vma;
 		bool whole = strchr(line, '\n') != NULL;
 
-		if (line_start && in_dst &&
-		    !strncmp(line, "VmFlags:", 8)) {
-			ret = vmflags_uffd(line + 8);
-			break;
-		}
-		/* Field lines never parse as a mapping's first line. */
-		if (line_start && parse_maps_line(line, &vma)) {
-			if (in_dst)
-				break;
+		if (line_start && !strncmp(line, "VmFlags:", 8)) {
+			if (in_dst) {
+				out->dst_uffd = vmflags_has(line + 8,
+							    uffd_flags, 3);
+				out->dst_locked = vmflags_has(line + 8,
+							      locked_flags, 1);
+				dst_done = true;
+			}
+			if (in_src) {
+				out->src_locked = vmflags_has(line + 8,
+							      locked_flags, 1);
+				src_done = true;
+			}
+		} else if (line_start && parse_maps_line(line, &vma)) {
 			in_dst = vma.start <= dst && dst < vma.end;
+			in_src = src_too && vma.start <= src && src < vma.end;
+			/* Past both without finding one: it is a hole. */
+			if (vma.start > dst && vma.start > src)
+				break;
 		}
 		line_start = whole;
 	}
 	fclose(smaps);
-	return ret;
+	return 0;
+}
+
+int xmm_remap_dst_uffd_registered(uintptr_t dst)
+{
+	struct xmm_remap_vmflags flags;
+	int ret = read_vmflags(dst, 0, false, &flags);
+
+	return ret < 0 ? ret : flags.dst_uffd;
+}
+
+int xmm_remap_check_vmflags(const struct xmm_remap_call *call)
+{
+	struct xmm_remap_vmflags flags;
+	int ret = read_vmflags(call->dst, call->src, true, &flags);
+
+	if (ret < 0)
+		return ret;
+	if (flags.dst_uffd)
+		return -EBUSY;
+	if (flags.src_locked != flags.dst_locked)
+		return -EINVAL;
+	return 0;
 }
 
 static int read_pagemap(int fd, uintptr_t addr, size_t pages,

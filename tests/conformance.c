@@ -948,6 +948,23 @@ static void p_prot_differs(struct cell_ctx *cell)
 	area_unmap(&d);
 }
 
+static void p_mlock_differs(struct cell_ctx *cell)
+{
+	struct area s, d;
+	char *src = anon(&s, 4), *dst = anon(&d, 4);
+
+	harness_fill_random(src, 4 * page, 7);
+	if (mlock(src, 4 * page) < 0) {
+		snprintf(cell->cannot, sizeof(cell->cannot),
+			 "mlock(2) refused: %s", strerror(errno));
+	} else {
+		remap_check(cell, dst, src, 4 * page, 0, src, 4, dst, 0);
+		munlock(src, 4 * page);
+	}
+	area_unmap(&s);
+	area_unmap(&d);
+}
+
 static void p_crosses_mapping(struct cell_ctx *cell)
 {
 	struct area s, d;
@@ -1122,6 +1139,8 @@ static const struct row remap_rows[] = {
 	  "by a file", p_dst_file, -1, EINVAL),
 	P("protections differ", "ERRORS EINVAL: the two mappings differ in "
 	  "protection", p_prot_differs, -1, EINVAL),
+	P("mlock state differs", "ERRORS EINVAL: the two mappings differ "
+	  "in protection or in mlock(2) state", p_mlock_differs, -1, EINVAL),
 	P("dst page 1 populated", "ERRORS EEXIST: the first page of dst is "
 	  "already populated", p_eexist_first, -1, EEXIST),
 	P("dst page 3 populated", "RETURN VALUE: the bytes moved before the "
