@@ -240,11 +240,18 @@ static int uffd_get(const char **detail)
 	return uffd_replace(cache, detail);
 }
 
+/*
+ * Free of side effects: the userfaultfd it opens to ask for UFFDIO_MOVE
+ * is closed again; the first move opens the one the library keeps.
+ */
 static int uffd_probe(const char **detail)
 {
-	int fd = uffd_get(detail);
+	int fd = uffd_open(detail);
 
-	return fd < 0 ? fd : 0;
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }
 
 /* Is any page of [addr, addr+len) unmapped? */
