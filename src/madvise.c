@@ -22,6 +22,7 @@
 #include "usercopy.h"
 
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,39 @@ static long single_iovec_error(const struct xmm_madvise_call *call, long err)
 	return err;
 }
 
+/*
+ * Before 6.13 the kernel refuses advice for the calling process that it
+ * refuses for another (EINVAL), whatever the ranges: it checks the advice
+ * first.  Asked once, with no range: 6.13 and later answer 0.
+ */
+static bool kernel_refuses_self_advice(int self_pidfd)
+{
+	static atomic_int refuses;	/* 0 unknown, 1 yes, 2 no */
+	int known = atomic_load_explicit(&refuses, memory_order_relaxed);
+
+	if (!known) {
+		known = xmm_sys(process_madvise, self_pidfd, NULL, 0,
+				MADV_DONTNEED, 0) == -EINVAL ? 1 : 2;
+		atomic_store_explicit(&refuses, known, memory_order_relaxed);
+	}
+	return known == 1;
+}
+
+/*
+ * A refusal that says the kernel cannot do this for the caller itself, not
+ * that the call is wrong: a PIDFD_SELF sentinel it does not know (EBADF,
+ * before 6.15), or advice it refuses for self before 6.13 (EINVAL).  Only
+ * self-madvise can serve then; this backend, forced, answers ENOSYS.
+ */
+static bool native_cannot_serve_self(const struct xmm_madvise_call *call,
+				     long err)
+{
+	if (err == -EBADF)
+		return true;	/* self_may_fall_back(): a sentinel */
+	return err == -EINVAL && !xmm_madvise_remote_allowed(call->advice) &&
+	       kernel_refuses_self_advice(call->pidfd);
+}
+
 static long native_run(void *arg)
 {
 	struct xmm_madvise_call *call = arg;
@@ -174,7 +208,8 @@ static long native_run(void *arg)
 		return xmm_try_next(ENOSYS);
 	}
 	if (self_may_fall_back(call, ret))
-		return xmm_try_next((int)-ret);
+		return xmm_try_next(native_cannot_serve_self(call, ret) ?
+				    ENOSYS : (int)-ret);
 	/* Advice refused for a remote target: injection may apply it. */
 	if (ret == -EINVAL && (call->flags & XMM_PMADV_INJECT))
 		return xmm_try_next(EINVAL);

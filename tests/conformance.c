@@ -79,9 +79,11 @@ struct row {
 	void (*run)(struct cell_ctx *cell);
 	long want_pages;	/* bytes as pages; -1: an error, want_err */
 	int want_err;
-	/* Backends (bit per column) that cannot serve it here, and why. */
-	unsigned int cannot;
-	const char *cannot_why;
+	/*
+	 * Per backend (column): why it may be unable to serve this row on
+	 * some kernel (it then answers ENOSYS when forced); NULL: it serves.
+	 */
+	const char *cannot[MAX_BACKENDS];
 };
 
 struct operation {
@@ -156,10 +158,10 @@ static void run_table(struct operation *op)
 				continue;
 			}
 			if (cell.got.ret == -1 && cell.got.err == ENOSYS &&
-			    (!available || (row->cannot & (1U << b)))) {
+			    (!available || row->cannot[b])) {
 				print_message("  %-44s %-12s cannot serve "
 					      "(ENOSYS): %s\n", row->condition,
-					      name, available ? row->cannot_why
+					      name, available ? row->cannot[b]
 							      : detail);
 				snprintf(mark, 12, "ENOSYS");
 				continue;
@@ -308,11 +310,12 @@ static bool run_as_nobody(struct cell_ctx *cell,
 
 /* ==== xmm_process_madvise ==== */
 
-enum { MADV_NATIVE, MADV_SELF, MADV_INJECT };
-#define SELF_ONLY_CANNOT	(1U << MADV_INJECT)
-#define SELF_ONLY_WHY	"inject traces another process, never the caller"
-#define REMOTE_CANNOT	(1U << MADV_SELF)
-#define REMOTE_WHY	"self-madvise advises only the caller itself"
+/* Columns: native, self-madvise, inject. */
+#define SELF_CANNOT	{ "before 6.13 the kernel refuses this advice for "  \
+			  "the caller itself (EINVAL)", NULL,		     \
+			  "inject traces another process, never the caller" }
+#define REMOTE_CANNOT	{ NULL, "self-madvise advises only the caller "	     \
+			  "itself", NULL }
 
 /*
  * Self rows: the caller's own pidfd, MADV_DONTNEED on a region filled with
@@ -678,10 +681,8 @@ static void r_eperm(struct cell_ctx *cell)
 	munmap(p.region, page);
 }
 
-#define M(c, m, fn, ret, err)	{ c, m, fn, ret, err, SELF_ONLY_CANNOT, \
-				  SELF_ONLY_WHY }
-#define R(c, m, fn, ret, err)	{ c, m, fn, ret, err, REMOTE_CANNOT, \
-				  REMOTE_WHY }
+#define M(c, m, fn, ret, err)	{ c, m, fn, ret, err, SELF_CANNOT }
+#define R(c, m, fn, ret, err)	{ c, m, fn, ret, err, REMOTE_CANNOT }
 #define PG	1L	/* one page: rows count bytes in pages */
 
 static const struct row madvise_rows[] = {
@@ -1122,7 +1123,7 @@ static void p_success(struct cell_ctx *cell)
 	area_unmap(&d);
 }
 
-#define P(c, m, fn, ret, err)	{ c, m, fn, ret, err, 0, NULL }
+#define P(c, m, fn, ret, err)	{ c, m, fn, ret, err, { NULL } }
 
 static const struct row remap_rows[] = {
 	P("unknown flag bit", "ERRORS EINVAL: flags has a bit other than "
@@ -1188,11 +1189,11 @@ static void test_remap_anon_pages_table(void **state)
 
 /* ==== xmm_process_vm_mmap ==== */
 
-enum { PVM_NATIVE, PVM_SHARED, PVM_READV, PVM_PROC_MEM };
-#define PRIVATE_CANNOT	(1U << PVM_SHARED)
-#define PRIVATE_WHY	"shared maps only MAP_SHARED sources"
-#define SHARED_CANNOT	((1U << PVM_READV) | (1U << PVM_PROC_MEM))
+/* Columns: native, shared, readv, proc-mem. */
+#define PRIVATE_CANNOT	{ NULL, "shared maps only MAP_SHARED sources", \
+			  NULL, NULL }
 #define SHARED_WHY	"a copy would not stay shared with the target"
+#define SHARED_CANNOT	{ NULL, NULL, SHARED_WHY, SHARED_WHY }
 
 /* A target child holding 4 private pages (seed 9) and 4 shared pages. */
 struct target {
@@ -1432,10 +1433,8 @@ static void v_eperm(struct cell_ctx *cell)
 	munmap(p.region, page);
 }
 
-#define VP(c, m, fn, ret, err)	{ c, m, fn, ret, err, PRIVATE_CANNOT, \
-				  PRIVATE_WHY }
-#define VS(c, m, fn, ret, err)	{ c, m, fn, ret, err, SHARED_CANNOT, \
-				  SHARED_WHY }
+#define VP(c, m, fn, ret, err)	{ c, m, fn, ret, err, PRIVATE_CANNOT }
+#define VS(c, m, fn, ret, err)	{ c, m, fn, ret, err, SHARED_CANNOT }
 
 static const struct row vm_mmap_rows[] = {
 	VP("unknown flag bit", "ERRORS EINVAL: flags has an unknown bit",
