@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 /* /proc/PID/pagemap entry bits, Documentation/admin-guide/mm/pagemap.rst. */
@@ -32,6 +34,21 @@ static bool anonymous_name(const char *name)
 	       !strncmp(name, "[anon:", 6);
 }
 
+/*
+ * A private mapping of /dev/zero: the kernel makes it anonymous
+ * (vma_is_anonymous(), mmap_zero()), and UFFDIO_MOVE moves its pages.
+ * The maps line names the device node; it is /dev/zero when that node is
+ * the memory device 1:5 with the line's inode.
+ */
+static bool dev_zero_name(const char *name, unsigned long long inode)
+{
+	struct stat node;
+
+	return name[0] == '/' && stat(name, &node) == 0 &&
+	       S_ISCHR(node.st_mode) && node.st_rdev == makedev(1, 5) &&
+	       (unsigned long long)node.st_ino == inode;
+}
+
 /* Parse one maps line: "start-end perms offset dev inode   name". */
 static bool parse_maps_line(char *line, struct xmm_remap_vma *vma)
 {
@@ -45,8 +62,11 @@ static bool parse_maps_line(char *line, struct xmm_remap_vma *vma)
 	line[strcspn(line, "\n")] = '\0';
 	vma->start = start;
 	vma->end = end;
-	vma->private_anon = vma->perms[3] == 'p' && inode == 0 &&
-			    name_at && anonymous_name(line + name_at);
+	vma->dev_zero = vma->perms[3] == 'p' && inode != 0 && name_at &&
+			dev_zero_name(line + name_at, inode);
+	vma->private_anon = vma->dev_zero ||
+			    (vma->perms[3] == 'p' && inode == 0 &&
+			     name_at && anonymous_name(line + name_at));
 	return true;
 }
 
@@ -96,6 +116,95 @@ int xmm_remap_check_vmas(const struct xmm_remap_call *call,
 	/* Equal protection, and writable as UFFDIO_MOVE demands. */
 	if (strcmp(src_vma->perms, dst_vma->perms) ||
 	    src_vma->perms[0] != 'r' || src_vma->perms[1] != 'w')
+		return -EINVAL;
+	return 0;
+}
+
+/* Does a VmFlags line of smaps hold one of these two-letter flags? */
+static bool vmflags_has(const char *flags, const char *const *wanted,
+			size_t n_wanted)
+{
+	const char *at = flags;
+	char word[8];
+	int used;
+	size_t i;
+
+	while (sscanf(at, " %7s%n", word, &used) == 1) {
+		for (i = 0; i < n_wanted; i++)
+			if (!strcmp(word, wanted[i]))
+				return true;
+		at += used;
+	}
+	return false;
+}
+
+static const char *const uffd_flags[] = { "um", "uw", "ui" };
+static const char *const locked_flags[] = { "lo" };
+
+/*
+ * Read the VmFlags of the mappings holding dst and, when src_too, src:
+ * /proc/self/smaps up to the later of the two.  Field lines never parse
+ * as a mapping's first line.
+ */
+static int read_vmflags(uintptr_t dst, uintptr_t src, bool src_too,
+			struct xmm_remap_vmflags *out)
+{
+	bool in_dst = false, in_src = false, line_start = true;
+	bool dst_done = false, src_done = !src_too;
+	char line[4352];	/* PATH_MAX and the fields before it */
+	FILE *smaps = fopen("/proc/self/smaps", "re");
+
+	memset(out, 0, sizeof(*out));
+	if (!smaps)
+		return -errno;
+	while (!(dst_done && src_done) && fgets(line, sizeof(line), smaps)) {
+		struct xmm_remap_vma vma;
+		bool whole = strchr(line, '\n') != NULL;
+
+		if (line_start && !strncmp(line, "VmFlags:", 8)) {
+			if (in_dst) {
+				out->dst_uffd = vmflags_has(line + 8,
+							    uffd_flags, 3);
+				out->dst_locked = vmflags_has(line + 8,
+							      locked_flags, 1);
+				dst_done = true;
+			}
+			if (in_src) {
+				out->src_locked = vmflags_has(line + 8,
+							      locked_flags, 1);
+				src_done = true;
+			}
+		} else if (line_start && parse_maps_line(line, &vma)) {
+			in_dst = vma.start <= dst && dst < vma.end;
+			in_src = src_too && vma.start <= src && src < vma.end;
+			/* Past both without finding one: it is a hole. */
+			if (vma.start > dst && vma.start > src)
+				break;
+		}
+		line_start = whole;
+	}
+	fclose(smaps);
+	return 0;
+}
+
+int xmm_remap_dst_uffd_registered(uintptr_t dst)
+{
+	struct xmm_remap_vmflags flags;
+	int ret = read_vmflags(dst, 0, false, &flags);
+
+	return ret < 0 ? ret : flags.dst_uffd;
+}
+
+int xmm_remap_check_vmflags(const struct xmm_remap_call *call)
+{
+	struct xmm_remap_vmflags flags;
+	int ret = read_vmflags(call->dst, call->src, true, &flags);
+
+	if (ret < 0)
+		return ret;
+	if (flags.dst_uffd)
+		return -EBUSY;
+	if (flags.src_locked != flags.dst_locked)
 		return -EINVAL;
 	return 0;
 }
