@@ -148,7 +148,10 @@ struct xmm_proc_vma {
  */
 int xmm_proc_vma_at(int dirfd, uintptr_t addr, struct xmm_proc_vma *out);
 
-/* The two ways, for the tests: -ENOTTY when the kernel lacks the ioctl. */
+/*
+ * The two ways, for the tests: the query answers -ENOTTY when the kernel
+ * lacks the ioctl, -EOPNOTSUPP when a policy refuses ioctl(2) itself.
+ */
 int xmm_proc_vma_query(int maps_fd, uintptr_t addr, struct xmm_proc_vma *out);
 int xmm_proc_vma_scan(int dirfd, uintptr_t addr, struct xmm_proc_vma *out);
 
@@ -158,12 +161,13 @@ int xmm_proc_vma_scan(int dirfd, uintptr_t addr, struct xmm_proc_vma *out);
 enum xmm_vm_flag {
 	XMM_VMF_RD, XMM_VMF_WR, XMM_VMF_EX, XMM_VMF_SH, XMM_VMF_MR,
 	XMM_VMF_MW, XMM_VMF_ME, XMM_VMF_MS, XMM_VMF_GD, XMM_VMF_PF,
-	XMM_VMF_LF, XMM_VMF_IO, XMM_VMF_SR, XMM_VMF_RR, XMM_VMF_DC,
-	XMM_VMF_DE, XMM_VMF_AC, XMM_VMF_NR, XMM_VMF_HT, XMM_VMF_SF,
-	XMM_VMF_NL, XMM_VMF_AR, XMM_VMF_WF, XMM_VMF_DD, XMM_VMF_SD,
+	XMM_VMF_LO, XMM_VMF_IO, XMM_VMF_SR, XMM_VMF_RR, XMM_VMF_DC,
+	XMM_VMF_DE, XMM_VMF_LF, XMM_VMF_AC, XMM_VMF_NR, XMM_VMF_HT,
+	XMM_VMF_SF, XMM_VMF_AR, XMM_VMF_WF, XMM_VMF_DD, XMM_VMF_SD,
 	XMM_VMF_MM, XMM_VMF_HG, XMM_VMF_NH, XMM_VMF_MG, XMM_VMF_UM,
-	XMM_VMF_UW, XMM_VMF_SS, XMM_VMF_UI, XMM_VMF_MT, XMM_VMF_BT,
-	XMM_VMF_SL, XMM_VMF_GU, XMM_VMF_OTHER,	/* any name not above */
+	XMM_VMF_UW, XMM_VMF_MT, XMM_VMF_UI, XMM_VMF_SS, XMM_VMF_SL,
+	XMM_VMF_BT, XMM_VMF_GU, XMM_VMF_DP,
+	XMM_VMF_OTHER,		/* any name not above */
 	XMM_VMF_COUNT
 };
 

@@ -315,7 +315,12 @@ int xmm_proc_vma_query(int maps_fd, uintptr_t addr, struct xmm_proc_vma *out)
 		if (errno == ENOTTY || errno == EINVAL)
 			return -ENOTTY;
 		/* ENOENT: no mapping there; ESRCH: no mm at all. */
-		return errno == ENOENT ? -EFAULT : -errno;
+		if (errno == ENOENT)
+			return -EFAULT;
+		if (errno == ESRCH)
+			return -ESRCH;
+		/* ENOSYS, EPERM: a seccomp policy on ioctl(2). */
+		return -EOPNOTSUPP;
 	}
 	memset(vma, 0, sizeof(*vma));
 	vma->start = (unsigned long)query.vma_start;
@@ -356,9 +361,11 @@ int xmm_proc_vma_at(int dirfd, uintptr_t addr, struct xmm_proc_vma *out)
 			return fd;
 		ret = xmm_proc_vma_query(fd, addr, out);
 		close(fd);
-		if (ret != -ENOTTY)
+		if (ret == -ENOTTY)
+			atomic_store_explicit(&query_works, 0,
+					      memory_order_relaxed);
+		else if (ret != -EOPNOTSUPP)
 			return ret;
-		atomic_store_explicit(&query_works, 0, memory_order_relaxed);
 	}
 	return xmm_proc_vma_scan(dirfd, addr, out);
 }

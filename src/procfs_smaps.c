@@ -17,16 +17,16 @@ static const char vm_flag_names[XMM_VMF_OTHER][2] = {
 	[XMM_VMF_RD] = "rd", [XMM_VMF_WR] = "wr", [XMM_VMF_EX] = "ex",
 	[XMM_VMF_SH] = "sh", [XMM_VMF_MR] = "mr", [XMM_VMF_MW] = "mw",
 	[XMM_VMF_ME] = "me", [XMM_VMF_MS] = "ms", [XMM_VMF_GD] = "gd",
-	[XMM_VMF_PF] = "pf", [XMM_VMF_LF] = "lf", [XMM_VMF_IO] = "io",
+	[XMM_VMF_PF] = "pf", [XMM_VMF_LO] = "lo", [XMM_VMF_IO] = "io",
 	[XMM_VMF_SR] = "sr", [XMM_VMF_RR] = "rr", [XMM_VMF_DC] = "dc",
-	[XMM_VMF_DE] = "de", [XMM_VMF_AC] = "ac", [XMM_VMF_NR] = "nr",
-	[XMM_VMF_HT] = "ht", [XMM_VMF_SF] = "sf", [XMM_VMF_NL] = "nl",
+	[XMM_VMF_DE] = "de", [XMM_VMF_LF] = "lf", [XMM_VMF_AC] = "ac",
+	[XMM_VMF_NR] = "nr", [XMM_VMF_HT] = "ht", [XMM_VMF_SF] = "sf",
 	[XMM_VMF_AR] = "ar", [XMM_VMF_WF] = "wf", [XMM_VMF_DD] = "dd",
 	[XMM_VMF_SD] = "sd", [XMM_VMF_MM] = "mm", [XMM_VMF_HG] = "hg",
 	[XMM_VMF_NH] = "nh", [XMM_VMF_MG] = "mg", [XMM_VMF_UM] = "um",
-	[XMM_VMF_UW] = "uw", [XMM_VMF_SS] = "ss", [XMM_VMF_UI] = "ui",
-	[XMM_VMF_MT] = "mt", [XMM_VMF_BT] = "bt", [XMM_VMF_SL] = "sl",
-	[XMM_VMF_GU] = "gu",
+	[XMM_VMF_UW] = "uw", [XMM_VMF_MT] = "mt", [XMM_VMF_UI] = "ui",
+	[XMM_VMF_SS] = "ss", [XMM_VMF_SL] = "sl", [XMM_VMF_BT] = "bt",
+	[XMM_VMF_GU] = "gu", [XMM_VMF_DP] = "dp",
 };
 
 static uint64_t vm_flag_bit(const char *word, size_t len)

@@ -288,6 +288,63 @@ static void test_vma_at_both_ways(void **state)
 	(void)state;
 }
 
+/* ioctl(2) refused by a policy: the lookup reads maps instead. */
+static int vma_at_without_ioctl(void *arg)
+{
+	struct xmm_proc_vma *vma = malloc(sizeof(*vma));
+	int dirfd;
+
+	(void)arg;
+	if (!vma || harness_seccomp_enosys(SYS_ioctl) < 0)
+		return HARNESS_EXIT_SKIP;
+	dirfd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHILD_CHECK(dirfd >= 0);
+	CHILD_CHECK(xmm_proc_vma_at(dirfd, (uintptr_t)maps.memfd, vma) == 0);
+	CHILD_CHECK(vma->vma.start == (uintptr_t)maps.memfd);
+	CHILD_CHECK(!strcmp(vma->vma.name, "/memfd:xmm-procfs"));
+	CHILD_CHECK(xmm_proc_vma_at(dirfd, 0, vma) == -EFAULT);
+	close(dirfd);
+	free(vma);
+	return 0;
+}
+
+static void test_vma_at_ioctl_refused(void **state)
+{
+	int ret = harness_run_in_child(vma_at_without_ioctl, NULL);
+
+	if (ret == HARNESS_EXIT_SKIP)
+		harness_skip("seccomp filters cannot be installed here");
+	assert_int_equal(ret, 0);
+	(void)state;
+}
+
+/* A child that locks maps.anon in memory: VmFlags lo. */
+static void lock_anon(void *arg)
+{
+	(void)arg;
+	if (mlock(maps.anon, page) < 0)
+		_exit(HARNESS_EXIT_SKIP);
+}
+
+static void test_vm_flags_locked(void **state)
+{
+	uintptr_t addrs[2];
+	uint64_t flags[2];
+	struct child_dir cd;
+
+	if (harness_child_start(&cd.child, lock_anon, NULL) != 0)
+		harness_skip("mlock() refused here (RLIMIT_MEMLOCK?)");
+	cd.dirfd = xmm_proc_open(cd.child.pidfd, &(pid_t){ 0 });
+	assert_true(cd.dirfd >= 0);
+	addrs[0] = (uintptr_t)maps.anon;
+	addrs[1] = (uintptr_t)maps.memfd;
+	assert_int_equal(xmm_proc_vm_flags_n(cd.dirfd, 2, addrs, flags), 0);
+	assert_true(flags[0] & XMM_VMF(LO));
+	assert_false(flags[1] & XMM_VMF(LO));
+	child_dir_stop(&cd);
+	(void)state;
+}
+
 /* A child that registers maps.anon with a userfaultfd of its own. */
 static void register_uffd(void *arg)
 {
@@ -566,7 +623,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_maps_list),
 		cmocka_unit_test(test_vma_at_both_ways),
+		cmocka_unit_test(test_vma_at_ioctl_refused),
 		cmocka_unit_test(test_vm_flags),
+		cmocka_unit_test(test_vm_flags_locked),
 		cmocka_unit_test(test_vm_flags_parser),
 		cmocka_unit_test(test_status_and_stat),
 		cmocka_unit_test(test_pagemap),
