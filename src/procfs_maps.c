@@ -309,7 +309,8 @@ int xmm_proc_vma_query(int maps_fd, uintptr_t addr, struct xmm_proc_vma *out)
 	struct xmm_vma *vma = &out->vma;
 	size_t name_len;
 
-	out->name[0] = '\0';
+	/* Cleared: valgrind does not know that the ioctl writes it. */
+	memset(out->name, 0, sizeof(out->name));
 	if (ioctl(maps_fd, PROCMAP_QUERY, &query) < 0) {
 		/* Before 6.11: ENOTTY; a size the kernel refuses: EINVAL. */
 		if (errno == ENOTTY || errno == EINVAL)
