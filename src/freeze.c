@@ -45,9 +45,9 @@ static int cgroup2_mount(char *path, size_t size)
 	size_t len;
 	int ret, self;
 
-	self = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	self = xmm_proc_open_self();
 	if (self < 0)
-		return -errno;
+		return self;
 	ret = xmm_proc_read_all(self, "mountinfo", &text, &len);
 	close(self);
 	if (ret < 0)

@@ -41,14 +41,20 @@ static int open_pid_dir(pid_t pid)
 	return access("/proc/self", F_OK) == 0 ? -ESRCH : -ENOSYS;
 }
 
+int xmm_proc_open_self(void)
+{
+	int dirfd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return dirfd < 0 ? -errno : dirfd;
+}
+
 int xmm_proc_open(int pidfd, pid_t *pid)
 {
 	int dirfd, ret;
 
 	if (xmm_pidfd_is_self_sentinel(pidfd)) {
 		*pid = getpid();
-		dirfd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		return dirfd < 0 ? -errno : dirfd;
+		return xmm_proc_open_self();
 	}
 	ret = xmm_pidfd_to_pid(pidfd, pid);
 	if (ret < 0)

@@ -27,6 +27,9 @@
 
 /* ---- procfs.c: opening, pinning, reading ---- */
 
+/* /proc/self as a directory fd, or -errno. */
+int xmm_proc_open_self(void);
+
 /*
  * Open /proc/PID of the process pidfd refers to (XMM_PIDFD_SELF too) and
  * make sure it is that process: the pidfd is checked alive after the

@@ -22,13 +22,6 @@
 /* Entries read from pagemap at a time, per range. */
 #define PAGEMAP_BATCH		512
 
-static int open_self(void)
-{
-	int dirfd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	return dirfd < 0 ? -errno : dirfd;
-}
-
 /* The mapping holding addr, as the backends see it; -EFAULT: none. */
 static int find_vma(int dirfd, uintptr_t addr, struct xmm_proc_vma *found,
 		    struct xmm_remap_vma *vma)
@@ -61,7 +54,7 @@ int xmm_remap_check_vmas(const struct xmm_remap_call *call,
 			 struct xmm_remap_vma *dst_vma)
 {
 	struct xmm_proc_vma found;
-	int dirfd = open_self(), ret;
+	int dirfd = xmm_proc_open_self(), ret;
 
 	if (dirfd < 0)
 		return dirfd;
@@ -94,7 +87,7 @@ static int read_vmflags(uintptr_t dst, uintptr_t src, bool src_too,
 {
 	uintptr_t addrs[2] = { dst, src };
 	uint64_t flags[2];
-	int dirfd = open_self(), ret;
+	int dirfd = xmm_proc_open_self(), ret;
 
 	memset(out, 0, sizeof(*out));
 	if (dirfd < 0)
@@ -147,9 +140,13 @@ static int read_pagemap(int fd, uintptr_t addr, size_t pages,
 
 static int open_pagemap(void)
 {
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int dirfd = xmm_proc_open_self(), fd;
 
-	return fd < 0 ? -errno : fd;
+	if (dirfd < 0)
+		return dirfd;
+	fd = xmm_proc_openat(dirfd, "pagemap", false);
+	close(dirfd);
+	return fd;
 }
 
 long xmm_remap_scan(const struct xmm_remap_call *call, int *err)
