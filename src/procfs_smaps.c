@@ -75,7 +75,7 @@ struct smaps_search {
 	uint64_t *flags;
 	size_t found;		/* how many have their flags */
 	size_t inside;		/* whose lines are being read; n: none */
-	uintptr_t last;		/* the largest start: no need to read on */
+	uintptr_t last;		/* the largest start: read no further */
 };
 
 /*

@@ -1369,7 +1369,7 @@ static int reuse_in_child(void *arg)
 
 		memset(&notif, 0, sizeof(notif));
 		if (ioctl(call.listener, SECCOMP_IOCTL_NOTIF_RECV, &notif) < 0)
-			break;	/* the worker is done: its filter is gone */
+			break;	/* the worker is done, its filter gone */
 		readv_calls++;
 		remote = (const struct iovec *)(uintptr_t)notif.data.args[3];
 		/* The copy, not the probe of address 0: the target goes. */

@@ -42,7 +42,7 @@
 
 /* Mappings made before the child forks, so that it has them too. */
 static struct {
-	char *anon;		/* 4 pages rw private, pages 0 and 2 touched */
+	char *anon;		/* 4 pages rw, pages 0 and 2 touched */
 	char *none;		/* PROT_NONE */
 	char *named;		/* [anon:xmm-test] where the kernel names */
 	char *file;		/* private mapping of a file */
