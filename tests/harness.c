@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -422,6 +423,42 @@ int harness_drop_privileges(void)
 	if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * Become uid/gid 65534 keeping CAP_SYS_NICE alone: what process_madvise(2)
+ * asks of a caller advising another process (Linux 5.12), and so what every
+ * backend of xmm_process_madvise asks (Android's memory managers hold it).
+ */
+int harness_drop_privileges_keep_cap_sys_nice(void)
+{
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { { 0 } };
+	int ret;
+
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return -errno;
+	ret = harness_drop_privileges();
+	if (ret < 0)
+		return ret;
+	data[0].effective = data[0].permitted = 1U << CAP_SYS_NICE;
+	if (syscall(SYS_capset, &header, data) < 0)
+		return -errno;
+	return 0;
+}
+
+bool harness_has_cap_sys_nice(void)
+{
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { { 0 } };
+
+	if (syscall(SYS_capget, &header, data) < 0)
+		return false;
+	return data[0].effective & (1U << CAP_SYS_NICE);
 }
 
 bool harness_is_root(void)

@@ -162,6 +162,8 @@ int harness_seccomp_errno(long nr, int err);
 
 /* Become nobody (uid/gid 65534, no groups).  Returns 0 or -errno. */
 int harness_drop_privileges(void);
+int harness_drop_privileges_keep_cap_sys_nice(void);
+bool harness_has_cap_sys_nice(void);
 
 bool harness_is_root(void);
 

@@ -118,6 +118,10 @@ int inject_setup(bool need_root)
 		harness_skip_all("no clone(CLONE_PIDFD) (Linux 5.2)");
 	waitpid(pid, NULL, 0);
 	close(pidfd);
+	if (!harness_has_cap_sys_nice())
+		harness_skip_all("the caller lacks CAP_SYS_NICE, which "
+				 "process_madvise(2) and so every backend "
+				 "asks for another process");
 	if (need_root && !harness_is_root())
 		harness_skip_all("these injection tests need root (another "
 				 "uid, reading a target's seccomp filters); "

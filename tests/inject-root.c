@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
 #include <linux/seccomp.h>
@@ -365,7 +366,27 @@ struct perm_case {
 	pid_t pid;
 };
 
+/*
+ * The ptrace access check of process_madvise(2) fails (another user, or a
+ * target that is not dumpable): EACCES, as mm_access() answers.
+ */
 static int inject_as_nobody(void *arg)
+{
+	struct perm_case *pc = arg;
+	struct iovec iov = { scratch, 4096 };
+
+	CHILD_CHECK(harness_drop_privileges() == 0);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(pc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    -1);
+	CHILD_CHECK(errno == EACCES);
+	return 0;
+}
+
+
+/* Same uid without CAP_SYS_NICE: EPERM, as process_madvise answers. */
+static int inject_as_nobody_without_cap_sys_nice(void *arg)
 {
 	struct perm_case *pc = arg;
 	struct iovec iov = { scratch, 4096 };
@@ -413,15 +434,15 @@ static int inject_as_nobody_works(void *arg)
 	struct perm_case *pc = arg;
 	struct iovec iov = { scratch, 4096 };
 
-	CHILD_CHECK(harness_drop_privileges() == 0);
+	CHILD_CHECK(harness_drop_privileges_keep_cap_sys_nice() == 0);
 	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
 	CHILD_CHECK(xmm_process_madvise(pc->pidfd, &iov, 1, MADV_COLD, 0) ==
 		    4096);
 	return 0;
 }
 
-/* Same uid (nobody) on both sides: dumpable works, non-dumpable is
- * refused. */
+/* Same uid (nobody) on both sides: dumpable works with CAP_SYS_NICE
+ * (EPERM without it), non-dumpable fails the access check (EACCES). */
 static void test_nondumpable_target_eperm(void **state)
 {
 	struct shared *s = shared_new();
@@ -440,6 +461,10 @@ static void test_nondumpable_target_eperm(void **state)
 		assert_int_equal(harness_run_in_child(dumpable ?
 				inject_as_nobody_works : inject_as_nobody,
 				&pc), 0);
+		if (dumpable)
+			assert_int_equal(harness_run_in_child(
+				inject_as_nobody_without_cap_sys_nice, &pc),
+				0);
 		assert_true(untraced(t.pid));
 		target_kill(&t);
 	}

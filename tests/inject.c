@@ -1080,7 +1080,7 @@ static int nproc_caller(void *arg)
 	int pidfd, status, i;
 
 	if (harness_is_root())
-		CHILD_CHECK(harness_drop_privileges() == 0 &&
+		CHILD_CHECK(harness_drop_privileges_keep_cap_sys_nice() == 0 &&
 			    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0);
 	fflush(NULL);
 	pid = fork();
@@ -1185,13 +1185,16 @@ static void test_caller_killed_target_survives(void **state)
 /*
  * XMM_TEST_AS_NOBODY (meson's inject-nobody): a root run drops to uid and
  * gid 65534 first, dumpable again (setuid clears it, and children inherit
- * it), so that every test runs as a user with no privilege at all.
+ * it), keeping CAP_SYS_NICE alone: the one privilege process_madvise(2)
+ * asks of a caller advising another process, which every backend asks too
+ * (an unprivileged caller without it gets EPERM, tested in
+ * process-madvise and inject-root).
  */
 static int drop_to_nobody(void)
 {
 	if (!getenv("XMM_TEST_AS_NOBODY") || !harness_is_root())
 		return 0;
-	if (harness_drop_privileges() < 0 ||
+	if (harness_drop_privileges_keep_cap_sys_nice() < 0 ||
 	    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) {
 		perror("dropping to uid 65534");
 		return -1;
