@@ -55,6 +55,7 @@ void xmm_queue_job_free(struct xmm_queue_job *job)
 	if (job->owns_pidfd)
 		close(job->pidfd);
 	free(job->iov);
+	free(job->own_report);
 	free(job);
 }
 
@@ -74,6 +75,8 @@ void xmm_queue_complete(struct xmm_queue_job *job)
 	job->owns_pidfd = false;
 	free(job->iov);
 	job->iov = NULL;
+	free(job->own_report);
+	job->own_report = NULL;
 	job->next = NULL;
 
 	pthread_mutex_lock(&queue->lock);
@@ -206,6 +209,61 @@ XMM_EXPORT int xmm_queue_submit(struct xmm_queue *queue, int pidfd,
 {
 	return (int)xmm_errno_result(submit(queue, pidfd, iov, vlen, advice,
 					    flags, token));
+}
+
+static int submit_process(struct xmm_queue *queue, int pidfd,
+			  const struct xmm_vma_select *select, int advice,
+			  const struct xmm_advise_options *options,
+			  struct xmm_advise_report *report, uint64_t token)
+{
+	struct xmm_queue_job *job;
+	pid_t pid;
+	int ret;
+
+	if (!queue)
+		return -EINVAL;
+	/* The target, as xmm_process_madvise() resolves it. */
+	if (!xmm_pidfd_is_self_sentinel(pidfd)) {
+		ret = xmm_pidfd_to_pid(pidfd, &pid);
+		if (ret < 0)
+			return ret;
+	}
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return -ENOMEM;
+	if (!report) {
+		job->own_report = calloc(1, sizeof(*job->own_report));
+		if (!job->own_report) {
+			free(job);
+			return -ENOMEM;
+		}
+		report = job->own_report;
+	}
+	job->queue = queue;
+	job->token = token;
+	job->whole_process = true;
+	job->select = select;
+	job->options = options;
+	job->report = report;
+	job->advice = advice;
+	ret = own_pidfd(job, pidfd);
+	if (ret >= 0)
+		ret = xmm_queue_engine_worker.submit(queue->worker, job);
+	if (ret < 0)
+		xmm_queue_job_free(job);
+	return ret;
+}
+
+XMM_EXPORT int xmm_queue_submit_process(struct xmm_queue *queue, int pidfd,
+					const struct xmm_vma_select *select,
+					int advice,
+					const struct xmm_advise_options *options,
+					struct xmm_advise_report *report,
+					uint64_t token)
+{
+	return (int)xmm_errno_result(submit_process(queue, pidfd, select,
+						    advice, options, report,
+						    token));
 }
 
 XMM_EXPORT int xmm_queue_reap(struct xmm_queue *queue,

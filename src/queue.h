@@ -16,11 +16,24 @@
 #include <sys/uio.h>
 
 struct xmm_queue;
+struct xmm_vma_select;
+struct xmm_advise_options;
+struct xmm_advise_report;
 
 struct xmm_queue_job {
 	struct xmm_queue_job *next;	/* in whichever list holds it */
 	struct xmm_queue *queue;
 	uint64_t token;
+
+	/*
+	 * Whole-process advice (xmm_queue_submit_process()): these are set
+	 * and iov is NULL.  report points to the caller's, or to own_report.
+	 */
+	bool whole_process;
+	const struct xmm_vma_select *select;
+	const struct xmm_advise_options *options;
+	struct xmm_advise_report *report;
+	struct xmm_advise_report *own_report;
 
 	/* The call, checked by xmm_madvise_prepare() at submission. */
 	int pidfd;		/* a sentinel, or a duplicate the job owns */

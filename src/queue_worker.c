@@ -10,6 +10,7 @@
 #include "backend.h"
 #include "queue.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -25,13 +26,27 @@ struct worker_pool {
 	pthread_t *threads;
 };
 
+static ssize_t run_whole_process(struct xmm_queue_job *job)
+{
+	unsigned long long bytes;
+
+	if (xmm_advise_process(job->pidfd, job->select, job->advice,
+			       job->options, job->report) < 0)
+		return -1;
+	bytes = job->report->bytes_advised;
+	return bytes > SSIZE_MAX ? SSIZE_MAX : (ssize_t)bytes;
+}
+
 static void run_job(struct xmm_queue_job *job)
 {
 	ssize_t ret;
 
 	xmm_backend_forget_served(&xmm_op_process_madvise);
-	ret = xmm_process_madvise(job->pidfd, job->iov, job->vlen,
-				  job->advice, job->flags);
+	if (job->whole_process)
+		ret = run_whole_process(job);
+	else
+		ret = xmm_process_madvise(job->pidfd, job->iov, job->vlen,
+					  job->advice, job->flags);
 	job->advised = ret < 0 ? -1 : ret;
 	job->error = ret < 0 ? errno : 0;
 	job->backend = xmm_backend_last("process_madvise");

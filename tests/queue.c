@@ -105,6 +105,19 @@ static int wait_for(struct xmm_queue *queue,
 	return 0;
 }
 
+/* Completions by token, in any order. */
+static const struct xmm_queue_completion *
+find_token(const struct xmm_queue_completion *done, unsigned int n,
+	   uint64_t token)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (done[i].token == token)
+			return &done[i];
+	return NULL;
+}
+
 static unsigned char *filled(size_t pages)
 {
 	unsigned char *region = mmap(NULL, pages * page,
@@ -381,10 +394,127 @@ static void test_remote_same_as_sync(void **state)
 	case_unmap(region);
 }
 
+/* Whole-process advice: the answer and report of xmm_advise_process(). */
+static void test_whole_process_same_as_sync(void **state)
+{
+	unsigned char *region = filled(CASE_PAGES);
+	struct xmm_queue *queue = xmm_queue_create(2, 0);
+	struct xmm_vma_select select = {
+		.classes = XMM_VMA_CLASS_ANON,
+		.addr_min = (unsigned long)region,
+		.addr_max = (unsigned long)region + CASE_PAGES * page,
+	};
+	struct xmm_vma_select bad = { .classes = 1U << 30 };
+	struct xmm_advise_report sync_report, queue_report;
+	struct xmm_queue_completion done[3];
+	const struct xmm_queue_completion *c;
+	struct harness_child child;
+	int sync_ret, sync_errno;
+
+	assert_non_null(region);
+	assert_non_null(queue);
+	harness_child_or_skip(&child, NULL, NULL);
+
+	sync_ret = xmm_advise_process(child.pidfd, &select, MADV_COLD, NULL,
+				      &sync_report);
+	assert_int_equal(sync_ret, 0);
+	assert_int_equal(xmm_queue_submit_process(queue, child.pidfd, &select,
+						  MADV_COLD, NULL,
+						  &queue_report, 1), 0);
+	/* Without a report, and with a selection the library refuses. */
+	assert_int_equal(xmm_queue_submit_process(queue, child.pidfd, &select,
+						  MADV_COLD, NULL, NULL, 2),
+			 0);
+	errno = 0;
+	sync_ret = xmm_advise_process(child.pidfd, &bad, MADV_COLD, NULL,
+				      NULL);
+	sync_errno = errno;
+	assert_int_equal(sync_ret, -1);
+	assert_int_equal(xmm_queue_submit_process(queue, child.pidfd, &bad,
+						  MADV_COLD, NULL, NULL, 3),
+			 0);
+	assert_int_equal(wait_for(queue, done, 3), 0);
+
+	c = find_token(done, 3, 1);
+	assert_non_null(c);
+	assert_int_equal(c->advised, (ssize_t)queue_report.bytes_advised);
+	assert_int_equal(queue_report.bytes_advised,
+			 sync_report.bytes_advised);
+	assert_int_equal(queue_report.bytes_advised, CASE_PAGES * page);
+	assert_int_equal(queue_report.vmas_advised, sync_report.vmas_advised);
+	c = find_token(done, 3, 2);
+	assert_non_null(c);
+	assert_int_equal(c->advised, CASE_PAGES * page);
+	c = find_token(done, 3, 3);
+	assert_non_null(c);
+	assert_int_equal(c->advised, -1);
+	assert_int_equal(c->error, sync_errno);
+
+	xmm_queue_destroy(queue);
+	harness_child_stop(&child);
+	case_unmap(region);
+}
+
+static void test_whole_process_errors(void **state)
+{
+	struct xmm_queue *queue = xmm_queue_create(1, 0);
+	struct xmm_queue_completion done;
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	pid_t reaped;
+	int pidfd;
+
+	assert_non_null(queue);
+	assert_true(devnull >= 0);
+	errno = 0;
+	assert_int_equal(xmm_queue_submit_process(NULL, XMM_PIDFD_SELF, NULL,
+						  MADV_COLD, NULL, NULL, 0),
+			 -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(xmm_queue_submit_process(queue, -1, NULL, MADV_COLD,
+						  NULL, NULL, 0), -1);
+	assert_int_equal(errno, EBADF);
+	errno = 0;
+	assert_int_equal(xmm_queue_submit_process(queue, devnull, NULL,
+						  MADV_COLD, NULL, NULL, 0),
+			 -1);
+	assert_int_equal(errno, EBADF);
+
+	reaped = fork();
+	assert_true(reaped >= 0);
+	if (reaped == 0)
+		_exit(0);
+	pidfd = xmm_pidfd_open(reaped, 0);
+	if (pidfd < 0 && errno == ENOSYS)
+		harness_skip("pidfd_open is missing (valgrind 3.19)");
+	assert_true(pidfd >= 0);
+	assert_int_equal(waitpid(reaped, NULL, 0), reaped);
+	errno = 0;
+	assert_int_equal(xmm_queue_submit_process(queue, pidfd, NULL,
+						  MADV_COLD, NULL, NULL, 0),
+			 -1);
+	assert_int_equal(errno, ESRCH);
+	assert_int_equal(xmm_queue_reap(queue, &done, 1), 0);
+	close(pidfd);
+	close(devnull);
+	xmm_queue_destroy(queue);
+}
+
 /* ---- exactly once: 8 threads, 10,000 submissions ---- */
 
 #define SUBMITTERS	8
 #define SUBMISSIONS	10000
+
+/*
+ * valgrind runs one thread at a time, 50 times slower: there the test
+ * looks for memory errors, with a tenth of the work.
+ */
+static unsigned int scaled(unsigned int n)
+{
+	const char *preload = getenv("LD_PRELOAD");
+
+	return preload && strstr(preload, "vgpreload") ? n / 10 : n;
+}
 
 struct stress {
 	struct xmm_queue *queue;
@@ -400,7 +530,7 @@ static void *submitter(void *arg)
 	struct stress *s = arg;
 	unsigned int i;
 
-	for (i = s->thread; i < SUBMISSIONS; i += SUBMITTERS) {
+	for (i = s->thread; i < scaled(SUBMISSIONS); i += SUBMITTERS) {
 		bool self = i % 2 == 0;
 		struct iovec v = {
 			self ? s->self_region + s->thread * page :
@@ -441,13 +571,13 @@ static int check_exactly_once(int pidfd, unsigned char *remote_region,
 				     &s[t]) == 0);
 	}
 	/* Reap while they submit. */
-	RUN(wait_for(queue, done, SUBMISSIONS));
+	RUN(wait_for(queue, done, scaled(SUBMISSIONS)));
 	for (t = 0; t < SUBMITTERS; t++) {
 		pthread_join(threads[t], NULL);
 		CHECK(s[t].failed_line == 0);
 	}
-	for (i = 0; i < SUBMISSIONS; i++) {
-		CHECK(done[i].token < SUBMISSIONS);
+	for (i = 0; i < scaled(SUBMISSIONS); i++) {
+		CHECK(done[i].token < scaled(SUBMISSIONS));
 		CHECK(seen[done[i].token]++ == 0);	/* never twice */
 		CHECK(done[i].advised == (ssize_t)page);
 		CHECK(done[i].error == 0);
@@ -457,7 +587,7 @@ static int check_exactly_once(int pidfd, unsigned char *remote_region,
 			CHECK(strcmp(done[i].backend, "io_uring"));
 	}
 	/* None lost: SUBMISSIONS distinct tokens seen once each. */
-	CHECK(uring == (expect_uring ? SUBMISSIONS / 2 : 0));
+	CHECK(uring == (expect_uring ? scaled(SUBMISSIONS) / 2 : 0));
 	/* And nothing more comes. */
 	CHECK(xmm_queue_reap(queue, done, 1) == 0);
 	xmm_queue_destroy(queue);
@@ -559,19 +689,6 @@ static void blocker_end(struct blocker *b)
 {
 	close(b->uffd);
 	munmap(b->region, page);
-}
-
-/* Completions by token, in any order. */
-static const struct xmm_queue_completion *
-find_token(const struct xmm_queue_completion *done, unsigned int n,
-	   uint64_t token)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (done[i].token == token)
-			return &done[i];
-	return NULL;
 }
 
 static void test_target_exits_while_queued(void **state)
@@ -704,7 +821,7 @@ static void busy_then_destroy(unsigned char *region, int pidfd)
 	assert_non_null(queue);
 	for (i = 0; i < BUSY_RANGES; i++)
 		iov[i] = (struct iovec){ region + i * page, page };
-	for (i = 0; i < BUSY_SUBMISSIONS; i++) {
+	for (i = 0; i < scaled(BUSY_SUBMISSIONS); i++) {
 		assert_int_equal(xmm_queue_submit(queue, XMM_PIDFD_SELF, iov,
 						  BUSY_RANGES, MADV_DONTNEED,
 						  0, i), 0);
@@ -1030,6 +1147,8 @@ int main(void)
 		cmocka_unit_test(test_self_same_with_uring_refused),
 		cmocka_unit_test(test_self_same_with_uring_eperm),
 		cmocka_unit_test(test_remote_same_as_sync),
+		cmocka_unit_test(test_whole_process_same_as_sync),
+		cmocka_unit_test(test_whole_process_errors),
 		cmocka_unit_test(test_exactly_once),
 		cmocka_unit_test(test_exactly_once_with_uring_refused),
 		cmocka_unit_test(test_target_exits_while_queued),

@@ -46,6 +46,10 @@ int xmm_queue_fd(const struct xmm_queue *queue);
 int xmm_queue_submit(struct xmm_queue *queue, int pidfd,
 		     const struct iovec *iov, size_t vlen, int advice,
 		     unsigned int flags, uint64_t token);
+int xmm_queue_submit_process(struct xmm_queue *queue, int pidfd,
+			     const struct xmm_vma_select *select, int advice,
+			     const struct xmm_advise_options *options,
+			     struct xmm_advise_report *report, uint64_t token);
 int xmm_queue_reap(struct xmm_queue *queue,
 		   struct xmm_queue_completion *completions, unsigned int max);
 int xmm_queue_cancel(struct xmm_queue *queue, uint64_t token);
