@@ -13,7 +13,12 @@
  *       self-madvise backend forced (one madvise(2) per range, what a
  *       kernel before 6.13 gets) against one queue submission (io_uring).
  *
+ *   --cli XMM  `xmm advise --cgroup` over 20 processes of 64 MiB each
+ *       (MADV_COLD): one target at a time (--jobs 1) against several
+ *       through the queue (--jobs 4).  Needs root and a cgroup v2.
+ *
  * usage: queue-bench [rounds]      (default 5; ranges-1000 runs 20x more)
+ *        queue-bench --cli PATH-TO-XMM [rounds]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -25,7 +30,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -287,6 +298,116 @@ static void ranges_row(struct xmm_queue *queue, int rounds)
 	munmap(region, 2 * RANGES * page);
 }
 
+#define CLI_TARGETS	20
+#define CLI_TARGET_MEM	(64 * MIB)
+
+/* A child holding CLI_TARGET_MEM of touched memory, in the cgroup. */
+static pid_t start_target(const char *procs)
+{
+	pid_t pid = fork();
+	char text[32];
+	int fd;
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		unsigned char *mem = mmap(NULL, CLI_TARGET_MEM,
+					  PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (mem == MAP_FAILED)
+			_exit(1);
+		touch(mem, CLI_TARGET_MEM);
+		for (;;)
+			pause();
+	}
+	fd = open(procs, O_WRONLY);
+	snprintf(text, sizeof(text), "%d", (int)pid);
+	if (fd < 0 || write(fd, text, strlen(text)) < 0)
+		die(procs);
+	close(fd);
+	return pid;
+}
+
+/* Run `xmm advise --cgroup dir -a cold --jobs N`: its wall-clock ns. */
+static double run_advise(const char *xmm, const char *dir, const char *jobs)
+{
+	uint64_t start = now_ns();
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		execl(xmm, xmm, "advise", "--cgroup", dir, "-a", "cold",
+		      "--jobs", jobs, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "queue-bench: xmm advise --jobs %s failed "
+			"(status %#x)\n", jobs, status);
+		exit(1);
+	}
+	return (double)(now_ns() - start);
+}
+
+static int cli_row(const char *xmm, int rounds)
+{
+	char dir[128], procs[160], mounted[64] = "";
+	double seq[MAX_ROUNDS], par[MAX_ROUNDS], a, b;
+	pid_t targets[CLI_TARGETS];
+	int i, r;
+
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0) {
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/xmm-bench-%d",
+			 (int)getpid());
+	} else {
+		strcpy(mounted, "/tmp/xmm-bench-cg-XXXXXX");
+		if (!mkdtemp(mounted) ||
+		    mount("none", mounted, "cgroup2", 0, NULL) < 0)
+			die("mounting a cgroup v2");
+		snprintf(dir, sizeof(dir), "%s/xmm-bench", mounted);
+	}
+	if (mkdir(dir, 0755) < 0)
+		die(dir);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	for (i = 0; i < CLI_TARGETS; i++)
+		targets[i] = start_target(procs);
+	/* Let them touch their memory before the first round. */
+	run_advise(xmm, dir, "1");
+
+	for (r = 0; r < rounds; r++) {
+		if (r % 2) {
+			seq[r] = run_advise(xmm, dir, "1");
+			par[r] = run_advise(xmm, dir, "4");
+		} else {
+			par[r] = run_advise(xmm, dir, "4");
+			seq[r] = run_advise(xmm, dir, "1");
+		}
+	}
+	a = median(seq, rounds);
+	b = median(par, rounds);
+	printf("| xmm advise --cgroup, %d x %lu MiB, cold | --jobs 1 %.1f ms "
+	       "| --jobs 4 %.1f ms | %.2fx faster |\n", CLI_TARGETS,
+	       CLI_TARGET_MEM / MIB, a / 1e6, b / 1e6, a / b);
+
+	for (i = 0; i < CLI_TARGETS; i++) {
+		kill(targets[i], SIGKILL);
+		waitpid(targets[i], NULL, 0);
+	}
+	rmdir(dir);
+	if (mounted[0]) {
+		umount(mounted);
+		rmdir(mounted);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 5;
@@ -294,6 +415,14 @@ int main(int argc, char **argv)
 	struct iovec probe;
 
 	page = (size_t)sysconf(_SC_PAGESIZE);
+	if (argc > 2 && !strcmp(argv[1], "--cli")) {
+		rounds = argc > 3 ? atoi(argv[3]) : 10;
+		if (rounds < 1 || rounds > MAX_ROUNDS)
+			rounds = 10;
+		printf("| row | baseline | queue | ratio |\n"
+		       "|---|---|---|---|\n");
+		return cli_row(argv[2], rounds);
+	}
 	if (rounds < 1 || rounds > MAX_ROUNDS / 20)
 		rounds = 5;
 	queue = xmm_queue_create(4, 0);
