@@ -1085,6 +1085,10 @@ static int submit_without_fds(void *arg)
 	CHECK(xmm_queue_submit(queue, child->pidfd, &v, 1, MADV_COLD, 0,
 			       0) == -1);
 	CHECK(errno == EMFILE);
+	errno = 0;
+	CHECK(xmm_queue_submit_process(queue, child->pidfd, NULL, MADV_COLD,
+				       NULL, NULL, 0) == -1);
+	CHECK(errno == EMFILE);
 	xmm_queue_destroy(queue);
 	return 0;
 }
@@ -1114,6 +1118,10 @@ static int submit_without_threads(void *arg)
 	errno = 0;
 	CHECK(xmm_queue_submit(queue, child->pidfd, &v, 1, MADV_COLD, 0,
 			       0) == -1);
+	CHECK(errno == EAGAIN);
+	errno = 0;
+	CHECK(xmm_queue_submit_process(queue, child->pidfd, NULL, MADV_COLD,
+				       NULL, NULL, 0) == -1);
 	CHECK(errno == EAGAIN);
 	xmm_queue_destroy(queue);
 	return 0;
