@@ -14,11 +14,12 @@
  *       kernel before 6.13 gets) against one queue submission (io_uring).
  *
  *   --cli XMM  `xmm advise --cgroup` over 20 processes of 64 MiB each
- *       (MADV_COLD): one target at a time (--jobs 1) against several
- *       through the queue (--jobs 4).  Needs root and a cgroup v2.
+ *       (cold, or the advice given): one target at a time (--jobs 1)
+ *       against several through the queue (--jobs 4).  Needs root and a
+ *       cgroup v2.
  *
  * usage: queue-bench [rounds]      (default 5; ranges-1000 runs 20x more)
- *        queue-bench --cli PATH-TO-XMM [rounds]
+ *        queue-bench --cli PATH-TO-XMM [rounds [advice]]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -330,7 +331,9 @@ static pid_t start_target(const char *procs)
 	return pid;
 }
 
-/* Run `xmm advise --cgroup dir -a cold --jobs N`: its wall-clock ns. */
+static const char *cli_advice = "cold";
+
+/* Run `xmm advise --cgroup dir -a ADVICE --jobs N`: its wall-clock ns. */
 static double run_advise(const char *xmm, const char *dir, const char *jobs)
 {
 	uint64_t start = now_ns();
@@ -343,7 +346,7 @@ static double run_advise(const char *xmm, const char *dir, const char *jobs)
 		int null = open("/dev/null", O_WRONLY);
 
 		dup2(null, 1);
-		execl(xmm, xmm, "advise", "--cgroup", dir, "-a", "cold",
+		execl(xmm, xmm, "advise", "--cgroup", dir, "-a", cli_advice,
 		      "--jobs", jobs, (char *)NULL);
 		_exit(127);
 	}
@@ -392,9 +395,9 @@ static int cli_row(const char *xmm, int rounds)
 	}
 	a = median(seq, rounds);
 	b = median(par, rounds);
-	printf("| xmm advise --cgroup, %d x %lu MiB, cold | --jobs 1 %.1f ms "
+	printf("| xmm advise --cgroup, %d x %lu MiB, %s | --jobs 1 %.1f ms "
 	       "| --jobs 4 %.1f ms | %.2fx faster |\n", CLI_TARGETS,
-	       CLI_TARGET_MEM / MIB, a / 1e6, b / 1e6, a / b);
+	       CLI_TARGET_MEM / MIB, cli_advice, a / 1e6, b / 1e6, a / b);
 
 	for (i = 0; i < CLI_TARGETS; i++) {
 		kill(targets[i], SIGKILL);
@@ -417,6 +420,8 @@ int main(int argc, char **argv)
 	page = (size_t)sysconf(_SC_PAGESIZE);
 	if (argc > 2 && !strcmp(argv[1], "--cli")) {
 		rounds = argc > 3 ? atoi(argv[3]) : 10;
+		if (argc > 4)
+			cli_advice = argv[4];
 		if (rounds < 1 || rounds > MAX_ROUNDS)
 			rounds = 10;
 		printf("| row | baseline | queue | ratio |\n"
