@@ -49,6 +49,11 @@ void xmm_backend_served(struct xmm_operation *op, struct xmm_backend *b)
 	last_backend[op->id] = b->name;
 }
 
+void xmm_backend_forget_served(struct xmm_operation *op)
+{
+	last_backend[op->id] = NULL;
+}
+
 /*
  * Try op's backends from index first on.  refusal is the answer of an
  * earlier backend that could not serve (an xmm_try_next() value), or 0.

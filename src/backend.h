@@ -92,6 +92,9 @@ static inline bool xmm_backend_first_and_ready(struct xmm_operation *op,
 /* Record that b answered the calling thread's call of op. */
 void xmm_backend_served(struct xmm_operation *op, struct xmm_backend *b);
 
+/* Forget it: the next xmm_backend_last() of op tells of a later call. */
+void xmm_backend_forget_served(struct xmm_operation *op);
+
 /* Is b usable?  Probes on first use. */
 bool xmm_backend_usable(struct xmm_backend *b);
 

@@ -98,6 +98,7 @@ int xmm_madvise_prepare(struct xmm_madvise_call *call)
 		total += v->iov_len;
 	}
 	call->checked_vlen = call->vlen;
+	call->checked_total = total;
 
 	/* pidfd_get_task(): EBADF or ESRCH. */
 	if (xmm_pidfd_is_self_sentinel(call->pidfd)) {
@@ -239,9 +240,12 @@ static long self_madvise_run(void *arg)
 
 	for (i = 0; i < call->checked_vlen; i++) {
 		const struct iovec *v = &call->checked_iov[i];
-		long err = xmm_sys(madvise, v->iov_base, v->iov_len,
-				   call->advice);
+		long err;
 
+		if (!xmm_madvise_visits(call->checked_iov, i,
+					call->checked_total))
+			continue;
+		err = xmm_sys(madvise, v->iov_base, v->iov_len, call->advice);
 		if (err < 0)
 			return xmm_madvise_progress(done, err);
 		done += v->iov_len;
@@ -266,7 +270,7 @@ static long inject_run(void *arg)
 	struct xmm_madvise_call *call = arg;
 	struct xmm_inject_call *calls;
 	unsigned int inject_flags;
-	size_t i, done = 0;
+	size_t i, count = 0, done = 0;
 	long ran, ret;
 
 	ret = xmm_madvise_prepare(call);
@@ -277,23 +281,30 @@ static long inject_run(void *arg)
 	if (!(call->flags & XMM_PMADV_INJECT) &&
 	    !xmm_madvise_remote_allowed(call->advice))
 		return -EINVAL;
-	if (!call->checked_vlen)
-		return 0;
-
-	calls = calloc(call->checked_vlen, sizeof(*calls));
+	calls = calloc(call->checked_vlen ? call->checked_vlen : 1,
+		       sizeof(*calls));
 	if (!calls)
 		return -ENOMEM;
 	for (i = 0; i < call->checked_vlen; i++) {
-		calls[i].nr = XMM_NR_madvise;
-		calls[i].arg[0] = (unsigned long)call->checked_iov[i].iov_base;
-		calls[i].arg[1] = call->checked_iov[i].iov_len;
-		calls[i].arg[2] = (unsigned long)call->advice;
+		if (!xmm_madvise_visits(call->checked_iov, i,
+					call->checked_total))
+			continue;
+		calls[count].nr = XMM_NR_madvise;
+		calls[count].arg[0] =
+			(unsigned long)call->checked_iov[i].iov_base;
+		calls[count].arg[1] = call->checked_iov[i].iov_len;
+		calls[count].arg[2] = (unsigned long)call->advice;
+		count++;
+	}
+	if (!count) {
+		free(calls);
+		return 0;
 	}
 	inject_flags = XMM_INJECT_STOP_ON_ERROR | XMM_INJECT_RANGE_ARGS;
 	if (call->flags & XMM_PMADV_INJECT_UNCHECKED)
 		inject_flags |= XMM_INJECT_UNCHECKED;
 	ran = xmm_inject_syscalls(call->target_pid, call->pidfd, calls,
-				  call->checked_vlen, inject_flags);
+				  count, inject_flags);
 	if (ran < 0) {
 		ret = ran == -ENOEXEC ? xmm_try_next(ENOSYS) : ran;
 		goto out;
@@ -304,7 +315,7 @@ static long inject_run(void *arg)
 			ret = xmm_madvise_progress(done, calls[i].ret);
 			goto out;
 		}
-		done += call->checked_iov[i].iov_len;
+		done += calls[i].arg[1];
 	}
 	ret = (long)done;
 out:

@@ -26,6 +26,7 @@ struct xmm_madvise_call {
 	bool prepared;
 	struct iovec *checked_iov;
 	size_t checked_vlen;
+	size_t checked_total;	/* bytes, after the clamp */
 	pid_t target_pid;
 	bool target_is_self;
 };
@@ -38,6 +39,17 @@ int xmm_madvise_prepare(struct xmm_madvise_call *call);
 
 /* Advice that process_madvise(2) accepts for another process (6.1+). */
 bool xmm_madvise_remote_allowed(int advice);
+
+/*
+ * Does process_madvise(2) visit element i of a checked iovec whose lengths
+ * add up to total?  Its iov_iter skips a zero-length element unless it is
+ * the first, and visits nothing when the total is 0.
+ */
+static inline bool xmm_madvise_visits(const struct iovec *iov, size_t i,
+				      size_t total)
+{
+	return total && (i == 0 || iov[i].iov_len);
+}
 
 /* Advice sub-range by sub-range with the kernel's partial-progress rule:
  * bytes done before the first failure, or the failure if none. */

@@ -1166,6 +1166,92 @@ static int thaw_frozen_cgroup(const char *dir, const char *pid, char *out,
 	return 0;
 }
 
+/* A target holding 256 MiB of touched anonymous memory. */
+static void hold_256_mib(void *arg)
+{
+	size_t len = 256UL << 20, i;
+	unsigned char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (mem == MAP_FAILED)
+		_exit(1);
+	for (i = 0; i < len; i += 4096)
+		mem[i] = 1;
+}
+
+static unsigned long long wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL +
+	       (unsigned long long)ts.tv_nsec;
+}
+
+/*
+ * Advise two targets with --jobs N; the sum of the targets' own advice
+ * times (elapsed_ns) and the command's wall-clock time, in ns.
+ */
+static void advise_two(pid_t a, pid_t b, const char *jobs,
+		       unsigned long long *sum, unsigned long long *wall,
+		       unsigned long long *bytes)
+{
+	static struct run r;
+	char pa[32], pb[32], value[256];
+	unsigned long long start = wall_ns();
+
+	snprintf(pa, sizeof(pa), "%d", (int)a);
+	snprintf(pb, sizeof(pb), "%d", (int)b);
+	run_tool(&r, "advise", pa, pb, "-a", "pageout", "-s", "anon",
+		 "--jobs", jobs, "-j", NULL);
+	*wall = wall_ns() - start;
+	assert_int_equal(r.status, 0);
+	if (!python_json(r.out, "sum(p['elapsed_ns'] for p in "
+			 "d['processes']), d['total']['bytes_advised'], "
+			 "[p['pid'] for p in d['processes']]", value,
+			 sizeof(value)))
+		skip();
+	assert_int_equal(sscanf(value, "%llu %llu", sum, bytes), 2);
+	/* Reported in the order given, whatever order they finished in. */
+	snprintf(pa, sizeof(pa), "[%d, %d]", (int)a, (int)b);
+	assert_non_null(strstr(value, pa));
+}
+
+/*
+ * --jobs N advises N targets at the same time, through an advice queue.
+ * Each target's report holds the time its own advice took (elapsed_ns).
+ * One after another, those intervals lie apart inside the command's run:
+ * their sum is below its wall-clock time.  Run at once, they overlap: the
+ * sum exceeds it.  No threshold is timed: only the order of the two.
+ */
+static void test_several_targets_concurrently(void **state)
+{
+	struct harness_child a, b;
+	unsigned long long sum, wall, bytes, seq_bytes;
+	static struct run r;
+
+	harness_child_or_skip(&a, hold_256_mib, NULL);
+	harness_child_or_skip(&b, hold_256_mib, NULL);
+
+	advise_two(a.pid, b.pid, "1", &sum, &wall, &seq_bytes);
+	assert_true(sum <= wall);
+	advise_two(a.pid, b.pid, "2", &sum, &wall, &bytes);
+	printf("--jobs 2: the targets' advice took %llu ms in all, the "
+	       "command %llu ms\n", sum / 1000000, wall / 1000000);
+	assert_true(sum > wall);
+	assert_true(bytes == seq_bytes);
+	assert_true(bytes >= 2 * (256ULL << 20));
+
+	run_tool(&r, "advise", pid_arg(a.pid), "-a", "cold", "--jobs", "0",
+		 NULL);
+	assert_int_equal(r.status, 2);
+	run_tool(&r, "advise", pid_arg(a.pid), "-a", "cold", "--jobs", "x",
+		 NULL);
+	assert_int_equal(r.status, 2);
+	harness_child_stop(&a);
+	harness_child_stop(&b);
+}
+
 /* Several PIDs, a cgroup: one report each and a total. */
 static void test_several_targets(void **state)
 {
@@ -1334,6 +1420,7 @@ int main(void)
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_probe_tells_what_is_missing),
 		cmocka_unit_test(test_several_targets),
+		cmocka_unit_test(test_several_targets_concurrently),
 		cmocka_unit_test(test_stat_uss_and_version),
 		cmocka_unit_test(test_stat_partial_with_reason),
 	};

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Install into a temporary DESTDIR and use the result the way an
 # application does: pkg-config, the public headers (C99, C11, C++), -lxmm.
-# Also check the ABI: only xmm_ symbols, all in version node XMM_1.0.
+# Also check the ABI: only xmm_ symbols, all in version nodes XMM_1.0/1.1.
 # Usage: install.sh BUILD_DIR SOURCE_DIR [B_SANITIZE]
 set -eu
 build=$(realpath "$1")
@@ -29,7 +29,8 @@ find "$work/root" -path '*/bash-completion/completions/xmm' | grep -q . ||
 	{ echo "the bash completion was not installed"; exit 1; }
 bash -n "$(find "$work/root" -path '*/bash-completion/completions/xmm')"
 
-for page in man3/xmm_process_madvise.3 man3/xmm_pidfd_open.3 man7/xmm.7; do
+for page in man3/xmm_process_madvise.3 man3/xmm_pidfd_open.3 man7/xmm.7 \
+	man3/xmm_queue.3 man3/xmm_queue_submit.3; do
 	find "$work/root" -path "*/man/$page" | grep -q . ||
 		{ echo "man page $page was not installed"; exit 1; }
 done
@@ -94,8 +95,8 @@ else
 	echo "no static libc here: the -static link is not tried"
 fi
 
-# The header alone, as strict C99 and as C++.
-printf '#include <xmm/xmm.h>\nint main(void) { return 0; }\n' > "$work/h.c"
+# The headers alone, as strict C99 and as C++.
+printf '#include <xmm/xmm.h>\n#include <xmm/queue.h>\nint main(void) { return 0; }\n' > "$work/h.c"
 cc -std=c99 -pedantic -Wall -Werror $cflags -c "$work/h.c" -o /dev/null
 if command -v c++ >/dev/null; then
 	cp "$work/h.c" "$work/h.cc"
@@ -105,12 +106,12 @@ if command -v c++ >/dev/null; then
 	c++ -Wall -Werror $cflags -c "$work/g.cc" -o /dev/null
 fi
 
-# The ABI: every exported function is xmm_*, versioned XMM_1.0.
+# The ABI: every exported function is xmm_*, versioned XMM_1.0 or XMM_1.1.
 lib=$(find "$work/root" -name 'libxmm.so.1' | head -n 1)
 soname=$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = libxmm.so.1 ] || { echo "soname is '$soname'"; exit 1; }
 bad=$(nm -D --defined-only "$lib" | awk '$2 == "T" || $2 == "D" || $2 == "B" { print $3 }' |
-	grep -v '^xmm_[a-z0-9_]*@@XMM_1\.0$' || true)
+	grep -v '^xmm_[a-z0-9_]*@@XMM_1\.[01]$' || true)
 if [ -n "$bad" ]; then
 	echo "exported outside the xmm_ namespace or version node:"
 	echo "$bad"

@@ -3,7 +3,9 @@
  * xmm advise PID... --advice ADVICE: xmm_advise_process() on the command
  * line, for one or several processes or a cgroup, with one report per
  * process (human units or JSON) and a total.  Each target goes through
- * advise_target() alone, so that the targets could run concurrently.
+ * advise_target() alone; with --jobs N, several targets are advised at
+ * once on the workers of an advice queue (xmm_queue(3)), at most N at a
+ * time, and reported in the order given.
  */
 #include "xmm-tool.h"
 
@@ -11,11 +13,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <xmm/queue.h>
 
 #ifndef MADV_COLD
 #define MADV_COLD		20
@@ -70,6 +75,7 @@ static void advise_usage(FILE *out)
 "                         under the cgroup2 mount, /sys/fs/cgroup)\n"
 "  -n, --dry-run          list the selected mappings per class, advise\n"
 "                         nothing\n"
+"      --jobs N           advise up to N processes at once (default 1)\n"
 "      --inject           XMM_PMADV_INJECT: advice the kernel refuses\n"
 "                         remotely runs as madvise(2) inside the target\n"
 "      --unchecked-seccomp  XMM_PMADV_INJECT_UNCHECKED: inject even\n"
@@ -90,6 +96,7 @@ struct advise_job {
 	struct xmm_advise_options opts;
 	const char *select_text;
 	bool dry_run;
+	unsigned int jobs;	/* targets advised at once */
 	const char *patterns[MAX_PATTERNS];
 	char *select_copy;
 };
@@ -521,23 +528,18 @@ static void print_dry_run(const struct advise_job *job,
 	       r->vmas_selected, r->vmas_total);
 }
 
-/*
- * Everything done for one target, printing nothing: open it, advise it
- * (or list it), fill t.  Returns t->err as 0 or an errno.
- */
-static int advise_target(const struct advise_job *job, pid_t pid,
-			 struct progress_state *progress,
-			 struct target_result *t)
+/* The process a PID names (a thread's, if it is one): its pidfd, or -1. */
+static int open_advise_target(pid_t pid, struct target_result *t)
 {
-	struct xmm_advise_options opts = job->opts;
 	pid_t tgid = task_tgid(pid);
-	int pidfd, ret;
+	int pidfd;
 
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
 	if (tgid == -ESRCH) {
 		t->failed_at = "no such process";
-		return t->err = ESRCH;
+		t->err = ESRCH;
+		return -1;
 	}
 	if (tgid > 0 && tgid != pid) {
 		fprintf(stderr, "xmm advise: %d is a thread of process %d: "
@@ -547,8 +549,25 @@ static int advise_target(const struct advise_job *job, pid_t pid,
 	pidfd = xmm_pidfd_open(pid, 0);
 	if (pidfd < 0) {
 		t->failed_at = "pidfd_open";
-		return t->err = errno;
+		t->err = errno;
 	}
+	return pidfd;
+}
+
+/*
+ * Everything done for one target, printing nothing: open it, advise it
+ * (or list it), fill t.  Returns t->err as 0 or an errno.
+ */
+static int advise_target(const struct advise_job *job, pid_t pid,
+			 struct progress_state *progress,
+			 struct target_result *t)
+{
+	struct xmm_advise_options opts = job->opts;
+	int pidfd, ret;
+
+	pidfd = open_advise_target(pid, t);
+	if (pidfd < 0)
+		return t->err;
 	if (job->dry_run) {
 		ret = dry_run_target(job, pidfd, t);
 		close(pidfd);
@@ -584,6 +603,67 @@ static int advise_target(const struct advise_job *job, pid_t pid,
 	}
 	close(pidfd);
 	return t->err;
+}
+
+/*
+ * Advise count targets at once through an advice queue, at most job->jobs
+ * at a time, into results[i] for pids[i].  ^C or SIGTERM stops the ones
+ * running (job->opts.cancel) and cancels the ones still waiting.  0, or
+ * an errno when the queue itself failed.
+ */
+static int advise_concurrently(const struct advise_job *job,
+			       const pid_t *pids, size_t count,
+			       struct target_result *results)
+{
+	struct xmm_queue_completion done[16];
+	struct xmm_queue *queue = xmm_queue_create(job->jobs, 0);
+	size_t i, waiting = 0;
+	bool cancelled = false;
+	int pidfd, n;
+
+	if (!queue)
+		return errno;
+	for (i = 0; i < count; i++) {
+		pidfd = open_advise_target(pids[i], &results[i]);
+		if (pidfd < 0)
+			continue;
+		/* The queue keeps a copy of the pidfd. */
+		if (xmm_queue_submit_process(queue, pidfd, &job->select,
+					     job->advice, &job->opts,
+					     &results[i].report, i) < 0) {
+			results[i].err = errno;
+			results[i].failed_at = "queueing";
+		} else {
+			waiting++;
+		}
+		close(pidfd);
+	}
+	while (waiting) {
+		struct pollfd pfd = { xmm_queue_fd(queue), POLLIN, 0 };
+
+		if (!cancelled &&
+		    __atomic_load_n(&cancel_requested, __ATOMIC_ACQUIRE)) {
+			for (i = 0; i < count; i++)
+				xmm_queue_cancel(queue, i);
+			cancelled = true;
+		}
+		/* A signal interrupts the wait, to cancel the rest. */
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			break;
+		n = xmm_queue_reap(queue, done, 16);
+		while (n-- > 0) {
+			struct target_result *t = &results[done[n].token];
+
+			if (done[n].advised < 0) {
+				t->err = done[n].error;
+				t->failed_at = "advising";
+			}
+			waiting--;
+		}
+	}
+	/* Waits for anything still running (only after a poll error). */
+	xmm_queue_destroy(queue);
+	return 0;
 }
 
 /* The PIDs of a cgroup v2 (cgroup.procs), appended to *pids. */
@@ -766,6 +846,7 @@ static int parse_options(int argc, char **argv, struct advise_job *job,
 		{ "freeze", no_argument, NULL, 'f' },
 		{ "cgroup", required_argument, NULL, 'c' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "jobs", required_argument, NULL, 'J' },
 		{ "inject", no_argument, NULL, 'I' },
 		{ "unchecked-seccomp", no_argument, NULL, 'U' },
 		{ "json", no_argument, NULL, 'j' },
@@ -821,6 +902,19 @@ static int parse_options(int argc, char **argv, struct advise_job *job,
 		case 'n':
 			job->dry_run = true;
 			break;
+		case 'J': {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || *end || !n || optarg[0] == '-' ||
+			    n > XMM_QUEUE_MAX_WORKERS)
+				return usage_error("advise", "--jobs takes 1 to "
+						   "%d", XMM_QUEUE_MAX_WORKERS);
+			job->jobs = (unsigned int)n;
+			break;
+		}
 		case 'I':
 			job->opts.madvise_flags |= XMM_PMADV_INJECT;
 			break;
@@ -857,6 +951,7 @@ int cmd_advise(int argc, char **argv)
 {
 	struct advise_job job = {
 		.advice = -1,
+		.jobs = 1,
 		.select_text = "all",
 		.opts = {
 			.on_error = XMM_ADVISE_ON_ERROR_SKIP_VMA,
@@ -867,7 +962,7 @@ int cmd_advise(int argc, char **argv)
 	struct xmm_advise_report total = { 0 };
 	struct progress_state progress = { 0 };
 	struct sigaction sa = { .sa_handler = on_interrupt };
-	struct target_result result;
+	struct target_result result, *results = NULL;
 	const char *cgroup = NULL;
 	pid_t *pids = NULL;
 	size_t count = 0, i, failed = 0, done = 0;
@@ -919,13 +1014,33 @@ int cmd_advise(int argc, char **argv)
 		if (count != 1 || cgroup)
 			printf("{\"processes\": [\n");
 	}
+	/* Several processes at once: all advised, then reported in order. */
+	if (job.jobs > 1 && count > 1 && !job.dry_run) {
+		results = calloc(count, sizeof(*results));
+		ret = results ? advise_concurrently(&job, pids, count,
+						    results) : ENOMEM;
+		if (ret) {
+			free(results);
+			free(pids);
+			free(job.select_copy);
+			return message_error("advise", EXIT_FAILED,
+					     errno_name(ret), "%s",
+					     strerror(ret));
+		}
+	}
 	for (i = 0; i < count; i++) {
 		bool tty = isatty(STDERR_FILENO) && !json_output;
 		int one;
 
-		if (__atomic_load_n(&cancel_requested, __ATOMIC_ACQUIRE))
-			break;
-		advise_target(&job, pids[i], tty ? &progress : NULL, &result);
+		if (results) {
+			result = results[i];
+		} else {
+			if (__atomic_load_n(&cancel_requested,
+					    __ATOMIC_ACQUIRE))
+				break;
+			advise_target(&job, pids[i], tty ? &progress : NULL,
+				      &result);
+		}
 		if (progress.shown) {
 			fprintf(stderr, "\r%60s\r", "");
 			progress.shown = false;
@@ -965,6 +1080,7 @@ int cmd_advise(int argc, char **argv)
 	if (status == EXIT_NOTHING)
 		fprintf(stderr, "xmm advise: nothing selected (%s)\n",
 			count ? job.select_text : "the cgroup is empty");
+	free(results);
 	free(pids);
 	free(job.select_copy);
 	return status;

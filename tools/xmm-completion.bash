@@ -37,7 +37,7 @@ _xmm()
 		COMPREPLY=($(cd /sys/fs/cgroup 2>/dev/null &&
 			compgen -d -- "$cur"))
 		return ;;
-	--min-size|--max-size)
+	--min-size|--max-size|--jobs)
 		return ;;
 	esac
 	case $cmd in
@@ -45,7 +45,7 @@ _xmm()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "--advice --select --min-size
 				--max-size --on-error --freeze --cgroup
-				--dry-run --inject --unchecked-seccomp --json
+				--dry-run --jobs --inject --unchecked-seccomp --json
 				--help" -- "$cur"))
 			return
 		fi ;;
