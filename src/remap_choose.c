@@ -196,7 +196,7 @@ static bool no_other_userfaultfd(const struct xmm_remap_call *call)
 /*
  * Does [start, start+len) hold a page of the categories (inverted:
  * a page of none of them)?  1 or 0, or -errno (ENOTTY/EINVAL: no
- * PAGEMAP_SCAN, or not these categories).
+ * PAGEMAP_SCAN, or not these categories; EAGAIN: the walk stopped short).
  */
 static int pages_in(int pagemap, uintptr_t start, size_t len,
 		    unsigned long categories, bool inverted)
@@ -222,7 +222,10 @@ static int pages_in(int pagemap, uintptr_t start, size_t len,
 	ret = ioctl(pagemap, PAGEMAP_SCAN, &scan);
 	if (ret < 0)
 		return -errno;
-	return ret > 0;
+	if (ret > 0)
+		return 1;
+	/* Nothing found is an answer only for a walk to the end. */
+	return scan.walk_end == scan.end ? 0 : -EAGAIN;
 }
 
 /* Every page of dst empty, and of src populated unless holes may be: */
