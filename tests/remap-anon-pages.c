@@ -927,6 +927,8 @@ enum choice_case {
 	CHOICE_SRC_HOLE_ALLOWED,	/* the same, XMM_RAP_ALLOW_SRC_HOLES */
 	CHOICE_NAMES_DIFFER,	/* [anon:...] names differ */
 	CHOICE_DST_REGISTERED,	/* dst registered with another uffd */
+	CHOICE_SRC_REGISTERED,	/* src registered with another uffd */
+	CHOICE_DST_LOCKED,	/* dst mlock()ed on fault, src not */
 };
 
 struct choice_result {
@@ -938,6 +940,10 @@ struct choice_result {
 	long dst_resident;
 	bool maps_same;
 };
+
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT		1
+#endif
 
 #ifndef PR_SET_VMA
 #define PR_SET_VMA		0x53564d41
@@ -979,14 +985,21 @@ static void run_choice(enum choice_case which, const char *backend,
 	     prctl_vma_name(d.addr, len, "xmm-dst") < 0))
 		harness_skip("no PR_SET_VMA_ANON_NAME here (Linux 5.17, "
 			     "CONFIG_ANON_VMA_NAME)");
-	if (which == CHOICE_DST_REGISTERED) {
+	/* The system call: ASan's mlock() wrapper locks nothing. */
+	if (which == CHOICE_DST_LOCKED &&
+	    syscall(__NR_mlock2, d.addr, len, MLOCK_ONFAULT) < 0)
+		harness_skip("mlock2(MLOCK_ONFAULT) refused here: %s",
+			     strerror(errno));
+	if (which == CHOICE_DST_REGISTERED ||
+	    which == CHOICE_SRC_REGISTERED) {
 		uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK |
 				    UFFD_USER_MODE_ONLY);
 		if (uffd < 0)
 			harness_skip("userfaultfd(2) refused here: %s",
 				     strerror(errno));
 		assert_int_equal(ioctl(uffd, UFFDIO_API, &api), 0);
-		reg.range.start = (uintptr_t)d.addr;
+		reg.range.start = (uintptr_t)(which == CHOICE_DST_REGISTERED ?
+					      d.addr : s.addr);
 		reg.range.len = len;
 		assert_int_equal(ioctl(uffd, UFFDIO_REGISTER, &reg), 0);
 	}
@@ -1051,6 +1064,16 @@ static void test_default_keeps_uffd_answers(void **state)
 	check_choice(CHOICE_DST_REGISTERED, NULL);
 }
 
+static void test_default_other_userfaultfd_on_src(void **state)
+{
+	check_choice(CHOICE_SRC_REGISTERED, NULL);
+}
+
+static void test_default_dst_locked(void **state)
+{
+	check_choice(CHOICE_DST_LOCKED, NULL);
+}
+
 static void test_default_names_differ(void **state)
 {
 	check_choice(CHOICE_NAMES_DIFFER, "uffd-move");
@@ -1106,6 +1129,8 @@ int main(void)
 		TEST(test_enosys_forced_backend_cannot_serve),
 		TEST(test_default_whole_mapping_uses_mremap),
 		TEST(test_default_keeps_uffd_answers),
+		TEST(test_default_other_userfaultfd_on_src),
+		TEST(test_default_dst_locked),
 		TEST(test_default_names_differ),
 	};
 
