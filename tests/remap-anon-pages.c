@@ -929,6 +929,7 @@ enum choice_case {
 	CHOICE_DST_REGISTERED,	/* dst registered with another uffd */
 	CHOICE_SRC_REGISTERED,	/* src registered with another uffd */
 	CHOICE_DST_LOCKED,	/* dst mlock()ed on fault, src not */
+	CHOICE_THP,		/* both MADV_HUGEPAGE, 2 MiB aligned */
 };
 
 struct choice_result {
@@ -970,8 +971,17 @@ static void run_choice(enum choice_case which, const char *backend,
 	char *before, *after;
 	int uffd = -1;
 
-	area_map(&s, len);
-	area_map(&d, dst_len);
+	if (which == CHOICE_THP) {
+		area_map_prot(&s, len, THP_SIZE, MADV_HUGEPAGE,
+			      PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1);
+		area_map_prot(&d, dst_len, THP_SIZE, MADV_HUGEPAGE,
+			      PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	} else {
+		area_map(&s, len);
+		area_map(&d, dst_len);
+	}
 	harness_fill_random(s.addr, len, 90);
 	if (which == CHOICE_DST_POPULATED)
 		d.addr[half] = 1;
@@ -1062,6 +1072,7 @@ static void test_default_keeps_uffd_answers(void **state)
 	check_choice(CHOICE_SRC_HOLE, "uffd-move");
 	check_choice(CHOICE_SRC_HOLE_ALLOWED, "mremap");
 	check_choice(CHOICE_DST_REGISTERED, NULL);
+	check_choice(CHOICE_THP, "mremap");
 }
 
 static void test_default_other_userfaultfd_on_src(void **state)
