@@ -360,7 +360,7 @@ static int select_ranges(struct advise_run *run, int dirfd,
 	size_t malformed;
 	int ret;
 
-	ret = xmm_maps_for_each(dirfd, select_one, &state, &malformed);
+	ret = xmm_proc_maps_for_each(dirfd, select_one, &state, &malformed);
 	if (ret < 0)
 		return ret;
 	run->report->vmas_selected = run->count;

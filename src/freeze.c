@@ -41,32 +41,18 @@ static long long now_ms(void)
 /* The mount point of the cgroup2 hierarchy whose root is "/", if any. */
 static int cgroup2_mount(char *path, size_t size)
 {
-	char *text, *line, *save = NULL;
+	char *text;
 	size_t len;
-	int ret = -ENOENT, self;
+	int ret, self;
 
-	self = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	self = xmm_proc_open_self();
 	if (self < 0)
-		return -errno;
-	if (xmm_proc_read_all(self, "mountinfo", &text, &len) < 0) {
-		close(self);
-		return -ENOENT;
-	}
+		return self;
+	ret = xmm_proc_read_all(self, "mountinfo", &text, &len);
 	close(self);
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char root[16], mnt[256], *sep = strstr(line, " - cgroup2 ");
-
-		if (!sep)
-			continue;
-		if (sscanf(line, "%*s %*s %*s %15s %255s", root, mnt) != 2)
-			continue;
-		if (strcmp(root, "/") || strlen(mnt) >= size)
-			continue;
-		strcpy(path, mnt);
-		ret = 0;
-		break;
-	}
+	if (ret < 0)
+		return -ENOENT;
+	ret = xmm_proc_parse_cgroup2_mount(text, len, path, size);
 	free(text);
 	return ret;
 }
@@ -74,8 +60,9 @@ static int cgroup2_mount(char *path, size_t size)
 /* Open the cgroup directory of the target if it is alone in it. */
 static int target_cgroup(pid_t pid, int dirfd)
 {
-	char mnt[256], dir[4096], *text, *cg;
-	size_t len;
+	char mnt[256], dir[4096], *text;
+	const char *cg;
+	size_t len, cg_len;
 	int cgfd, ret;
 
 	if (cgroup2_mount(mnt, sizeof(mnt)) < 0)
@@ -83,17 +70,14 @@ static int target_cgroup(pid_t pid, int dirfd)
 	ret = xmm_proc_read_all(dirfd, "cgroup", &text, &len);
 	if (ret < 0)
 		return ret;
-	/* The v2 line is "0::/path". */
-	cg = strstr(text, "0::/");
-	if (!cg || (cg != text && cg[-1] != '\n')) {
-		free(text);
-		return -ENOENT;
-	}
-	cg += 3;
-	cg[strcspn(cg, "\n")] = '\0';
-	ret = snprintf(dir, sizeof(dir), "%s%s", mnt, cg);
+	ret = xmm_proc_parse_cgroup_v2(text, len, &cg, &cg_len);
+	if (ret == 0)
+		ret = snprintf(dir, sizeof(dir), "%s%.*s", mnt, (int)cg_len,
+			       cg);
 	free(text);
-	if (ret < 0 || (size_t)ret >= sizeof(dir))
+	if (ret < 0)
+		return ret;
+	if ((size_t)ret >= sizeof(dir))
 		return -ENAMETOOLONG;
 	cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0)

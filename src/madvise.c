@@ -21,7 +21,10 @@
 #include "syscall.h"
 #include "usercopy.h"
 
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -72,15 +75,20 @@ int xmm_madvise_prepare(struct xmm_madvise_call *call)
 		if (ret < 0)
 			goto fail;
 	}
+	/* iovec_from_user(): every length first. */
+	ret = -EINVAL;
+	for (i = 0; i < call->vlen; i++)
+		if ((ssize_t)call->checked_iov[i].iov_len < 0)
+			goto fail;
 	for (i = 0; i < call->vlen; i++) {
 		struct iovec *v = &call->checked_iov[i];
-		uintptr_t start = (uintptr_t)v->iov_base;
 
-		ret = -EINVAL;
-		if ((ssize_t)v->iov_len < 0)
-			goto fail;
-		ret = -EFAULT;	/* access_ok(): the range must not wrap */
-		if (start + v->iov_len < start)
+		/*
+		 * access_ok(): no wrap, and below the top of user space.
+		 * madvise(2) itself would answer ENOMEM or EINVAL there.
+		 */
+		ret = -EFAULT;
+		if (!xmm_user_range_ok((uintptr_t)v->iov_base, v->iov_len))
 			goto fail;
 		if (v->iov_len > XMM_MAX_RW_COUNT - total)
 			v->iov_len = XMM_MAX_RW_COUNT - total;
@@ -132,6 +140,57 @@ static bool self_may_fall_back(const struct xmm_madvise_call *call, long err)
 	}
 }
 
+/*
+ * Recent kernels (6.18 seen; 6.1 does not) import a single iovec without
+ * access_ok(): one in the kernel's half gets madvise(2)'s ENOMEM, where
+ * two or more, and older kernels, get EFAULT.  Answer EFAULT for one too.
+ */
+static long single_iovec_error(const struct xmm_madvise_call *call, long err)
+{
+	struct iovec v;
+
+	if (err != -ENOMEM || call->vlen != 1 ||
+	    xmm_copy_from_caller(&v, call->iov, sizeof(v)) < 0)
+		return err;
+	if ((ssize_t)v.iov_len >= 0 &&
+	    !xmm_user_range_ok((uintptr_t)v.iov_base, v.iov_len))
+		return -EFAULT;
+	return err;
+}
+
+/*
+ * Before 6.13 the kernel refuses advice for the calling process that it
+ * refuses for another (EINVAL), whatever the ranges: it checks the advice
+ * first.  Asked once, with no range: 6.13 and later answer 0.
+ */
+static bool kernel_refuses_self_advice(int self_pidfd)
+{
+	static atomic_int refuses;	/* 0 unknown, 1 yes, 2 no */
+	int known = atomic_load_explicit(&refuses, memory_order_relaxed);
+
+	if (!known) {
+		known = xmm_sys(process_madvise, self_pidfd, NULL, 0,
+				MADV_DONTNEED, 0) == -EINVAL ? 1 : 2;
+		atomic_store_explicit(&refuses, known, memory_order_relaxed);
+	}
+	return known == 1;
+}
+
+/*
+ * A refusal that says the kernel cannot do this for the caller itself, not
+ * that the call is wrong: a PIDFD_SELF sentinel it does not know (EBADF,
+ * before 6.15), or advice it refuses for self before 6.13 (EINVAL).  Only
+ * self-madvise can serve then; this backend, forced, answers ENOSYS.
+ */
+static bool native_cannot_serve_self(const struct xmm_madvise_call *call,
+				     long err)
+{
+	if (err == -EBADF)
+		return true;	/* self_may_fall_back(): a sentinel */
+	return err == -EINVAL && !xmm_madvise_remote_allowed(call->advice) &&
+	       kernel_refuses_self_advice(call->pidfd);
+}
+
 static long native_run(void *arg)
 {
 	struct xmm_madvise_call *call = arg;
@@ -141,6 +200,7 @@ static long native_run(void *arg)
 		      call->advice, call->flags & ~XMM_PMADV_LIBRARY_FLAGS);
 	if (ret >= 0)
 		return ret;
+	ret = single_iovec_error(call, ret);
 	if (ret == -ENOSYS) {
 		xmm_backend_disable(&native_backend, ENOSYS,
 			"the kernel has no process_madvise (Linux 5.10), or a "
@@ -148,7 +208,8 @@ static long native_run(void *arg)
 		return xmm_try_next(ENOSYS);
 	}
 	if (self_may_fall_back(call, ret))
-		return xmm_try_next((int)-ret);
+		return xmm_try_next(native_cannot_serve_self(call, ret) ?
+				    ENOSYS : (int)-ret);
 	/* Advice refused for a remote target: injection may apply it. */
 	if (ret == -EINVAL && (call->flags & XMM_PMADV_INJECT))
 		return xmm_try_next(EINVAL);
@@ -245,6 +306,73 @@ out:
 	return ret;
 }
 
+/* CAP_SYS_NICE, <linux/capability.h>. */
+#define XMM_CAP_SYS_NICE	23
+
+/* Does the calling thread have CAP_SYS_NICE in its effective set? */
+static bool caller_has_cap_sys_nice(void)
+{
+	unsigned long long effective = 0;
+	char line[128];
+	bool found = false;
+	FILE *status = fopen("/proc/thread-self/status", "re");
+
+	if (!status)
+		return true;	/* cannot tell: leave it to the kernel */
+	while (!found && fgets(line, sizeof(line), status))
+		found = sscanf(line, "CapEff: %llx", &effective) == 1;
+	fclose(status);
+	return !found || (effective >> XMM_CAP_SYS_NICE) & 1;
+}
+
+/*
+ * The kernel's permission checks of process_madvise(2), in its order, for
+ * the inject backend: mm_access(PTRACE_MODE_READ_FSCREDS) answers EACCES,
+ * then a caller without CAP_SYS_NICE gets EPERM.  Opening
+ * /proc/PID/environ makes the same mm_access() check.  0 when permitted.
+ */
+static long remote_permission(const struct xmm_madvise_call *call)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)call->target_pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	else if (errno == EACCES || errno == EPERM)
+		return -EACCES;
+	if (!caller_has_cap_sys_nice())
+		return -EPERM;
+	return 0;
+}
+
+/*
+ * The inject backend answers as process_madvise(2) would: EACCES when the
+ * ptrace access check fails, EPERM without CAP_SYS_NICE, both before the
+ * target is touched.  EPERM from the injection itself then means what the
+ * manual page says: a ptrace policy (Yama, an existing tracer) or the
+ * target's seccomp filter refused it.
+ */
+static long inject_run_permitted(void *arg)
+{
+	struct xmm_madvise_call *call = arg;
+	long ret = xmm_madvise_prepare(call);
+
+	if (ret < 0)
+		return ret;
+	if (!call->target_is_self) {
+		/* The kernel's order: the advice, then permission. */
+		if (!(call->flags & XMM_PMADV_INJECT) &&
+		    !xmm_madvise_remote_allowed(call->advice))
+			return -EINVAL;
+		ret = remote_permission(call);
+		if (ret < 0)
+			return ret;
+	}
+	return inject_run(arg);
+}
+
 static int inject_probe(const char **detail)
 {
 	if (!xmm_inject_supported()) {
@@ -257,7 +385,7 @@ static int inject_probe(const char **detail)
 static struct xmm_backend inject_backend = {
 	.name = "inject",
 	.probe = inject_probe,
-	.run = inject_run,
+	.run = inject_run_permitted,
 };
 
 static struct xmm_backend *const madvise_backends[] = {

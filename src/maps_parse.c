@@ -33,27 +33,55 @@ static const unsigned char digit_value_1[256] = {
 };
 
 /*
- * A number in base 16 or 10 no larger than max; false if there is none or
- * it is larger.  Always inlined with a constant base, so that the bound
- * needs no division: this loop is most of the parse.
+ * A hexadecimal number no larger than max; false if there is none or it
+ * is larger.  The digits are gathered without a bound check each: only a
+ * number of more than 16 digits can overflow, and then only if one of
+ * its leading digits is not a zero.  This loop is most of the parse.
  */
 static inline __attribute__((always_inline)) bool
-parse_number(struct cursor *c, unsigned int base, unsigned long long max,
-	     unsigned long long *value)
+parse_hex(struct cursor *c, unsigned long long max, unsigned long long *value)
 {
-	unsigned long long v = 0, limit = max / base;
-	unsigned int last = (unsigned int)(max % base);
+	const char *start = c->p, *p = c->p, *end = c->end;
+	unsigned long long v = 0;
+
+	while (p < end) {
+		/* Not a digit: 0 - 1 wraps above any digit. */
+		unsigned int d = digit_value_1[(unsigned char)*p] - 1U;
+
+		if (d >= 16)
+			break;
+		v = v << 4 | d;
+		p++;
+	}
+	c->p = p;
+	if (p - start > 16) {
+		const char *q;
+
+		for (q = start; q < p - 16; q++)
+			if (*q != '0')
+				return false;
+	}
+	*value = v;
+	return p != start && v <= max;
+}
+
+/* The same in decimal: the inode, the one decimal field. */
+static inline __attribute__((always_inline)) bool
+parse_decimal(struct cursor *c, unsigned long long max,
+	      unsigned long long *value)
+{
+	unsigned long long v = 0, limit = max / 10;
+	unsigned int last = (unsigned int)(max % 10);
 	const char *start = c->p;
 
 	while (c->p < c->end) {
-		/* Not a digit: 0 - 1 wraps above any base. */
-		unsigned int d = digit_value_1[(unsigned char)*c->p] - 1U;
+		unsigned int d = (unsigned int)(unsigned char)*c->p - '0';
 
-		if (d >= base)
+		if (d >= 10)
 			break;
 		if (v > limit || (v == limit && d > last))
 			return false;
-		v = v * base + d;
+		v = v * 10 + d;
 		c->p++;
 	}
 	*value = v;
@@ -121,21 +149,32 @@ unsigned int xmm_maps_classify(const struct xmm_vma *vma)
 	return XMM_VMA_CLASS_FILE;
 }
 
+bool xmm_maps_strip_deleted(char *name, size_t len)
+{
+	size_t suffix_len = sizeof(DELETED_SUFFIX) - 1;
+
+	if (len <= suffix_len ||
+	    memcmp(name + len - suffix_len, DELETED_SUFFIX, suffix_len))
+		return false;
+	name[len - suffix_len] = '\0';
+	return true;
+}
+
 bool xmm_maps_parse_line(char *line, size_t len, struct xmm_vma *vma)
 {
 	struct cursor c = { line, line + len };
 	unsigned long long start, end, offset, major, minor, inode;
 	char *name;
-	size_t name_len, suffix_len = strlen(DELETED_SUFFIX);
+	size_t name_len;
 
 	memset(vma, 0, sizeof(*vma));
-	if (!parse_number(&c, 16, UINTPTR_MAX, &start) || !expect(&c, '-') ||
-	    !parse_number(&c, 16, UINTPTR_MAX, &end) || !skip_spaces(&c) ||
+	if (!parse_hex(&c, UINTPTR_MAX, &start) || !expect(&c, '-') ||
+	    !parse_hex(&c, UINTPTR_MAX, &end) || !skip_spaces(&c) ||
 	    !parse_perms(&c, vma) || !skip_spaces(&c) ||
-	    !parse_number(&c, 16, UINT64_MAX, &offset) || !skip_spaces(&c) ||
-	    !parse_number(&c, 16, UINT32_MAX, &major) || !expect(&c, ':') ||
-	    !parse_number(&c, 16, UINT32_MAX, &minor) || !skip_spaces(&c) ||
-	    !parse_number(&c, 10, UINT64_MAX, &inode))
+	    !parse_hex(&c, UINT64_MAX, &offset) || !skip_spaces(&c) ||
+	    !parse_hex(&c, UINT32_MAX, &major) || !expect(&c, ':') ||
+	    !parse_hex(&c, UINT32_MAX, &minor) || !skip_spaces(&c) ||
+	    !parse_decimal(&c, UINT64_MAX, &inode))
 		return false;
 	if (start > end)
 		return false;
@@ -146,11 +185,8 @@ bool xmm_maps_parse_line(char *line, size_t len, struct xmm_vma *vma)
 	name = (char *)c.p;
 	name_len = (size_t)(c.end - c.p);
 	name[name_len] = '\0';
-	if (name_len > suffix_len &&
-	    !memcmp(name + name_len - suffix_len, DELETED_SUFFIX, suffix_len)) {
-		name[name_len - suffix_len] = '\0';
+	if (xmm_maps_strip_deleted(name, name_len))
 		vma->flags |= XMM_VMA_F_DELETED;
-	}
 
 	vma->start = (unsigned long)start;
 	vma->end = (unsigned long)end;

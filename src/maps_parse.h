@@ -45,6 +45,12 @@ size_t xmm_maps_parse_lines(char *buf, size_t len, bool eof,
 /* The number of lines in buf[0, len): a bound for xmm_maps_parse(). */
 size_t xmm_maps_count_lines(const char *buf, size_t len);
 
+/*
+ * A name as maps prints it, name[0, len) and '\0' at name[len]: if it
+ * ends in " (deleted)", cut that off and answer true.
+ */
+bool xmm_maps_strip_deleted(char *name, size_t len);
+
 /* The class of a parsed mapping (XMM_VMA_CLASS_*). */
 unsigned int xmm_maps_classify(const struct xmm_vma *vma);
 

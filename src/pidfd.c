@@ -2,6 +2,7 @@
 /* xmm_pidfd_open(), and telling which process a pidfd refers to. */
 #include "internal.h"
 #include "pidfd.h"
+#include "procfs.h"
 #include "syscall.h"
 
 #include <fcntl.h>
@@ -22,33 +23,6 @@ bool xmm_pidfd_is_self_sentinel(int pidfd)
 	return pidfd == -10000 || pidfd == -10001 || pidfd == -20000;
 }
 
-/* Read a whole small file of /proc with plain syscalls: no stdio locks. */
-static ssize_t read_proc_file(const char *path, char *buf, size_t size)
-{
-	ssize_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while ((size_t)len < size - 1) {
-		ssize_t n = read(fd, buf + len, size - 1 - (size_t)len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			len = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	if (len >= 0)
-		buf[len] = '\0';
-	return len;
-}
-
 int xmm_pidfd_to_pid(int pidfd, pid_t *pid)
 {
 	char path[64], info[1024];
@@ -59,7 +33,7 @@ int xmm_pidfd_to_pid(int pidfd, pid_t *pid)
 	if (pidfd < 0)
 		return -EBADF;
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	ret = read_proc_file(path, info, sizeof(info));
+	ret = xmm_proc_read_small(AT_FDCWD, path, info, sizeof(info));
 	if (ret == -ENOENT)
 		return -EBADF;	/* no such descriptor */
 	if (ret < 0)

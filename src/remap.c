@@ -80,9 +80,19 @@ static long native_error(const struct xmm_remap_call *call, long err)
 static long native_run(void *arg)
 {
 	struct xmm_remap_call *call = arg;
-	long ret = xmm_sys(remap_anon_pages, call->dst, call->src, call->len,
-			   call->flags);
+	long ret;
 
+	/*
+	 * Our kernels' remap_anon_pages moves into a mapping registered with
+	 * a userfaultfd; UFFDIO_MOVE answers EBUSY there (its registration
+	 * collides with the caller's), and so does every backend.  The
+	 * kernel does not tell, so smaps does: a cost on every call.
+	 */
+	ret = xmm_remap_dst_uffd_registered(call->dst);
+	if (ret)
+		return ret < 0 ? ret : -EBUSY;
+	ret = xmm_sys(remap_anon_pages, call->dst, call->src, call->len,
+		      call->flags);
 	if (ret == -ENOSYS) {
 		xmm_backend_disable(&native_backend, ENOSYS,
 			"the kernel has no remap_anon_pages (not in mainline)");

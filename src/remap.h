@@ -34,7 +34,9 @@ struct xmm_remap_vma {
 	uintptr_t start;
 	uintptr_t end;
 	char perms[5];		/* "rw-p" */
-	bool private_anon;	/* no file, not special ([vdso], ...) */
+	bool private_anon;	/* no file, not special ([vdso], ...), or
+				 * a private mapping of /dev/zero */
+	bool dev_zero;		/* a private mapping of /dev/zero */
 };
 
 /*
@@ -46,6 +48,28 @@ struct xmm_remap_vma {
 int xmm_remap_check_vmas(const struct xmm_remap_call *call,
 			 struct xmm_remap_vma *src_vma,
 			 struct xmm_remap_vma *dst_vma);
+
+/*
+ * Is the mapping that holds dst registered with a userfaultfd (VmFlags
+ * um, uw or ui in /proc/self/smaps)?  1, 0, or -errno.  That userfaultfd
+ * is the caller's: the uffd-move backend's registration lasts one call.
+ */
+int xmm_remap_dst_uffd_registered(uintptr_t dst);
+
+/* What /proc/self/smaps says of the two mappings of a call. */
+struct xmm_remap_vmflags {
+	bool dst_uffd;		/* registered with a userfaultfd */
+	bool dst_locked;	/* mlock(2)ed: VmFlags lo */
+	bool src_locked;
+};
+
+/*
+ * The checks the kernel's move makes that /proc/self/maps cannot show:
+ * -EBUSY when dst is registered with a userfaultfd, -EINVAL when one
+ * mapping is mlock(2)ed and the other not; 0, or another -errno when
+ * smaps cannot be read.
+ */
+int xmm_remap_check_vmflags(const struct xmm_remap_call *call);
 
 /*
  * Where the move must stop, from /proc/self/pagemap: scans the pages of

@@ -19,6 +19,13 @@ static long copy_run(void *arg)
 	err = xmm_remap_check_vmas(call, &src_vma, &dst_vma);
 	if (err < 0)
 		return err;
+	/*
+	 * A dst registered with the caller's userfaultfd (copying would
+	 * raise faults for its handler), mlock states that differ.
+	 */
+	err = xmm_remap_check_vmflags(call);
+	if (err < 0)
+		return err;
 	movable = xmm_remap_scan(call, &stop);
 	if (movable < 0)
 		return movable;

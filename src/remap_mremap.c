@@ -61,6 +61,13 @@ static long mremap_run(void *arg)
 	err = xmm_remap_check_vmas(call, &src_vma, &dst_vma);
 	if (err < 0)
 		return err;
+	/*
+	 * A dst registered with the caller's userfaultfd (mremap would drop
+	 * the registration), mlock states that differ.
+	 */
+	err = xmm_remap_check_vmflags(call);
+	if (err < 0)
+		return err;
 	movable = xmm_remap_scan(call, &stop);
 	if (movable < 0)
 		return movable;
@@ -70,7 +77,13 @@ static long mremap_run(void *arg)
 		err = xmm_remap_copy_prefix(call, (size_t)movable);
 		return err < 0 ? err : movable;
 	}
-	if (dst_vma.start != call->dst || dst_vma.end != call->dst + call->len)
+	/*
+	 * The new mapping at dst is a copy of the source's: the same kind
+	 * (anonymous, or /dev/zero) keeps /proc/self/maps as it was.
+	 */
+	if (dst_vma.start != call->dst ||
+	    dst_vma.end != call->dst + call->len ||
+	    dst_vma.dev_zero != src_vma.dev_zero)
 		return xmm_try_next(ENOSYS);
 
 	ret = xmm_sys(mremap, call->src, call->len, call->len,

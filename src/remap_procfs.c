@@ -1,53 +1,46 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * What the fallback backends of xmm_remap_anon_pages() learn from procfs:
- * the mappings that hold both ranges (/proc/self/maps), and which pages
- * are populated (/proc/self/pagemap).  The kernel's move checks both
- * itself; a fallback must check them first to give the same answers.
- * Both files are opened per call: a descriptor kept open would go on
- * describing the parent after a fork().
+ * What the fallback backends of xmm_remap_anon_pages() learn from procfs,
+ * through the /proc layer (procfs.h): the mappings that hold both ranges
+ * (PROCMAP_QUERY, else maps), their VmFlags (smaps, read only up to the
+ * later of the two) and which pages are populated (pagemap).  The
+ * kernel's move checks all of it itself; a fallback must check it first
+ * to give the same answers.  /proc/self is opened per call: a descriptor
+ * kept open would go on describing the parent after a fork().
  */
 #include "internal.h"
+#include "procfs.h"
 #include "remap.h"
 #include "syscall.h"
 
 #include <fcntl.h>
-#include <inttypes.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* /proc/PID/pagemap entry bits, Documentation/admin-guide/mm/pagemap.rst. */
-#define PAGEMAP_PRESENT		(1ULL << 63)
-#define PAGEMAP_SWAPPED		(1ULL << 62)
-
 /* Entries read from pagemap at a time, per range. */
 #define PAGEMAP_BATCH		512
 
-/* Anonymous mappings the kernel names; any other name is a file or special. */
-static bool anonymous_name(const char *name)
+/* The mapping holding addr, as the backends see it; -EFAULT: none. */
+static int find_vma(int dirfd, uintptr_t addr, struct xmm_proc_vma *found,
+		    struct xmm_remap_vma *vma)
 {
-	return !*name || !strcmp(name, "[heap]") || !strcmp(name, "[stack]") ||
-	       !strncmp(name, "[anon:", 6);
-}
+	const struct xmm_vma *v = &found->vma;
+	int ret = xmm_proc_vma_at(dirfd, addr, found);
 
-/* Parse one maps line: "start-end perms offset dev inode   name". */
-static bool parse_maps_line(char *line, struct xmm_remap_vma *vma)
-{
-	unsigned long long inode;
-	uintptr_t start, end;
-	int name_at = 0;
-
-	if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %4s %*s %*s %llu %n",
-		   &start, &end, vma->perms, &inode, &name_at) < 4)
-		return false;
-	line[strcspn(line, "\n")] = '\0';
-	vma->start = start;
-	vma->end = end;
-	vma->private_anon = vma->perms[3] == 'p' && inode == 0 &&
-			    name_at && anonymous_name(line + name_at);
-	return true;
+	if (ret < 0)
+		return ret;
+	vma->start = v->start;
+	vma->end = v->end;
+	vma->perms[0] = v->prot & PROT_READ ? 'r' : '-';
+	vma->perms[1] = v->prot & PROT_WRITE ? 'w' : '-';
+	vma->perms[2] = v->prot & PROT_EXEC ? 'x' : '-';
+	vma->perms[3] = v->flags & XMM_VMA_F_SHARED ? 's' : 'p';
+	vma->perms[4] = '\0';
+	vma->private_anon = xmm_proc_vma_is_anon(v);
+	vma->dev_zero = vma->private_anon && v->vma_class == XMM_VMA_CLASS_FILE;
+	return 0;
 }
 
 static bool vma_holds(const struct xmm_remap_vma *vma, uintptr_t addr,
@@ -60,36 +53,21 @@ int xmm_remap_check_vmas(const struct xmm_remap_call *call,
 			 struct xmm_remap_vma *src_vma,
 			 struct xmm_remap_vma *dst_vma)
 {
-	bool found_src = false, found_dst = false, line_start = true;
-	char line[4352];	/* PATH_MAX and the fields before it */
-	FILE *maps = fopen("/proc/self/maps", "re");
+	struct xmm_proc_vma found;
+	int dirfd = xmm_proc_open_self(), ret;
 
-	if (!maps)
-		return -errno;
-	while (fgets(line, sizeof(line), maps)) {
-		struct xmm_remap_vma vma;
-		bool whole = strchr(line, '\n') != NULL;
-
-		/* The tail of an overlong line is not a line. */
-		if (line_start && parse_maps_line(line, &vma)) {
-			if (!found_src &&
-			    vma_holds(&vma, call->src, call->len)) {
-				*src_vma = vma;
-				found_src = true;
-			}
-			if (!found_dst &&
-			    vma_holds(&vma, call->dst, call->len)) {
-				*dst_vma = vma;
-				found_dst = true;
-			}
-		}
-		line_start = whole;
-		if (found_src && found_dst)
-			break;
-	}
-	fclose(maps);
-
-	if (!found_src || !found_dst)
+	if (dirfd < 0)
+		return dirfd;
+	ret = find_vma(dirfd, call->src, &found, src_vma);
+	if (ret == 0)
+		ret = find_vma(dirfd, call->dst, &found, dst_vma);
+	close(dirfd);
+	if (ret == -EFAULT)
+		return -EINVAL;	/* a range in a hole */
+	if (ret < 0)
+		return ret;
+	if (!vma_holds(src_vma, call->src, call->len) ||
+	    !vma_holds(dst_vma, call->dst, call->len))
 		return -EINVAL;
 	if (!src_vma->private_anon || !dst_vma->private_anon)
 		return -EINVAL;
@@ -100,23 +78,75 @@ int xmm_remap_check_vmas(const struct xmm_remap_call *call,
 	return 0;
 }
 
-static int read_pagemap(int fd, uintptr_t addr, size_t pages,
-			uint64_t *entries)
+/*
+ * The VmFlags of the mappings holding dst and src: one pass over smaps up
+ * to the later of the two.  An address in a hole has none.
+ */
+static int read_vmflags(uintptr_t dst, uintptr_t src, bool src_too,
+			struct xmm_remap_vmflags *out)
 {
-	size_t want = pages * sizeof(*entries);
-	off_t at = (off_t)(addr / xmm_remap_page_size() * sizeof(*entries));
-	ssize_t got = pread(fd, entries, want, at);
+	uintptr_t addrs[2] = { dst, src };
+	uint64_t flags[2];
+	int dirfd = xmm_proc_open_self(), ret;
 
-	if (got < 0)
-		return -errno;
-	if ((size_t)got != want)
-		return -EIO;
+	memset(out, 0, sizeof(*out));
+	if (dirfd < 0)
+		return dirfd;
+	ret = xmm_proc_vm_flags_n(dirfd, src_too ? 2 : 1, addrs, flags);
+	close(dirfd);
+	if (ret == -EFAULT || ret == -ENODATA)
+		return 0;	/* a hole, or a kernel before 3.8 */
+	if (ret < 0)
+		return ret;
+	out->dst_uffd = flags[0] & XMM_VMF_UFFD;
+	out->dst_locked = flags[0] & XMM_VMF(LO);
+	out->src_locked = src_too && (flags[1] & XMM_VMF(LO));
 	return 0;
 }
 
-static bool populated(uint64_t entry)
+int xmm_remap_dst_uffd_registered(uintptr_t dst)
 {
-	return entry & (PAGEMAP_PRESENT | PAGEMAP_SWAPPED);
+	struct xmm_remap_vmflags flags;
+	int ret = read_vmflags(dst, 0, false, &flags);
+
+	return ret < 0 ? ret : flags.dst_uffd;
+}
+
+int xmm_remap_check_vmflags(const struct xmm_remap_call *call)
+{
+	struct xmm_remap_vmflags flags;
+	int ret = read_vmflags(call->dst, call->src, true, &flags);
+
+	if (ret < 0)
+		return ret;
+	if (flags.dst_uffd)
+		return -EBUSY;
+	if (flags.src_locked != flags.dst_locked)
+		return -EINVAL;
+	return 0;
+}
+
+/* All pages entries of [addr, +pages) or -EIO: the ranges are mapped. */
+static int read_pagemap(int fd, uintptr_t addr, size_t pages,
+			uint64_t *entries)
+{
+	ssize_t got = xmm_pagemap_read(fd, addr, xmm_remap_page_size(),
+				       entries, pages);
+
+	if (got < 0)
+		return (int)got;
+	return (size_t)got == pages ? 0 : -EIO;
+}
+
+static int open_pagemap(void)
+{
+	int dirfd = xmm_proc_open_self(), fd;
+
+	if (dirfd < 0)
+		return dirfd;
+	fd = xmm_proc_openat(dirfd, "pagemap", false);
+	close(dirfd);
+	return fd;
 }
 
 long xmm_remap_scan(const struct xmm_remap_call *call, int *err)
@@ -125,11 +155,11 @@ long xmm_remap_scan(const struct xmm_remap_call *call, int *err)
 	size_t page_size = xmm_remap_page_size();
 	size_t pages = call->len / page_size, done = 0;
 	uint64_t src_map[PAGEMAP_BATCH], dst_map[PAGEMAP_BATCH];
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int fd = open_pagemap();
 	long ret = 0;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	*err = 0;
 	while (done < pages && !*err) {
 		size_t batch = pages - done, i;
@@ -145,11 +175,11 @@ long xmm_remap_scan(const struct xmm_remap_call *call, int *err)
 			break;
 		for (i = 0; i < batch; i++, done++) {
 			/* As the kernel's move: a full dst before a hole. */
-			if (populated(dst_map[i])) {
+			if (xmm_pm_populated(dst_map[i])) {
 				*err = -EEXIST;
 				break;
 			}
-			if (!populated(src_map[i]) && !holes_allowed) {
+			if (!xmm_pm_populated(src_map[i]) && !holes_allowed) {
 				*err = -ENOENT;
 				break;
 			}
@@ -181,9 +211,9 @@ int xmm_remap_copy_prefix(const struct xmm_remap_call *call, size_t len)
 	if (!(call->flags & XMM_RAP_ALLOW_SRC_HOLES))
 		return copy_run(call, 0, len);
 
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	fd = open_pagemap();
 	if (fd < 0)
-		return -errno;
+		return fd;
 	while (done < pages && !ret) {
 		size_t batch = pages - done, i;
 
@@ -192,7 +222,7 @@ int xmm_remap_copy_prefix(const struct xmm_remap_call *call, size_t len)
 		ret = read_pagemap(fd, call->src + done * page_size, batch,
 				   src_map);
 		for (i = 0; i < batch && !ret; i++, done++) {
-			if (populated(src_map[i]))
+			if (xmm_pm_populated(src_map[i]))
 				continue;
 			/* A hole ends a run; dst stays unpopulated there. */
 			ret = copy_run(call, run_start * page_size,

@@ -16,6 +16,12 @@
  * which every fork (fork(), _Fork(), clone() without CLONE_VM) hands to the
  * child zeroed, so a child opens its own with one load of overhead; a
  * pthread_atfork() handler closes the inherited descriptor after fork().
+ *
+ * The number is the caller's to close (a daemon closing every descriptor,
+ * close_range()), and the kernel then gives it to the next file opened.
+ * Before each use the descriptor's inode is compared with the one recorded
+ * at open; when it differs, the library opens a new userfaultfd and leaves
+ * the number alone: it belongs to whatever the caller opened there.
  */
 #include "internal.h"
 #include "backend.h"
@@ -27,6 +33,7 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #if HAVE_LINUX_USERFAULTFD_H
@@ -74,6 +81,10 @@ struct uffdio_move {
 /* The page that forgets the descriptor in a forked child. */
 struct uffd_cache {
 	atomic_int fd_plus_one;	/* 0: none opened in this process */
+	/* What fstat() said of it at open: the file behind the number. */
+	_Atomic unsigned long long ino;
+	_Atomic unsigned long long dev;
+	atomic_flag reopening;	/* one thread replaces a lost descriptor */
 };
 
 static struct uffd_cache *_Atomic uffd_cache;
@@ -156,11 +167,67 @@ static int uffd_open(const char **detail)
 	return (int)fd;
 }
 
+/* Is fd still the userfaultfd the cache recorded? */
+static bool uffd_still_ours(struct uffd_cache *cache, int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 &&
+	       (unsigned long long)st.st_ino ==
+		       atomic_load_explicit(&cache->ino, memory_order_relaxed) &&
+	       (unsigned long long)st.st_dev ==
+		       atomic_load_explicit(&cache->dev, memory_order_relaxed);
+}
+
+/*
+ * Open a userfaultfd in place of a lost one (or the first), record its
+ * inode, and publish it.  One thread at a time; the others wait for it.
+ */
+static int uffd_replace(struct uffd_cache *cache, const char **detail)
+{
+	struct stat st;
+	int fd;
+
+	while (atomic_flag_test_and_set_explicit(&cache->reopening,
+						 memory_order_acquire))
+		sched_yield();
+	fd = atomic_load_explicit(&cache->fd_plus_one,
+				  memory_order_acquire) - 1;
+	if (fd >= 0 && uffd_still_ours(cache, fd))
+		goto out;	/* another thread replaced it meanwhile */
+
+	pthread_once(&uffd_atfork_once, uffd_atfork_register);
+	fd = uffd_open(detail);
+	if (fd < 0)
+		goto out;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		fd = -errno;
+		*detail = "fstat() of a new userfaultfd failed";
+		goto out;
+	}
+	atomic_store_explicit(&cache->ino, (unsigned long long)st.st_ino,
+			      memory_order_relaxed);
+	atomic_store_explicit(&cache->dev, (unsigned long long)st.st_dev,
+			      memory_order_relaxed);
+	atomic_store_explicit(&cache->fd_plus_one, fd + 1,
+			      memory_order_release);
+	/*
+	 * The atfork handler closes this number in a child, never the lost
+	 * one, which is the caller's now.  A number a raw clone() child
+	 * inherited is left to it, not closed.
+	 */
+	atomic_store(&uffd_opened_fd, fd);
+out:
+	atomic_flag_clear_explicit(&cache->reopening, memory_order_release);
+	return fd;
+}
+
 /* This process's userfaultfd, opened on first use; or -errno. */
 static int uffd_get(const char **detail)
 {
 	struct uffd_cache *cache = uffd_cache_get();
-	int fd, expected = 0;
+	int fd;
 
 	if (!cache) {
 		*detail = "no MADV_WIPEONFORK page to keep the userfaultfd";
@@ -168,29 +235,23 @@ static int uffd_get(const char **detail)
 	}
 	fd = atomic_load_explicit(&cache->fd_plus_one,
 				  memory_order_acquire) - 1;
-	if (fd >= 0)
+	if (fd >= 0 && uffd_still_ours(cache, fd))
 		return fd;
-
-	pthread_once(&uffd_atfork_once, uffd_atfork_register);
-	fd = uffd_open(detail);
-	if (fd < 0)
-		return fd;
-	if (!atomic_compare_exchange_strong(&cache->fd_plus_one, &expected,
-					    fd + 1)) {
-		/* Another thread opened one first: use that. */
-		close(fd);
-		return expected - 1;
-	}
-	/* A number a raw clone() child inherited is left to it, not closed. */
-	atomic_store(&uffd_opened_fd, fd);
-	return fd;
+	return uffd_replace(cache, detail);
 }
 
+/*
+ * Free of side effects: the userfaultfd it opens to ask for UFFDIO_MOVE
+ * is closed again; the first move opens the one the library keeps.
+ */
 static int uffd_probe(const char **detail)
 {
-	int fd = uffd_get(detail);
+	int fd = uffd_open(detail);
 
-	return fd < 0 ? fd : 0;
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }
 
 /* Is any page of [addr, addr+len) unmapped? */

@@ -6,10 +6,17 @@
  * answers EFAULT for what it cannot read.  Only fallback paths use this.
  */
 #include "internal.h"
+#include "syscall.h"
 #include "usercopy.h"
 
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
 
 /* Keep each chunk below the default pipe capacity, so write never blocks. */
 #define XMM_PIPE_CHUNK	(16 * 4096)
@@ -52,3 +59,71 @@ out:
 	close(pipe_fds[1]);
 	return ret;
 }
+
+#ifdef XMM_ARCH_USER_ADDR_BITS
+
+/* Wider user address spaces the same architecture may run with. */
+static const unsigned int wider_addr_bits[] = { 47, 48, 52, 56, 57 };
+
+/* Could this process map a page at addr?  Taken: yes, it is user space. */
+static bool user_page_possible(uint64_t addr)
+{
+	size_t page_size = (size_t)sysconf(_SC_PAGESIZE);
+	void *got = mmap((void *)(uintptr_t)addr, page_size, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+			 MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (got == MAP_FAILED)
+		return errno == EEXIST;
+	munmap(got, page_size);
+	/* Before 4.17 the flag is unknown and addr only a hint. */
+	return (uintptr_t)got == addr;
+}
+
+/*
+ * TASK_SIZE_MAX of this kernel: the architecture's usual one, widened when
+ * the pages above it can be mapped (5-level paging, 52-bit VA).  Found once,
+ * and only for a caller who passes an address above the usual limit.
+ */
+static uint64_t user_addr_top(void)
+{
+	static _Atomic uint64_t top_found;
+	uint64_t top = atomic_load_explicit(&top_found, memory_order_relaxed);
+	size_t i;
+
+	if (top)
+		return top;
+	top = 1ULL << XMM_ARCH_USER_ADDR_BITS;
+	for (i = 0; i < sizeof(wider_addr_bits) / sizeof(wider_addr_bits[0]);
+	     i++) {
+		if (wider_addr_bits[i] <= XMM_ARCH_USER_ADDR_BITS ||
+		    (1ULL << wider_addr_bits[i]) <= top)
+			continue;
+		if (!user_page_possible(top))
+			break;
+		top = 1ULL << wider_addr_bits[i];
+	}
+	top -= XMM_ARCH_USER_TOP_GUARD;
+	atomic_store_explicit(&top_found, top, memory_order_relaxed);
+	return top;
+}
+
+bool xmm_user_range_ok(uintptr_t addr, size_t len)
+{
+	uint64_t usual = (1ULL << XMM_ARCH_USER_ADDR_BITS) -
+			 XMM_ARCH_USER_TOP_GUARD;
+	uint64_t end = (uint64_t)addr + len;
+
+	if (end < (uint64_t)addr)
+		return false;
+	return end <= usual || end <= user_addr_top();
+}
+
+#else /* !XMM_ARCH_USER_ADDR_BITS */
+
+bool xmm_user_range_ok(uintptr_t addr, size_t len)
+{
+	return addr + len >= addr;
+}
+
+#endif /* XMM_ARCH_USER_ADDR_BITS */

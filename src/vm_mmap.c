@@ -139,22 +139,17 @@ static bool fs_credentials_are_real(void)
  * Opening /proc/PID/mem asks the ptrace rule alone.  When the two rules
  * could differ (set-user-ID programs), the refusal stands: never wider.
  */
-static int check_access_without_readv(pid_t pid, long readv_err)
+static int check_access_without_readv(int dirfd, long readv_err)
 {
-	char path[64];
 	int fd;
 
 	if (!fs_credentials_are_real())
 		return readv_err == -ENOSYS ? -EPERM : (int)readv_err;
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return -ESRCH;
-		if (errno == EACCES)
-			return -EPERM;
-		return -errno;
-	}
+	if (dirfd < 0)
+		return -ENOSYS;	/* no /proc either */
+	fd = xmm_proc_openat(dirfd, "mem", true);
+	if (fd < 0)
+		return fd;
 	close(fd);
 	return 0;
 }
@@ -180,7 +175,7 @@ static int check_access(struct xmm_vm_mmap_call *call)
 		return 0;
 	if (ret != -ENOSYS && ret != -EPERM)
 		return (int)ret;
-	err = check_access_without_readv(call->pid, ret);
+	err = check_access_without_readv(call->pin.dirfd, ret);
 	if (err < 0)
 		return err;
 	call->readv_refused = true;
@@ -191,34 +186,29 @@ static int check_access(struct xmm_vm_mmap_call *call)
 	return 0;
 }
 
-bool xmm_vm_mmap_vma_is_anon(const struct xmm_vm_mmap_vma *vma)
-{
-	const char *p = vma->path;
-
-	if (vma->shared || vma->inode)
-		return false;
-	return !p[0] || !strcmp(p, "[heap]") || !strncmp(p, "[stack", 6) ||
-	       !strncmp(p, "[anon:", 6);
-}
-
 static int prepare(struct xmm_vm_mmap_call *call)
 {
-	struct xmm_vm_mmap_vma *vma = &call->vma;
+	const struct xmm_vma *vma = &call->vma.vma;
+	int dirfd = call->pin.dirfd;
 	bool known = false;
 	int ret;
 
 	ret = check_access(call);
 	if (ret < 0)
 		return ret;
-	ret = xmm_vm_mmap_find_vma(call->pid, call->src, vma);
+	if (dirfd < 0)
+		return -ENOSYS;	/* no /proc: the fallbacks cannot see */
+	ret = xmm_proc_vma_at(dirfd, call->src, &call->vma);
+	if (ret == -EACCES)
+		return -EPERM;
 	if (ret < 0)
 		return ret;
 	if (call->size > vma->end - call->src)
 		return -EFAULT;	/* the range runs past this VMA */
-	if (xmm_vm_mmap_vma_is_anon(vma))
+	if (xmm_proc_vma_is_anon(vma))
 		return 0;	/* plain anonymous memory has none of them */
 
-	call->object_fd = xmm_vm_mmap_open_object(call->pid, vma);
+	call->object_fd = xmm_vm_mmap_open_object(dirfd, vma);
 	if (call->object_fd >= 0) {
 		ret = xmm_vm_mmap_object_refused(call->object_fd, &known);
 		if (ret < 0)
@@ -226,7 +216,7 @@ static int prepare(struct xmm_vm_mmap_call *call)
 	}
 	/* Only smaps tells the rest, at a cost that grows with the VMA. */
 	if (!known)
-		return xmm_vm_mmap_vma_refused(call->pid, vma);
+		return xmm_vm_mmap_vma_refused(dirfd, vma);
 	return 0;
 }
 
@@ -252,6 +242,17 @@ XMM_EXPORT void *xmm_process_vm_mmap(pid_t pid, void *src_addr, size_t len,
 	};
 	long ret = check_arguments(&call);
 
+	call.pin.pidfd = call.pin.dirfd = -1;
+	/*
+	 * Resolve the pid once: every /proc file is read under one
+	 * directory of the process found now, and the fallbacks check that
+	 * it still lives before their clone is put in place (place_finish).
+	 */
+	if (ret == 0) {
+		ret = xmm_proc_pin(pid, &call.pin);
+		if (ret == -ENOSYS)
+			ret = 0;	/* no /proc: native alone can serve */
+	}
 	if (ret == 0)
 		ret = xmm_dispatch(&xmm_op_process_vm_mmap, &call);
 	/*
@@ -266,6 +267,7 @@ XMM_EXPORT void *xmm_process_vm_mmap(pid_t pid, void *src_addr, size_t len,
 	}
 	if (call.object_fd >= 0)
 		close(call.object_fd);
+	xmm_proc_unpin(&call.pin);
 	if (ret < 0) {
 		errno = (int)-ret;
 		return MAP_FAILED;

@@ -12,24 +12,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct xmm_backend;
+#include "procfs.h"
 
-/* The source VMA, from its /proc/PID/maps line. */
-struct xmm_vm_mmap_vma {
-	uintptr_t start;
-	uintptr_t end;
-	int prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC */
-	bool shared;		/* 's' in the permissions: MAP_SHARED */
-	uint64_t offset;	/* file offset of start */
-	unsigned int dev_major;
-	unsigned int dev_minor;
-	unsigned long inode;	/* 0: anonymous */
-	char path[PATH_MAX + 32];	/* "", "[heap]", "/a/file (deleted)" */
-};
+struct xmm_backend;
 
 struct xmm_vm_mmap_call {
 	/* As the caller passed them. */
 	pid_t pid;
+	/* The target, pinned once: every /proc file is read under
+	 * pin.dirfd, and pin.pidfd is checked alive at the end. */
+	struct xmm_proc_pin pin;
 	void *src_addr;
 	size_t len;
 	void *dst_addr;
@@ -50,7 +42,7 @@ struct xmm_vm_mmap_call {
 	bool prepared;
 	int prepare_err;
 	bool readv_refused;	/* by seccomp or a policy, not by ptrace */
-	struct xmm_vm_mmap_vma vma;
+	struct xmm_proc_vma vma;	/* the source mapping */
 	int object_fd;		/* the VMA's file, or -1 */
 };
 
@@ -63,22 +55,24 @@ struct xmm_vm_mmap_call {
  */
 int xmm_vm_mmap_prepare(struct xmm_vm_mmap_call *call);
 
-/* Is the source an anonymous VMA (no file, or a heap or stack)? */
-bool xmm_vm_mmap_vma_is_anon(const struct xmm_vm_mmap_vma *vma);
+/* The source mapping, as read by xmm_vm_mmap_prepare(). */
+static inline const struct xmm_vma *
+xmm_vm_mmap_source(const struct xmm_vm_mmap_call *call)
+{
+	return &call->vma.vma;
+}
 
-/* /proc parsing (vm_mmap_proc.c). */
-int xmm_vm_mmap_find_vma(pid_t pid, uintptr_t addr,
-			 struct xmm_vm_mmap_vma *vma);
-int xmm_vm_mmap_vma_refused(pid_t pid, const struct xmm_vm_mmap_vma *vma);
+static inline bool xmm_vm_mmap_shared(const struct xmm_vma *vma)
+{
+	return vma->flags & XMM_VMA_F_SHARED;
+}
+
+/* What /proc tells about the source (vm_mmap_proc.c), under dirfd. */
+int xmm_vm_mmap_vma_refused(int dirfd, const struct xmm_vma *vma);
 /* MADV_HUGEPAGE or MADV_NOHUGEPAGE as the source VMA was advised, or 0. */
-int xmm_vm_mmap_vma_thp_advice(pid_t pid, const struct xmm_vm_mmap_vma *vma);
-int xmm_vm_mmap_open_object(pid_t pid, const struct xmm_vm_mmap_vma *vma);
+int xmm_vm_mmap_vma_thp_advice(int dirfd, const struct xmm_vma *vma);
+int xmm_vm_mmap_open_object(int dirfd, const struct xmm_vma *vma);
 int xmm_vm_mmap_object_refused(int fd, bool *known);
-
-/* pagemap entry bits, Documentation/admin-guide/mm/pagemap.rst. */
-#define XMM_PM_PRESENT		(1ULL << 63)
-#define XMM_PM_SWAPPED		(1ULL << 62)
-#define XMM_PM_FILE		(1ULL << 61)
 
 /* Where the clone goes (vm_mmap_place.c). */
 struct xmm_vm_mmap_place {
@@ -94,7 +88,10 @@ struct xmm_vm_mmap_place {
 int xmm_vm_mmap_place_begin(struct xmm_vm_mmap_call *call,
 			    struct xmm_vm_mmap_place *place, int prot,
 			    int flags, int fd, uint64_t offset);
-/* Put the finished clone at its final address and set call->mapped. */
+/*
+ * Put the finished clone at its final address and set call->mapped; or
+ * -ESRCH, and the clone unmapped, when the pinned target has exited.
+ */
 int xmm_vm_mmap_place_finish(struct xmm_vm_mmap_call *call,
 			     struct xmm_vm_mmap_place *place);
 /* Undo xmm_vm_mmap_place_begin(). */

@@ -22,6 +22,7 @@
 #endif
 #include "internal.h"
 #include "backend.h"
+#include "procfs.h"
 #include "syscall.h"
 #include "vm_mmap.h"
 
@@ -198,10 +199,9 @@ static bool must_copy(enum copy_rule rule, uint64_t entry)
 {
 	switch (rule) {
 	case COPY_POPULATED:
-		return entry & (XMM_PM_PRESENT | XMM_PM_SWAPPED);
+		return xmm_pm_populated(entry);
 	case COPY_MODIFIED:
-		return (entry & XMM_PM_SWAPPED) ||
-		       ((entry & XMM_PM_PRESENT) && !(entry & XMM_PM_FILE));
+		return xmm_pm_anon_copy(entry);
 	default:
 		return true;
 	}
@@ -216,11 +216,8 @@ static long copy_pages(struct copier *c, enum copy_rule rule)
 	long ret = 0;
 
 	if (rule != COPY_ALL) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/pagemap",
-			 (int)call->pid);
-		pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
+		pagemap_fd = xmm_proc_openat(call->pin.dirfd, "pagemap",
+					     false);
 		entries = malloc(XMM_PAGEMAP_CHUNK * sizeof(*entries));
 		if (pagemap_fd < 0 || !entries)
 			rule = COPY_ALL;
@@ -231,12 +228,10 @@ static long copy_pages(struct copier *c, enum copy_rule rule)
 		if (n > XMM_PAGEMAP_CHUNK)
 			n = XMM_PAGEMAP_CHUNK;
 		if (rule != COPY_ALL) {
-			ssize_t bytes = pread64(pagemap_fd, entries,
-				n * sizeof(*entries),
-				(off64_t)((call->src / page + i) *
-					  sizeof(*entries)));
+			ssize_t read = xmm_pagemap_read(pagemap_fd,
+				call->src + i * page, page, entries, n);
 
-			got = bytes > 0 ? (size_t)bytes / sizeof(*entries) : 0;
+			got = read > 0 ? (size_t)read : 0;
 		} else {
 			got = 0;
 		}
@@ -255,22 +250,6 @@ static long copy_pages(struct copier *c, enum copy_rule rule)
 	return ret;
 }
 
-static int open_proc_mem(pid_t pid)
-{
-	char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		return fd;
-	if (errno == ENOENT)
-		return -ESRCH;
-	if (errno == EACCES)
-		return -EPERM;
-	return -errno;
-}
-
 /*
  * Give the clone the source's MADV_HUGEPAGE or MADV_NOHUGEPAGE before the
  * copy faults anything in, as the kernel's process_vm_mmap copies the
@@ -287,15 +266,16 @@ static void carry_thp_advice(struct xmm_vm_mmap_call *call, void *clone)
 
 	if (call->size < pmd_size)
 		return;
-	advice = xmm_vm_mmap_vma_thp_advice(call->pid, &call->vma);
+	advice = xmm_vm_mmap_vma_thp_advice(call->pin.dirfd,
+					    xmm_vm_mmap_source(call));
 	if (advice)
 		madvise(clone, call->size, advice);
 }
 
 static long copy_run(struct xmm_vm_mmap_call *call, bool use_proc_mem)
 {
-	const struct xmm_vm_mmap_vma *vma = &call->vma;
-	bool anon = xmm_vm_mmap_vma_is_anon(vma);
+	const struct xmm_vma *vma = xmm_vm_mmap_source(call);
+	bool anon = xmm_proc_vma_is_anon(vma);
 	int file_fd = anon ? -1 : call->object_fd;
 	enum copy_rule rule = anon ? COPY_POPULATED :
 			      file_fd >= 0 ? COPY_MODIFIED : COPY_ALL;
@@ -304,7 +284,7 @@ static long copy_run(struct xmm_vm_mmap_call *call, bool use_proc_mem)
 	long ret;
 
 	if (use_proc_mem) {
-		c.mem_fd = open_proc_mem(call->pid);
+		c.mem_fd = xmm_proc_openat(call->pin.dirfd, "mem", true);
 		if (c.mem_fd < 0)
 			return c.mem_fd;
 	}
@@ -348,12 +328,12 @@ static long readv_run(void *arg)
 
 	if (ret < 0)
 		return ret;
-	if (call->vma.shared)
+	if (xmm_vm_mmap_shared(xmm_vm_mmap_source(call)))
 		return xmm_try_next(ENOSYS);	/* the shared backend's */
 	if (call->readv_refused)
 		return xmm_try_next(ENOSYS);
 	/* process_vm_readv honours PROT_READ; /proc/PID/mem does not. */
-	if (!(call->vma.prot & PROT_READ))
+	if (!(xmm_vm_mmap_source(call)->prot & PROT_READ))
 		return xmm_try_next(EFAULT);
 	return copy_run(call, false);
 }
@@ -365,7 +345,7 @@ static long proc_mem_run(void *arg)
 
 	if (ret < 0)
 		return ret;
-	if (call->vma.shared)
+	if (xmm_vm_mmap_shared(xmm_vm_mmap_source(call)))
 		return xmm_try_next(ENOSYS);
 	return copy_run(call, true);
 }

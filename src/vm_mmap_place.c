@@ -108,6 +108,17 @@ int xmm_vm_mmap_place_finish(struct xmm_vm_mmap_call *call,
 {
 	void *addr = place->addr;
 
+	/*
+	 * The target must have lived until now: once it has exited, its
+	 * PID may name another process, whose memory a read by PID (or an
+	 * object opened since) could have put in the clone.  Nothing is
+	 * left mapped and the destination is untouched, as the kernel's
+	 * ESRCH.
+	 */
+	if (xmm_proc_pin_check(&call->pin) < 0) {
+		munmap(place->addr, call->size);
+		return -ESRCH;
+	}
 	if (place->must_move) {
 		addr = mremap(place->addr, call->size, call->size,
 			      MREMAP_MAYMOVE | MREMAP_FIXED, call->dst_addr);

@@ -15,14 +15,14 @@
 static long shared_run(void *arg)
 {
 	struct xmm_vm_mmap_call *call = arg;
-	const struct xmm_vm_mmap_vma *vma = &call->vma;
+	const struct xmm_vma *vma = xmm_vm_mmap_source(call);
 	struct xmm_vm_mmap_place place;
 	int ret;
 
 	ret = xmm_vm_mmap_prepare(call);
 	if (ret < 0)
 		return ret;
-	if (!vma->shared)
+	if (!xmm_vm_mmap_shared(vma))
 		return xmm_try_next(ENOSYS);	/* a copy backend's job */
 	/*
 	 * No later backend can keep a shared source shared: the object is

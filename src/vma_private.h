@@ -12,18 +12,6 @@ int xmm_vma_read_at(int dirfd, unsigned int flags, struct xmm_vma_list *list);
 int xmm_mem_usage_at(int dirfd, unsigned int flags,
 		     struct xmm_mem_usage *usage);
 
-/*
- * Read /proc/PID/maps under dirfd line by line through a small buffer
- * and call each() with every record; the record and its name are valid
- * only during the call.  Stops at the first non-zero answer of each(),
- * which it returns; 0 at the end, or -errno.  Unparsable lines are
- * counted in *malformed.  Nothing grows with the number of mappings:
- * no page faults on big fresh buffers, which cost more than the parse.
- */
-int xmm_maps_for_each(int dirfd, int (*each)(const struct xmm_vma *vma,
-					      void *arg),
-		      void *arg, size_t *malformed);
-
 /* 0, or -EINVAL for a selector that can match nothing sensible. */
 int xmm_vma_select_check(const struct xmm_vma_select *select);
 

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
 #include <linux/seccomp.h>
@@ -1117,7 +1118,41 @@ struct perm_case {
 	pid_t pid;
 };
 
+/*
+ * The ptrace access check of process_madvise(2) fails (another user, or a
+ * target that is not dumpable): EACCES, as mm_access() answers.
+ */
 static int inject_as_nobody(void *arg)
+{
+	struct perm_case *pc = arg;
+	struct iovec iov = { scratch, 4096 };
+
+	CHILD_CHECK(harness_drop_privileges() == 0);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(pc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    -1);
+	CHILD_CHECK(errno == EACCES);
+	return 0;
+}
+
+/* Become nobody and keep CAP_SYS_NICE alone, as process_madvise needs. */
+static int drop_privileges_keep_cap_sys_nice(void)
+{
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
+	    harness_drop_privileges() < 0)
+		return -1;
+	data[0].effective = data[0].permitted = 1U << CAP_SYS_NICE;
+	return (int)syscall(SYS_capset, &header, data);
+}
+
+/* Same uid without CAP_SYS_NICE: EPERM, as process_madvise answers. */
+static int inject_as_nobody_without_cap_sys_nice(void *arg)
 {
 	struct perm_case *pc = arg;
 	struct iovec iov = { scratch, 4096 };
@@ -1165,15 +1200,15 @@ static int inject_as_nobody_works(void *arg)
 	struct perm_case *pc = arg;
 	struct iovec iov = { scratch, 4096 };
 
-	CHILD_CHECK(harness_drop_privileges() == 0);
+	CHILD_CHECK(drop_privileges_keep_cap_sys_nice() == 0);
 	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
 	CHILD_CHECK(xmm_process_madvise(pc->pidfd, &iov, 1, MADV_COLD, 0) ==
 		    4096);
 	return 0;
 }
 
-/* Same uid (nobody) on both sides: dumpable works, non-dumpable is
- * refused. */
+/* Same uid (nobody) on both sides: dumpable works with CAP_SYS_NICE
+ * (EPERM without it), non-dumpable fails the access check (EACCES). */
 static void test_nondumpable_target_eperm(void **state)
 {
 	struct shared *s = shared_new();
@@ -1192,6 +1227,10 @@ static void test_nondumpable_target_eperm(void **state)
 		assert_int_equal(harness_run_in_child(dumpable ?
 				inject_as_nobody_works : inject_as_nobody,
 				&pc), 0);
+		if (dumpable)
+			assert_int_equal(harness_run_in_child(
+				inject_as_nobody_without_cap_sys_nice, &pc),
+				0);
 		assert_true(untraced(t.pid));
 		target_kill(&t);
 	}

@@ -29,6 +29,10 @@
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
+#include <stdio.h>
 
 #include <xmm/xmm.h>
 
@@ -1203,6 +1207,218 @@ static void test_esrch(void **state)
 	mailbox_free(mb);
 }
 
+/*
+ * The target exits in the middle of the call and its PID is reused.  A
+ * seccomp user notification holds the copy's process_vm_readv (the first
+ * one, the permission probe, goes through); meanwhile the target is
+ * killed and reaped and, where the caller may choose a PID (clone3's
+ * set_tid, root), an impostor with other bytes at the same addresses
+ * takes its PID.  The held read then runs against whatever the PID names
+ * now.  The call must answer ESRCH and leave nothing mapped: it pinned
+ * the target once and checks at the end that it lived throughout.
+ */
+struct reuse_call {
+	pid_t pid;
+	void *src;
+	size_t len;
+	int listener;		/* out of the worker's filter */
+	void *mapped;
+	int err;
+};
+
+#ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
+#define SECCOMP_USER_NOTIF_FLAG_CONTINUE	(1UL << 0)
+#endif
+
+static int install_readv_notifier(void)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_vm_readv, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(filter) / sizeof(filter[0]),
+		.filter = filter,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			    SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
+static pthread_mutex_t reuse_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reuse_cond = PTHREAD_COND_INITIALIZER;
+
+static void *reuse_worker(void *arg)
+{
+	struct reuse_call *call = arg;
+	int listener = install_readv_notifier();
+
+	pthread_mutex_lock(&reuse_lock);
+	call->listener = listener < 0 ? -2 : listener;
+	pthread_cond_signal(&reuse_cond);
+	pthread_mutex_unlock(&reuse_lock);
+	if (listener < 0)
+		return NULL;
+	call->mapped = xmm_process_vm_mmap(call->pid, call->src, call->len,
+					   NULL, 0);
+	call->err = call->mapped == MAP_FAILED ? errno : 0;
+	return NULL;
+}
+
+/* Is a mapping of exactly len bytes at addr in /proc/self/maps? */
+static bool mapped_here(const void *addr, size_t len)
+{
+	char line[512];
+	FILE *maps = fopen("/proc/self/maps", "re");
+	bool found = false;
+
+	if (!maps)
+		return true;	/* cannot tell: fail the check */
+	while (!found && fgets(line, sizeof(line), maps)) {
+		unsigned long start, end;
+
+		if (sscanf(line, "%lx-%lx", &start, &end) == 2)
+			found = start == (uintptr_t)addr && end - start == len;
+	}
+	fclose(maps);
+	return found;
+}
+
+/* How many mappings of exactly len bytes this process has; -1 unknown. */
+static int count_of_size(size_t len)
+{
+	struct xmm_vma_list list;
+	size_t i;
+	int n = 0;
+
+	if (xmm_vma_read(XMM_PIDFD_SELF, 0, &list) < 0)
+		return -1;
+	for (i = 0; i < list.count; i++)
+		if (list.vmas[i].end - list.vmas[i].start == len)
+			n++;
+	xmm_vma_list_free(&list);
+	return n;
+}
+
+/* Fork a process with PID pid (clone3 set_tid); -errno where refused. */
+static pid_t fork_with_pid(pid_t pid)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+		uint64_t stack, stack_size, tls, set_tid, set_tid_size;
+	} args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uintptr_t)&pid,
+		.set_tid_size = 1,
+	};
+	long ret = syscall(SYS_clone3, &args, sizeof(args));
+
+	if (ret == 0) {
+		/* Only this thread was copied: raw calls alone. */
+		syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			syscall(SYS_pause);
+	}
+	return ret < 0 ? -errno : (pid_t)ret;
+}
+
+static int reuse_in_child(void *arg)
+{
+	size_t len = 13 * harness_page_size();
+	struct reuse_call call = { .len = len, .listener = -1 };
+	struct seccomp_notif notif;
+	struct seccomp_notif_resp resp;
+	struct harness_child target;
+	pid_t impostor = -1;
+	pthread_t worker;
+	int readv_calls = 0, before, ret;
+	char *src;
+
+	(void)arg;
+	src = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHILD_CHECK(src != MAP_FAILED);
+	memset(src, 'T', len);	/* the target's bytes */
+	before = count_of_size(len);
+	CHILD_CHECK(before >= 1);
+	ret = harness_child_start(&target, NULL, NULL);
+	if (ret == -ENOSYS)
+		return HARNESS_EXIT_SKIP;
+	CHILD_CHECK(ret == 0);
+	memset(src, 'I', len);	/* an impostor's bytes */
+	call.pid = target.pid;
+	call.src = src;
+	CHILD_CHECK(xmm_backend_force(OP, "readv") == 0);
+	CHILD_CHECK(pthread_create(&worker, NULL, reuse_worker, &call) == 0);
+	pthread_mutex_lock(&reuse_lock);
+	while (call.listener == -1)
+		pthread_cond_wait(&reuse_cond, &reuse_lock);
+	pthread_mutex_unlock(&reuse_lock);
+	if (call.listener == -2) {
+		pthread_join(worker, NULL);
+		harness_child_stop(&target);
+		return HARNESS_EXIT_SKIP;	/* no user notification */
+	}
+	for (;;) {
+		const struct iovec *remote;
+
+		memset(&notif, 0, sizeof(notif));
+		if (ioctl(call.listener, SECCOMP_IOCTL_NOTIF_RECV, &notif) < 0)
+			break;	/* the worker is done: its filter is gone */
+		readv_calls++;
+		remote = (const struct iovec *)(uintptr_t)notif.data.args[3];
+		/* The copy, not the probe of address 0: the target goes. */
+		if (remote->iov_base && impostor == -1) {
+			kill(target.pid, SIGKILL);
+			CHILD_CHECK(waitpid(target.pid, NULL, 0) == target.pid);
+			impostor = fork_with_pid(target.pid);
+			if (impostor < 0)
+				printf("note: no PID reuse here (clone3 "
+				       "set_tid: %s): the target exits only\n",
+				       strerror(-impostor));
+			else
+				CHILD_CHECK(impostor == target.pid);
+			target.pid = -1;
+		}
+		memset(&resp, 0, sizeof(resp));
+		resp.id = notif.id;
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		if (ioctl(call.listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0)
+			break;
+		if (impostor != -1)
+			break;
+	}
+	pthread_join(worker, NULL);
+	close(call.listener);
+	if (impostor > 0) {
+		kill(impostor, SIGKILL);
+		waitpid(impostor, NULL, 0);
+	}
+	harness_child_stop(&target);
+	CHILD_CHECK(readv_calls >= 2);
+	CHILD_CHECK(call.mapped == MAP_FAILED);
+	CHILD_CHECK(call.err == ESRCH);
+	/* Nothing of that size was left behind; src is still there. */
+	CHILD_CHECK(count_of_size(len) == before);
+	CHILD_CHECK(mapped_here(src, len));
+	return 0;
+}
+
+static void test_target_exits_mid_call(void **state)
+{
+	int ret = harness_run_in_child(reuse_in_child, NULL);
+
+	if (ret == HARNESS_EXIT_SKIP)
+		harness_skip("no seccomp user notification or pidfd_open "
+			     "here (valgrind?)");
+	assert_int_equal(ret, 0);
+}
+
 static void test_efault(void **state)
 {
 	struct mailbox *mb = mailbox_new();
@@ -1551,6 +1767,7 @@ int main(void)
 		cmocka_unit_test(test_protection_preserved),
 		cmocka_unit_test(test_einval),
 		cmocka_unit_test(test_esrch),
+		cmocka_unit_test(test_target_exits_mid_call),
 		cmocka_unit_test(test_efault),
 		cmocka_unit_test(test_efault_special_mapping),
 		cmocka_unit_test(test_efault_hugetlb),

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -466,38 +467,220 @@ static void test_einval_mappings(void **state)
 	}
 }
 
-/* EBUSY: dst belongs to the caller's own userfaultfd. */
-static void test_ebusy_dst_registered_elsewhere(void **state)
+/* Is the mapping holding addr registered with a userfaultfd (VmFlags um)? */
+static bool smaps_says_uffd_missing(const void *addr)
+{
+	FILE *smaps = fopen("/proc/self/smaps", "r");
+	bool in_vma = false, found = false;
+	char line[512];
+
+	assert_non_null(smaps);
+	while (fgets(line, sizeof(line), smaps)) {
+		uintptr_t start, end;
+		char dash;
+
+		if (sscanf(line, "%lx%c%lx ", &start, &dash, &end) == 3 &&
+		    dash == '-') {
+			in_vma = start <= (uintptr_t)addr &&
+				 (uintptr_t)addr < end;
+			continue;
+		}
+		if (in_vma && !strncmp(line, "VmFlags:", 8)) {
+			found = strstr(line, " um") != NULL;
+			break;
+		}
+	}
+	fclose(smaps);
+	return found;
+}
+
+static int open_caller_userfaultfd(void)
 {
 	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = {
-		.mode = UFFDIO_REGISTER_MODE_MISSING,
-	};
-	struct area s, d;
-	int uffd;
+	int uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK |
+				UFFD_USER_MODE_ONLY);
 
-	if (!backend_available("uffd-move"))
-		harness_skip("no userfaultfd UFFDIO_MOVE here");
-	uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK |
-			    UFFD_USER_MODE_ONLY);
+	if (uffd < 0)	/* before 5.11: no UFFD_USER_MODE_ONLY */
+		uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (uffd < 0)
 		harness_skip("userfaultfd(2) refused here: %s", strerror(errno));
 	assert_int_equal(ioctl(uffd, UFFDIO_API, &api), 0);
+	return uffd;
+}
+
+/*
+ * EBUSY: dst belongs to the caller's own userfaultfd, on every backend.
+ * Nothing moves, and the caller's registration stays (mremap used to drop
+ * it; copy used to block on a fault for the caller's handler).
+ */
+static void test_ebusy_dst_registered_elsewhere(void **state)
+{
+	struct uffdio_register reg = {
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	int uffd = open_caller_userfaultfd();
+
+	FOR_EACH_BACKEND(name) {
+		unsigned long long sum;
+		struct area s, d;
+
+		area_map(&s, 4 * page);
+		area_map(&d, 4 * page);
+		harness_fill_random(s.addr, 4 * page, 70);
+		sum = harness_checksum(s.addr, 4 * page);
+		reg.range.start = (uintptr_t)d.addr;
+		reg.range.len = 4 * page;
+		assert_int_equal(ioctl(uffd, UFFDIO_REGISTER, &reg), 0);
+
+		errno = 0;
+		assert_int_equal(xmm_remap_anon_pages(d.addr, s.addr,
+						      4 * page, 0), -1);
+		assert_int_equal(errno, EBUSY);
+		assert_true(smaps_says_uffd_missing(d.addr));
+		assert_int_equal(harness_resident_pages(d.addr, 4 * page), 0);
+		assert_true(harness_checksum(s.addr, 4 * page) == sum);
+		area_unmap(&s);
+		area_unmap(&d);
+	}
+	close(uffd);
+}
+
+/*
+ * A MAP_PRIVATE mapping of /dev/zero is anonymous memory to the kernel
+ * (UFFDIO_MOVE moves it on 6.18): every backend moves it.
+ */
+static void test_dev_zero_private_moves(void **state)
+{
+	int zero = open("/dev/zero", O_RDWR | O_CLOEXEC);
+
+	assert_true(zero >= 0);
+	FOR_EACH_BACKEND(name) {
+		unsigned long long sum;
+		struct area s, d;
+
+		area_map_prot(&s, 4 * page, page, -1, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE, zero);
+		area_map_prot(&d, 4 * page, page, -1, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE, zero);
+		harness_fill_random(s.addr, 4 * page, 71);
+		sum = harness_checksum(s.addr, 4 * page);
+		errno = 0;
+		assert_int_equal(xmm_remap_anon_pages(d.addr, s.addr,
+						      4 * page, 0),
+				 (ssize_t)(4 * page));
+		assert_served_by(name);
+		assert_true(harness_checksum(d.addr, 4 * page) == sum);
+		assert_int_equal(harness_resident_pages(s.addr, 4 * page), 0);
+		area_unmap(&s);
+		area_unmap(&d);
+	}
+	close(zero);
+}
+
+/* The descriptor of the library's userfaultfd: its only one here. */
+static int library_userfaultfd(void)
+{
+	DIR *fds = opendir("/proc/self/fd");
+	struct dirent *entry;
+	int found = -1;
+
+	assert_non_null(fds);
+	while ((entry = readdir(fds))) {
+		char path[300], target[64];
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s",
+			 entry->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (strstr(target, "[userfaultfd]"))
+			found = atoi(entry->d_name);
+	}
+	closedir(fds);
+	return found;
+}
+
+/* Move fd to number (free: the caller just closed it). */
+static int take_number(int fd, int number)
+{
+	if (fd == number)
+		return fd;
+	assert_int_equal(dup3(fd, number, O_CLOEXEC), number);
+	close(fd);
+	return number;
+}
+
+static void move_four_pages(void)
+{
+	unsigned long long sum;
+	struct area s, d;
+
 	area_map(&s, 4 * page);
 	area_map(&d, 4 * page);
-	harness_fill_random(s.addr, 4 * page, 70);
-	reg.range.start = (uintptr_t)d.addr;
-	reg.range.len = 4 * page;
-	assert_int_equal(ioctl(uffd, UFFDIO_REGISTER, &reg), 0);
-
-	xmm_backend_force(OP, NULL);
+	harness_fill_random(s.addr, 4 * page, 72);
+	sum = harness_checksum(s.addr, 4 * page);
 	assert_int_equal(xmm_remap_anon_pages(d.addr, s.addr, 4 * page, 0),
-			 -1);
-	assert_int_equal(errno, EBUSY);
-	assert_int_equal(harness_resident_pages(d.addr, 4 * page), 0);
-	close(uffd);
+			 (ssize_t)(4 * page));
+	assert_served_by("uffd-move");
+	assert_true(harness_checksum(d.addr, 4 * page) == sum);
 	area_unmap(&s);
 	area_unmap(&d);
+}
+
+/*
+ * The caller closes the library's cached userfaultfd (close_range(), as
+ * daemons do) and the number is reused: by the caller's own userfaultfd,
+ * then by a pipe.  The library notices (its inode), opens another one and
+ * leaves the caller's file alone.
+ */
+static void test_cached_userfaultfd_number_reused(void **state)
+{
+	struct uffdio_register reg = {
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	int lib_fd, caller_uffd, pipe_fds[2];
+	struct area mine;
+	char byte = 0;
+
+	if (!backend_available("uffd-move"))
+		harness_skip("no userfaultfd UFFDIO_MOVE here");
+	xmm_backend_force(OP, "uffd-move");
+	move_four_pages();
+	lib_fd = library_userfaultfd();
+	assert_true(lib_fd >= 0);
+
+	/* The caller's userfaultfd takes the number. */
+	assert_int_equal(syscall(SYS_close_range, lib_fd, lib_fd, 0), 0);
+	caller_uffd = take_number(open_caller_userfaultfd(), lib_fd);
+	area_map(&mine, 4 * page);
+	reg.range.start = (uintptr_t)mine.addr;
+	reg.range.len = 4 * page;
+	assert_int_equal(ioctl(caller_uffd, UFFDIO_REGISTER, &reg), 0);
+	move_four_pages();
+	/* Its registration is intact, and nothing else was registered. */
+	assert_true(smaps_says_uffd_missing(mine.addr));
+	assert_int_equal(ioctl(caller_uffd, UFFDIO_UNREGISTER, &reg.range),
+			 0);
+	assert_false(smaps_says_uffd_missing(mine.addr));
+	area_unmap(&mine);
+
+	/* A pipe takes the number. */
+	lib_fd = library_userfaultfd();
+	assert_true(lib_fd >= 0 && lib_fd != caller_uffd);
+	assert_int_equal(syscall(SYS_close_range, lib_fd, lib_fd, 0), 0);
+	assert_int_equal(pipe(pipe_fds), 0);
+	pipe_fds[0] = take_number(pipe_fds[0], lib_fd);
+	move_four_pages();
+	assert_int_equal(write(pipe_fds[1], "x", 1), 1);
+	assert_int_equal(read(pipe_fds[0], &byte, 1), 1);
+	assert_int_equal(byte, 'x');
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+	close(caller_uffd);
+	/* The library's current one is still served. */
+	move_four_pages();
 }
 
 /* A forked child that keeps the parent's memory, copy-on-write. */
@@ -1132,6 +1315,8 @@ int main(void)
 		TEST(test_einval_mappings),
 		TEST(test_pages_shared_with_child),
 		TEST(test_ebusy_dst_registered_elsewhere),
+		TEST(test_dev_zero_private_moves),
+		TEST(test_cached_userfaultfd_number_reused),
 		TEST(test_threads_disjoint_ranges),
 		TEST(test_fork_after_cached_userfaultfd),
 		TEST(test_userfaultfd_syscall_blocked_uses_device),

@@ -8,6 +8,10 @@
 		       mips_n64, alpha)	(aarch64)
 #define XMM_ABI_NAME	"aarch64"
 
+/* access_ok(): TASK_SIZE_MAX is 1 << VA_BITS (48; 52 found at run time). */
+#define XMM_ARCH_USER_ADDR_BITS		48
+#define XMM_ARCH_USER_TOP_GUARD		0
+
 typedef long xmm_reg_t;
 
 static inline long xmm_arch_syscall6(long nr, xmm_reg_t a1, xmm_reg_t a2,

@@ -8,6 +8,10 @@
 		       mips_n64, alpha)	(riscv64)
 #define XMM_ABI_NAME	"riscv64"
 
+/* access_ok(): TASK_SIZE is 1 << 38 with Sv39 (Sv48, Sv57 found at run time). */
+#define XMM_ARCH_USER_ADDR_BITS		38
+#define XMM_ARCH_USER_TOP_GUARD		0
+
 typedef long xmm_reg_t;
 
 static inline long xmm_arch_syscall6(long nr, xmm_reg_t a1, xmm_reg_t a2,

@@ -16,6 +16,14 @@
 #define XMM_ABI_NAME	"x86_64"
 #endif
 
+/*
+ * The kernel's access_ok() limit, TASK_SIZE_MAX: 47 bits less a guard
+ * page with 4-level paging; usercopy.c finds a wider one (5-level) at run
+ * time.
+ */
+#define XMM_ARCH_USER_ADDR_BITS		47
+#define XMM_ARCH_USER_TOP_GUARD		4096
+
 typedef long long xmm_reg_t;	/* 64-bit registers, also on x32 */
 
 static inline long xmm_arch_syscall6(long nr, xmm_reg_t a1, xmm_reg_t a2,
