@@ -7,9 +7,10 @@
  *
  * It is chosen only when the answer is the one the uffd-move backend
  * would give, so it must be proved first, cheaply:
- *   - /proc/self/maps: dst is exactly one whole mapping, src lies in one
- *     mapping, both private anonymous with the same name and protection,
- *     read-write (mremap then leaves /proc/self/maps unchanged);
+ *   - PROCMAP_QUERY (or /proc/self/maps): dst is exactly one whole
+ *     mapping, src lies in one mapping, both private anonymous with the
+ *     same name and protection, read-write (mremap then leaves
+ *     /proc/self/maps unchanged);
  *   - /proc/self/status: nothing is mlock()ed (uffd-move refuses mappings
  *     that differ in mlock state; mremap would move the lock);
  *   - a userfaultfd of its own registers both ranges: it fails where one
@@ -28,11 +29,9 @@
 #include "remap.h"
 #include "remap_choose.h"
 #include "syscall.h"
-#include "vma_private.h"
 
 #include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -91,46 +90,14 @@ struct pm_scan_arg {
  */
 #define WHOLE_MAPPING_MIN_LEN	(8UL << 20)
 
-struct whole_maps {
-	const struct xmm_remap_call *call;
-	struct xmm_vma src, dst;
-	char src_name[256], dst_name[256];
-	bool found_src, found_dst;
-};
-
 static bool holds(const struct xmm_vma *vma, uintptr_t addr, size_t len)
 {
 	return vma->start <= addr && addr + len <= vma->end;
 }
 
-static void keep(struct xmm_vma *to, char *name, size_t size,
-		 const struct xmm_vma *vma)
+static bool mappings_alike(const struct xmm_vma *src,
+			   const struct xmm_vma *dst)
 {
-	*to = *vma;
-	/* A longer name is never a plain anonymous one: refused below. */
-	snprintf(name, size, "%s", vma->name);
-	to->name = name;
-}
-
-static int find_both(const struct xmm_vma *vma, void *arg)
-{
-	struct whole_maps *maps = arg;
-	const struct xmm_remap_call *call = maps->call;
-
-	if (!maps->found_src && holds(vma, call->src, call->len)) {
-		keep(&maps->src, maps->src_name, sizeof(maps->src_name), vma);
-		maps->found_src = true;
-	}
-	if (!maps->found_dst && holds(vma, call->dst, call->len)) {
-		keep(&maps->dst, maps->dst_name, sizeof(maps->dst_name), vma);
-		maps->found_dst = true;
-	}
-	return maps->found_src && maps->found_dst;
-}
-
-static bool mappings_alike(const struct whole_maps *maps)
-{
-	const struct xmm_vma *src = &maps->src, *dst = &maps->dst;
 	const unsigned int rw = PROT_READ | PROT_WRITE;
 
 	return src->vma_class == XMM_VMA_CLASS_ANON &&
@@ -138,22 +105,32 @@ static bool mappings_alike(const struct whole_maps *maps)
 	       !(src->flags & XMM_VMA_F_SHARED) &&
 	       !(dst->flags & XMM_VMA_F_SHARED) &&
 	       src->prot == dst->prot && (src->prot & rw) == rw &&
-	       strlen(src->name) < sizeof(maps->src_name) - 1 &&
 	       !strcmp(src->name, dst->name);
 }
 
-/* dst is one whole mapping, src lies in one alike: 1, else 0 or -errno. */
+/*
+ * dst is one whole mapping, src lies in one alike: 1, else 0 or -errno.
+ * Two PROCMAP_QUERY lookups (Linux 6.11), or maps where the kernel lacks
+ * it.
+ */
 static int whole_and_alike(int proc_self, const struct xmm_remap_call *call)
 {
-	struct whole_maps maps = { .call = call };
-	size_t malformed;
-	int ret = xmm_maps_for_each(proc_self, find_both, &maps, &malformed);
+	struct xmm_proc_vma *both = malloc(2 * sizeof(*both));
+	const struct xmm_vma *src = &both[0].vma, *dst = &both[1].vma;
+	int ret;
 
-	if (ret < 0)
-		return ret;
-	return maps.found_src && maps.found_dst &&
-	       maps.dst.start == call->dst &&
-	       maps.dst.end == call->dst + call->len && mappings_alike(&maps);
+	if (!both)
+		return -ENOMEM;
+	ret = xmm_proc_vma_at(proc_self, call->src, &both[0]);
+	if (ret == 0)
+		ret = xmm_proc_vma_at(proc_self, call->dst, &both[1]);
+	if (ret == 0)
+		ret = holds(src, call->src, call->len) &&
+		      dst->start == call->dst &&
+		      dst->end == call->dst + call->len &&
+		      mappings_alike(src, dst);
+	free(both);
+	return ret;
 }
 
 /* Is nothing in this process mlock()ed? */
@@ -267,7 +244,7 @@ bool xmm_remap_whole_mapping(const struct xmm_remap_call *call, long *moved)
 				 memory_order_relaxed) != XMM_FORCE_NONE ||
 	    !xmm_backend_usable(&xmm_remap_mremap_backend))
 		return false;
-	proc_self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	proc_self = xmm_proc_open_self();
 	if (proc_self < 0)
 		return false;
 	proved = whole_and_alike(proc_self, call) > 0 &&
