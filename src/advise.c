@@ -11,6 +11,17 @@
  * bytes of the iovecs advised before the first failing one, or the error
  * when that is the first; either way the element at the cursor is the
  * one that failed, and the error policy decides what happens to it.
+ *
+ * EINVAL for one element is the kernel refusing that mapping for this
+ * advice (mlocked, VM_PFNMAP or VM_IO, hugetlb, too small to collapse):
+ * the mapping is skipped and counted per class, and the work goes on.
+ * Only when a call with no element at all answers EINVAL too is the
+ * advice itself refused, which stops the work.
+ *
+ * With a cancel flag or a progress callback, a call carries no more
+ * bytes than the kernel advised in about CALL_TARGET_NS last time, so
+ * that cancelling takes effect within about that long whatever the
+ * sizes; without them every call is as large as the kernel allows.
  */
 #include "internal.h"
 #include "freeze.h"
@@ -30,9 +41,22 @@
 /* Extra calls SKIP_PAGE may spend isolating the bad pages of one element. */
 #define BISECT_BUDGET	64
 
+/* How long one call may take when it can be cancelled, and its bytes. */
+#define CALL_TARGET_NS		50000000ULL
+#define CALL_FIRST_BYTES	(4UL << 20)
+#define CALL_MIN_BYTES		(1UL << 20)
+/*
+ * Where a range is cut between two calls: at a multiple of this when
+ * possible, so that MADV_COLLAPSE, which takes only the huge pages
+ * wholly inside a call's range, loses none at the cut (x86-64's and
+ * arm64-4K's PMD size).
+ */
+#define CUT_ALIGN		(2UL << 20)
+
 struct range {
 	unsigned long start;
 	unsigned long end;
+	unsigned char class_index;	/* report->classes[] */
 	bool failed;
 };
 
@@ -43,6 +67,9 @@ struct advise_run {
 	struct xmm_advise_report *report;
 	unsigned long page_size;
 	size_t max_rw;		/* MAX_RW_COUNT for this page size */
+	size_t call_bytes;	/* at most this much per call */
+	bool interruptible;	/* call_bytes adapts to CALL_TARGET_NS */
+	int advice_checked;	/* 0 unknown, 1 taken, -errno refused */
 
 	struct range *ranges;
 	size_t count;
@@ -77,6 +104,42 @@ static long advise_vec(struct advise_run *run, struct iovec *iov, size_t n)
 	return ret < 0 ? -errno : ret;
 }
 
+/*
+ * Make the next call's bytes take about CALL_TARGET_NS, judging by this
+ * one: bytes advised in ns.  Grows at most eightfold a call.
+ */
+static void adapt_call_bytes(struct advise_run *run, unsigned long bytes,
+			     unsigned long long ns)
+{
+	unsigned long long want, most = 8ULL * run->call_bytes;
+
+	if (!run->interruptible || bytes < run->call_bytes / 2)
+		return;	/* a short call says little about the rate */
+	want = ns ? (unsigned long long)bytes * CALL_TARGET_NS / ns : most;
+	if (want > most)
+		want = most;
+	if (want > run->max_rw)
+		want = run->max_rw;
+	if (want < CALL_MIN_BYTES)
+		want = CALL_MIN_BYTES;
+	run->call_bytes = (size_t)want & ~(run->page_size - 1);
+}
+
+/*
+ * Is the advice itself refused, rather than the mapping at the cursor?
+ * A call with no element checks the pidfd, the rights and the advice
+ * and nothing else.  Asked once, on the first EINVAL.
+ */
+static bool advice_refused(struct advise_run *run)
+{
+	if (!run->advice_checked) {
+		long ret = advise_vec(run, NULL, 0);
+
+		run->advice_checked = ret == -EINVAL ? -EINVAL : 1;
+	}
+	return run->advice_checked < 0;
+}
+
 static void count_error(struct xmm_advise_report *report, int err)
 {
 	size_t i;
@@ -95,9 +158,8 @@ static void count_error(struct xmm_advise_report *report, int err)
 
 /*
  * Errors that no other element would escape: the target, the caller's
- * rights or the kernel are at fault, not one range.  EINVAL on the very
- * first element, before anything was advised, is the advice or the flags
- * being refused (for example an advice not allowed remotely).
+ * rights or the kernel are at fault, not one range.  EINVAL is one
+ * mapping refused unless advice_refused() says otherwise.
  */
 static bool error_is_fatal(const struct advise_run *run, long err)
 {
@@ -109,9 +171,6 @@ static bool error_is_fatal(const struct advise_run *run, long err)
 	case ENOSYS:
 	case EFAULT:
 		return true;
-	case EINVAL:
-		return run->report->bytes_advised == 0 && run->cur == 0 &&
-		       run->pos == run->ranges[0].start;
 	default:
 		return false;
 	}
@@ -141,14 +200,21 @@ static bool kernel_reports_progress(void)
 	return answer == 1;
 }
 
-/* Move the cursor by bytes, counting each range it completes. */
-static void advance(struct advise_run *run, unsigned long bytes)
+/*
+ * Move the cursor by bytes, counting each range it completes, and the
+ * bytes in their classes when they were advised.
+ */
+static void advance(struct advise_run *run, unsigned long bytes,
+		    bool advised)
 {
 	while (bytes && run->cur < run->count) {
 		struct range *r = &run->ranges[run->cur];
 		unsigned long left = r->end - run->pos;
 		unsigned long step = bytes < left ? bytes : left;
 
+		if (advised)
+			run->report->classes[r->class_index].bytes_advised +=
+				step;
 		run->pos += step;
 		bytes -= step;
 		if (run->pos == r->end) {
@@ -161,12 +227,27 @@ static void advance(struct advise_run *run, unsigned long bytes)
 	}
 }
 
+/*
+ * How much of a range, from pos with left bytes to go, fits in room
+ * bytes: all of it, or up to the last CUT_ALIGN boundary in the room
+ * (else a page boundary).
+ */
+static unsigned long cut_len(unsigned long pos, unsigned long left,
+			     unsigned long room)
+{
+	unsigned long cut;
+
+	if (left <= room)
+		return left;
+	cut = (pos + room) & ~(CUT_ALIGN - 1);
+	return cut > pos ? cut - pos : room;	/* room is page-aligned */
+}
+
 /* The element that starts at the cursor, as the next batch would hold. */
 static unsigned long piece_len(const struct advise_run *run)
 {
-	unsigned long left = run->ranges[run->cur].end - run->pos;
-
-	return left < run->max_rw ? left : run->max_rw;
+	return cut_len(run->pos, run->ranges[run->cur].end - run->pos,
+		       run->call_bytes);
 }
 
 /*
@@ -210,6 +291,25 @@ static long bisect(struct advise_run *run, unsigned long start,
 	return 0;
 }
 
+/* The kernel refused the mapping at the cursor: skip all of it. */
+static void skip_refused(struct advise_run *run, long err)
+{
+	struct range *r = &run->ranges[run->cur];
+	struct xmm_advise_class *c = &run->report->classes[r->class_index];
+	unsigned long left = r->end - run->pos;
+
+	if (!r->failed) {
+		c->vmas_skipped++;
+		run->report->vmas_skipped++;
+	}
+	r->failed = true;
+	if (!c->skip_errno)
+		c->skip_errno = (int)-err;
+	c->bytes_skipped += left;
+	run->report->bytes_skipped += left;
+	advance(run, left, false);
+}
+
 /* The element at the cursor failed with err: apply the policy. */
 static long element_failed(struct advise_run *run, long err)
 {
@@ -219,20 +319,29 @@ static long element_failed(struct advise_run *run, long err)
 	long ret;
 
 	if (error_is_fatal(run, err) ||
-	    run->opts->on_error == XMM_ADVISE_ON_ERROR_STOP) {
+	    run->opts->on_error == XMM_ADVISE_ON_ERROR_STOP ||
+	    (err == -EINVAL && advice_refused(run))) {
 		count_error(run->report, (int)-err);
 		return err;
 	}
+	if (err == -EINVAL) {
+		skip_refused(run, err);
+		return 0;
+	}
 	r->failed = true;
 	if (run->opts->on_error == XMM_ADVISE_ON_ERROR_SKIP_PAGE) {
+		unsigned long long before = run->report->bytes_advised;
+
 		ret = bisect(run, run->pos, len, err, &budget);
 		if (ret < 0)
 			return ret;
-		advance(run, len);
+		run->report->classes[r->class_index].bytes_advised +=
+			run->report->bytes_advised - before;
+		advance(run, len, false);
 		return 0;
 	}
 	count_error(run->report, (int)-err);
-	advance(run, r->end - run->pos);	/* skip the rest of the VMA */
+	advance(run, r->end - run->pos, false);	/* skip the rest of it */
 	return 0;
 }
 
@@ -248,7 +357,7 @@ static long retry_alone(struct advise_run *run)
 	if (ret < 0)
 		return element_failed(run, ret);
 	run->report->bytes_advised += (unsigned long)ret;
-	advance(run, (unsigned long)ret);
+	advance(run, (unsigned long)ret, true);
 	return 0;
 }
 
@@ -256,21 +365,22 @@ static long retry_alone(struct advise_run *run)
 static size_t fill_batch(struct advise_run *run, unsigned long *bytes)
 {
 	size_t cur = run->cur, n = 0;
-	unsigned long pos = run->pos, room = run->max_rw;
+	unsigned long pos = run->pos, room = run->call_bytes;
 
 	*bytes = 0;
 	while (cur < run->count && n < XMM_IOV_MAX && room) {
-		unsigned long len = run->ranges[cur].end - pos;
+		unsigned long len = cut_len(pos, run->ranges[cur].end - pos,
+					    room);
 
-		if (len > room)
-			len = room;	/* room stays a page multiple */
 		run->iov[n].iov_base = (void *)pos;
 		run->iov[n].iov_len = len;
 		n++;
-		room -= len;
+		room -= len;	/* stays a page multiple */
 		*bytes += len;
 		pos += len;
-		if (pos == run->ranges[cur].end && ++cur < run->count)
+		if (pos != run->ranges[cur].end)
+			break;	/* cut: the rest goes in the next call */
+		if (++cur < run->count)
 			pos = run->ranges[cur].start;
 	}
 	return n;
@@ -285,13 +395,20 @@ static long advise_all(struct advise_run *run)
 		size_t n;
 		long ret;
 
+		unsigned long long call_start;
+
 		if (cancelled(run))
 			return -ECANCELED;
 		n = fill_batch(run, &batch_bytes);
+		call_start = run->interruptible ? clock_ns(CLOCK_MONOTONIC) : 0;
 		ret = advise_vec(run, run->iov, n);
+		if (ret >= 0 && run->interruptible)
+			adapt_call_bytes(run, (unsigned long)ret,
+					 clock_ns(CLOCK_MONOTONIC) -
+					 call_start);
 		if (ret >= 0) {
 			run->report->bytes_advised += (unsigned long)ret;
-			advance(run, (unsigned long)ret);
+			advance(run, (unsigned long)ret, true);
 			/* Short: the element now at the cursor failed. */
 			if ((unsigned long)ret < batch_bytes)
 				ret = retry_alone(run);
@@ -328,6 +445,7 @@ static int select_one(const struct xmm_vma *vma, void *arg)
 	struct select_state *state = arg;
 	struct advise_run *run = state->run;
 	unsigned long mask = run->page_size - 1, start, end;
+	unsigned char class_index;
 
 	run->report->vmas_total++;
 	if (!xmm_vma_select_range(vma, state->select, &start, &end))
@@ -344,11 +462,15 @@ static int select_one(const struct xmm_vma *vma, void *arg)
 	}
 	start &= ~mask;
 	end = (end + mask) & ~mask;
+	class_index = (unsigned char)(__builtin_ffs((int)vma->vma_class) - 1);
 	run->ranges[run->count].start = start;
 	run->ranges[run->count].end = end;
+	run->ranges[run->count].class_index = class_index;
 	run->ranges[run->count].failed = false;
 	run->count++;
 	run->report->bytes_selected += end - start;
+	run->report->classes[class_index].vmas_selected++;
+	run->report->classes[class_index].bytes_selected += end - start;
 	return 0;
 }
 
@@ -406,6 +528,8 @@ static long advise_process(int pidfd, const struct xmm_vma_select *select,
 	int dirfd;
 
 	run.max_rw = (size_t)INT_MAX & ~(run.page_size - 1);
+	run.interruptible = opts->cancel || opts->progress;
+	run.call_bytes = run.interruptible ? CALL_FIRST_BYTES : run.max_rw;
 	ret = check_options(opts);
 	if (ret == 0)
 		ret = xmm_vma_select_check(select);
@@ -430,6 +554,14 @@ static long advise_process(int pidfd, const struct xmm_vma_select *select,
 			goto out;
 	}
 	if (opts->flags & XMM_ADVISE_FREEZE) {
+		/* Rights and advice first: never stop a target for nothing. */
+		ret = advise_vec(&run, NULL, 0);
+		if (ret < 0) {
+			count_error(report, (int)-ret);
+			report->stop_errno = (int)-ret;
+			goto out;
+		}
+		run.advice_checked = 1;
 		ret = xmm_freeze(pid, pidfd, dirfd, opts->cancel, &freeze);
 		report->frozen = freeze.method;
 		if (ret < 0)
@@ -441,6 +573,10 @@ static long advise_process(int pidfd, const struct xmm_vma_select *select,
 	report->maps_ns = clock_ns(CLOCK_MONOTONIC) - maps_start;
 	if (ret == 0)
 		ret = advise_all(&run);
+	/* Every selected mapping refused: the advice did nothing here. */
+	if (ret == 0 && run.count && report->vmas_skipped == run.count &&
+	    !report->errors)
+		ret = -EINVAL;
 	if (ret < 0)
 		report->stop_errno = (int)-ret;
 

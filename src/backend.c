@@ -125,10 +125,47 @@ static int find_backend(const struct xmm_operation *op, const char *name,
 }
 
 /*
+ * What XMM_BACKEND named that does not exist: xmm_backend_info() lists
+ * each after the real backends, so that `xmm probe` shows the typo.
+ */
+#define UNKNOWN_SLOTS	8
+#define UNKNOWN_NAME	64
+
+static struct unknown_item {
+	char operation[UNKNOWN_NAME];
+	char backend[UNKNOWN_NAME];
+	const char *detail;
+} unknown_items[UNKNOWN_SLOTS];
+static unsigned int unknown_count;
+
+static void copy_name(char *to, const char *from, size_t len)
+{
+	if (len >= UNKNOWN_NAME)
+		len = UNKNOWN_NAME - 1;
+	memcpy(to, from, len);
+	to[len] = '\0';
+}
+
+static void note_unknown(const char *op, size_t op_len, const char *backend,
+			 size_t backend_len, const char *detail)
+{
+	struct unknown_item *item;
+
+	if (unknown_count == UNKNOWN_SLOTS)
+		return;
+	item = &unknown_items[unknown_count++];
+	copy_name(item->operation, op, op_len);
+	copy_name(item->backend, backend, backend_len);
+	item->detail = detail;
+}
+
+/*
  * XMM_BACKEND="op=backend[,op=backend...]" forces backends for the whole
  * process.  A backend name the operation does not have forces it to none,
  * so that every call fails with ENOSYS: a typo must not go unnoticed.
- * Read once, when the library is loaded, so that calls never pay for it.
+ * Unknown operations and backends, and items without '=', are kept for
+ * xmm_backend_info().  Read once, when the library is loaded, so that
+ * calls never pay for it.
  */
 __attribute__((constructor)) static void read_environment(void)
 {
@@ -149,7 +186,21 @@ __attribute__((constructor)) static void read_environment(void)
 
 				atomic_store(&op->forced,
 					     i >= 0 ? i : XMM_FORCE_UNKNOWN);
+				if (i < 0)
+					note_unknown(spec,
+						     (size_t)(eq - spec),
+						     b_name, b_len,
+						     "XMM_BACKEND names no "
+						     "such backend: every "
+						     "call fails (ENOSYS)");
+			} else {
+				note_unknown(spec, (size_t)(eq - spec),
+					     b_name, b_len, "XMM_BACKEND "
+					     "names no such operation");
 			}
+		} else if (item_len) {
+			note_unknown(spec, item_len, "", 0, "XMM_BACKEND "
+				     "item without '=' (op=backend)");
 		}
 		spec += item_len;
 		if (*spec == ',')
@@ -185,6 +236,17 @@ XMM_EXPORT int xmm_backend_info(unsigned int index,
 			info->forced = atomic_load(&op->forced) == (int)n;
 			return 0;
 		}
+	}
+	if (index < unknown_count) {
+		const struct unknown_item *item = &unknown_items[index];
+
+		memset(info, 0, sizeof(*info));
+		info->operation = item->operation;
+		info->backend = item->backend;
+		info->reason = ENOENT;
+		info->detail = item->detail;
+		info->forced = 1;
+		return 0;
 	}
 	return (int)xmm_errno_result(-ENOENT);
 }

@@ -128,12 +128,29 @@ static bool parse_perms(struct cursor *c, struct xmm_vma *vma)
 	return true;
 }
 
+/*
+ * Shared anonymous memory, which the kernel counts in RssShmem: SysV
+ * shm, memfd, POSIX shm in /dev/shm, MAP_SHARED|MAP_ANONYMOUS (a
+ * deleted /dev/zero) and [anon_shmem:name] (Linux 6.2).
+ */
+static bool is_shmem(const struct xmm_vma *vma)
+{
+	const char *name = vma->name;
+
+	if (!strncmp(name, "/SYSV", 5) || !strncmp(name, "/memfd:", 7) ||
+	    !strncmp(name, "/dev/shm/", 9) ||
+	    !strncmp(name, "[anon_shmem:", 12))
+		return true;
+	return (vma->flags & XMM_VMA_F_SHARED) &&
+	       (vma->flags & XMM_VMA_F_DELETED) && !strcmp(name, "/dev/zero");
+}
+
 unsigned int xmm_maps_classify(const struct xmm_vma *vma)
 {
 	const char *name = vma->name;
 
-	if (vma->flags & XMM_VMA_F_SHARED)
-		return XMM_VMA_CLASS_SHARED;
+	if (is_shmem(vma))
+		return XMM_VMA_CLASS_SHMEM;
 	if (name[0] == '[') {
 		if (!strcmp(name, "[heap]"))
 			return XMM_VMA_CLASS_HEAP;

@@ -53,10 +53,19 @@ XMM_EXPORT void xmm_vma_list_free(struct xmm_vma_list *list)
 
 int xmm_vma_select_check(const struct xmm_vma_select *select)
 {
+	size_t i;
+
 	if (!select)
 		return 0;
-	if (select->classes & ~(XMM_VMA_CLASS_ALL | XMM_VMA_CLASS_SPECIAL))
+	if (select->classes & ~XMM_VMA_CLASS_ALL & ~XMM_VMA_CLASS_SPECIAL)
 		return -EINVAL;
+	if (select->flags & ~XMM_VMA_SELECT_ANY)
+		return -EINVAL;
+	if (select->pattern_count && !select->patterns)
+		return -EINVAL;
+	for (i = 0; i < select->pattern_count; i++)
+		if (!select->patterns[i])
+			return -EINVAL;
 	if (select->max_size && select->min_size > select->max_size)
 		return -EINVAL;
 	if (select->addr_max && select->addr_min >= select->addr_max)
@@ -64,29 +73,59 @@ int xmm_vma_select_check(const struct xmm_vma_select *select)
 	return 0;
 }
 
+/* Does any pattern match the name?  -1 when there is no pattern. */
+static int name_matches(const struct xmm_vma *vma,
+			const struct xmm_vma_select *select)
+{
+	size_t i;
+
+	if (!select->pattern && !select->pattern_count)
+		return -1;
+	if (select->pattern &&
+	    fnmatch(select->pattern, vma->name, select->fnmatch_flags) == 0)
+		return 1;
+	for (i = 0; i < select->pattern_count; i++)
+		if (fnmatch(select->patterns[i], vma->name,
+			    select->fnmatch_flags) == 0)
+			return 1;
+	return 0;
+}
+
+/* The class and name conditions: AND, or OR with XMM_VMA_SELECT_ANY. */
+static bool kind_matches(const struct xmm_vma *vma,
+			 const struct xmm_vma_select *select)
+{
+	int named;
+
+	if (select->flags & XMM_VMA_SELECT_ANY) {
+		if (vma->vma_class & select->classes)
+			return true;
+		return name_matches(vma, select) == 1;
+	}
+	if (!(vma->vma_class &
+	      (select->classes ? select->classes : XMM_VMA_CLASS_ALL)))
+		return false;
+	named = name_matches(vma, select);
+	return named != 0;
+}
+
 bool xmm_vma_select_range(const struct xmm_vma *vma,
 			  const struct xmm_vma_select *select,
 			  unsigned long *start, unsigned long *end)
 {
-	unsigned int classes = XMM_VMA_CLASS_ALL;
 	unsigned long size = vma->end - vma->start;
 
 	*start = vma->start;
 	*end = vma->end;
 	if (!select)
-		return vma->vma_class & classes;
-	if (select->classes)
-		classes = select->classes;
-	if (!(vma->vma_class & classes))
-		return false;
+		return vma->vma_class & XMM_VMA_CLASS_ALL;
 	if ((vma->prot & select->prot_set) != select->prot_set ||
 	    (vma->prot & select->prot_clear))
 		return false;
 	if (size < select->min_size ||
 	    (select->max_size && size > select->max_size))
 		return false;
-	if (select->pattern &&
-	    fnmatch(select->pattern, vma->name, select->fnmatch_flags) != 0)
+	if (!kind_matches(vma, select))
 		return false;
 	if (select->addr_min > *start)
 		*start = select->addr_min;

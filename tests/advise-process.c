@@ -716,7 +716,8 @@ static void test_freeze_timeout(void **state)
 	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
 					    &opts, &report), -1);
 	assert_int_equal(errno, ETIMEDOUT);
-	assert_int_equal(report.calls, 0);
+	/* One empty call checked the rights before the freeze. */
+	assert_int_equal(report.calls, 1);
 	/* Continued again: the main thread is not left stopped. */
 	assert_true(harness_proc_state(child.pid) != 'T');
 	harness_child_stop(&child);
@@ -764,7 +765,7 @@ static void test_freeze_cancelled(void **state)
 	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
 					    &opts, &report), -1);
 	assert_int_equal(errno, ECANCELED);
-	assert_int_equal(report.calls, 0);
+	assert_int_equal(report.calls, 1);	/* the rights check */
 	pthread_join(thread, NULL);
 	assert_true(harness_proc_state(child.pid) != 'T');
 	harness_child_stop(&child);
@@ -917,12 +918,14 @@ static void test_errors(void **state)
 	assert_int_equal(errno, EINVAL);
 	opts.reserved[3] = 0;
 
-	/* Advice the kernel refuses for another process: one call, EINVAL,
-	 * even with a policy that skips. */
+	/* Advice the kernel refuses for another process: EINVAL, even with
+	 * a policy that skips, after two calls: the batch, and an empty one
+	 * telling the advice from the mapping. */
 	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_DONTNEED,
 					    &opts, &report), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(report.calls, 1);
+	assert_int_equal(report.calls, 2);
+	assert_int_equal(report.vmas_skipped, 0);
 	assert_int_equal(report.stop_errno, EINVAL);
 
 	/* Freezing ourselves. */
@@ -952,6 +955,210 @@ static void test_errors(void **state)
 	close(pidfd);
 }
 
+/* harness_child_or_skip() for a setup that exits HARNESS_EXIT_SKIP. */
+static void child_or_skip_because(struct harness_child *child,
+				  void (*setup)(void *arg), void *arg,
+				  const char *why)
+{
+	int ret = harness_child_start(child, setup, arg);
+
+	if (ret == -EOPNOTSUPP)
+		harness_skip("%s", why);
+	if (ret == -ENOSYS)
+		harness_skip("pidfd_open(2) answers ENOSYS (valgrind)");
+	assert_int_equal(ret, 0);
+}
+
+#define LOCKED_ADDR	((void *)0x100000UL)
+#define LOCKED_REST	(8UL << 20)
+
+/* In the child: a locked page at the lowest address, then 8 MiB. */
+static void locked_lowest(void *arg)
+{
+	char *low, *rest;
+
+	(void)arg;
+	low = mmap(LOCKED_ADDR, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	/* The raw syscall: ASan's mlock() locks nothing. */
+	if (low != LOCKED_ADDR || syscall(SYS_mlock, low, 4096) < 0)
+		_exit(HARNESS_EXIT_SKIP);
+	rest = mmap(NULL, LOCKED_REST, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rest == MAP_FAILED)
+		_exit(1);
+	memset(rest, 1, LOCKED_REST);
+}
+
+/*
+ * A mapping the kernel refuses (mlocked, for cold) is skipped and counted
+ * in its class, and the rest advised: the call succeeds, stop_errno 0.
+ * ON_ERROR_STOP still stops there with EINVAL.
+ */
+static void test_refused_mapping_skipped(void **state)
+{
+	struct xmm_vma_select anon = { .classes = XMM_VMA_CLASS_ANON };
+	struct xmm_advise_options opts = { 0 };
+	struct xmm_advise_report report;
+	struct harness_child child;
+	const struct xmm_advise_class *c = &report.classes[0];
+	int policy;
+
+	(void)state;
+	child_or_skip_because(&child, locked_lowest, NULL,
+			      "cannot map at 0x100000 or mlock() there "
+			      "(RLIMIT_MEMLOCK)");
+	for (policy = XMM_ADVISE_ON_ERROR_SKIP_VMA;
+	     policy <= XMM_ADVISE_ON_ERROR_SKIP_PAGE; policy++) {
+		opts.on_error = policy;
+		assert_int_equal(xmm_advise_process(child.pidfd, &anon,
+						    MADV_COLD, &opts,
+						    &report), 0);
+		assert_int_equal(report.stop_errno, 0);
+		assert_int_equal(report.errors, 0);
+		assert_int_equal(report.vmas_skipped, 1);
+		assert_int_equal(report.bytes_skipped, 4096);
+		assert_int_equal(c->vmas_skipped, 1);
+		assert_int_equal(c->bytes_skipped, 4096);
+		assert_int_equal(c->skip_errno, EINVAL);
+		assert_true(c->bytes_advised >= LOCKED_REST);
+		assert_int_equal(c->bytes_advised, report.bytes_advised);
+		assert_int_equal(c->bytes_selected, report.bytes_selected);
+		assert_int_equal(report.vmas_advised,
+				 report.vmas_selected - 1);
+	}
+	opts.on_error = XMM_ADVISE_ON_ERROR_STOP;
+	assert_int_equal(xmm_advise_process(child.pidfd, &anon, MADV_COLD,
+					    &opts, &report), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(report.stop_errno, EINVAL);
+	assert_int_equal(report.bytes_advised, 0);
+	/* Only the locked page selected: every mapping refused, EINVAL. */
+	anon.addr_min = (unsigned long)LOCKED_ADDR;
+	anon.addr_max = (unsigned long)LOCKED_ADDR + 4096;
+	opts.on_error = XMM_ADVISE_ON_ERROR_SKIP_VMA;
+	assert_int_equal(xmm_advise_process(child.pidfd, &anon, MADV_COLD,
+					    &opts, &report), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(report.vmas_skipped, 1);
+	assert_int_equal(report.vmas_selected, 1);
+	harness_child_stop(&child);
+}
+
+/* Per class: every selected byte lands in its mapping's class. */
+static void test_report_per_class(void **state)
+{
+	struct xmm_advise_report report;
+	struct harness_child child;
+	unsigned long long selected = 0, advised = 0;
+	size_t vmas = 0;
+	int i;
+
+	(void)state;
+	harness_child_or_skip(&child, NULL, NULL);
+	assert_int_equal(xmm_advise_process(child.pidfd, NULL, MADV_COLD,
+					    NULL, &report), 0);
+	for (i = 0; i < XMM_VMA_CLASS_COUNT; i++) {
+		selected += report.classes[i].bytes_selected;
+		advised += report.classes[i].bytes_advised;
+		vmas += report.classes[i].vmas_selected;
+	}
+	assert_int_equal(selected, report.bytes_selected);
+	assert_int_equal(advised, report.bytes_advised);
+	assert_int_equal(vmas, report.vmas_selected);
+	assert_true(report.classes[0].vmas_selected > 0);	/* anon */
+	assert_true(report.classes[1].vmas_selected > 0);	/* file */
+	assert_int_equal(report.classes[5].vmas_selected, 0);	/* special */
+	harness_child_stop(&child);
+}
+
+/*
+ * A caller without the right to advise never freezes the target: the
+ * rights are checked first (as nobody, against a root child).
+ */
+static int freeze_as_nobody(void *arg)
+{
+	struct xmm_advise_options opts = { .flags = XMM_ADVISE_FREEZE };
+	struct xmm_advise_report report;
+	pid_t *target = arg;
+	int pidfd = xmm_pidfd_open(*target, 0), ret;
+
+	CHILD_CHECK(pidfd >= 0);
+	CHILD_CHECK(harness_drop_privileges() == 0);
+	ret = xmm_advise_process(pidfd, NULL, MADV_COLD, &opts, &report);
+	CHILD_CHECK(ret == -1);
+	CHILD_CHECK(errno == EPERM || errno == EACCES);
+	CHILD_CHECK(report.frozen == XMM_FREEZE_NONE);
+	CHILD_CHECK(report.stop_errno == errno);
+	return 0;
+}
+
+static void test_freeze_checks_rights_first(void **state)
+{
+	struct harness_child child;
+
+	(void)state;
+	if (!harness_is_root())
+		harness_skip("needs root to drop to nobody");
+	harness_child_or_skip(&child, NULL, NULL);
+	assert_int_equal(harness_run_in_child(freeze_as_nobody, &child.pid),
+			 0);
+	assert_true(harness_proc_state(child.pid) != 'T');
+	harness_child_stop(&child);
+}
+
+/* Patterns ORed, and XMM_VMA_SELECT_ANY: class OR name. */
+static void test_select_patterns_any(void **state)
+{
+	static const char *const two[] = { "*libc*", "*python*" };
+	struct xmm_vma libc = { .end = 0x1000, .name = "/usr/lib/libc.so.6",
+				.vma_class = XMM_VMA_CLASS_FILE };
+	struct xmm_vma python = libc, other = libc, anon = libc;
+	struct xmm_vma_select s = { .patterns = two, .pattern_count = 2 };
+
+	(void)state;
+	python.name = "/usr/bin/python3";
+	other.name = "/usr/lib/libm.so.6";
+	anon.name = "";
+	anon.vma_class = XMM_VMA_CLASS_ANON;
+	assert_int_equal(xmm_vma_match(&libc, &s), 1);
+	assert_int_equal(xmm_vma_match(&python, &s), 1);
+	assert_int_equal(xmm_vma_match(&other, &s), 0);
+	assert_int_equal(xmm_vma_match(&anon, &s), 0);
+	/* AND by default: a class and a pattern must both hold. */
+	s.classes = XMM_VMA_CLASS_ANON;
+	assert_int_equal(xmm_vma_match(&libc, &s), 0);
+	assert_int_equal(xmm_vma_match(&anon, &s), 0);
+	/* OR with XMM_VMA_SELECT_ANY. */
+	s.flags = XMM_VMA_SELECT_ANY;
+	assert_int_equal(xmm_vma_match(&libc, &s), 1);
+	assert_int_equal(xmm_vma_match(&anon, &s), 1);
+	assert_int_equal(xmm_vma_match(&other, &s), 0);
+	/* The other conditions still hold under ANY. */
+	s.min_size = 0x2000;
+	assert_int_equal(xmm_vma_match(&anon, &s), 0);
+	s.min_size = 0;
+	/* ANY with no class: the patterns alone. */
+	s.classes = 0;
+	assert_int_equal(xmm_vma_match(&anon, &s), 0);
+	assert_int_equal(xmm_vma_match(&python, &s), 1);
+	/* EINVAL: unknown flags, a NULL array or a NULL pattern. */
+	s.flags = 0x80;
+	assert_int_equal(xmm_vma_match(&libc, &s), -1);
+	assert_int_equal(errno, EINVAL);
+	s.flags = 0;
+	s.patterns = NULL;
+	assert_int_equal(xmm_vma_match(&libc, &s), -1);
+	assert_int_equal(errno, EINVAL);
+	{
+		static const char *const holes[] = { "*libc*", NULL };
+
+		s.patterns = holes;
+		assert_int_equal(xmm_vma_match(&libc, &s), -1);
+		assert_int_equal(errno, EINVAL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -972,6 +1179,10 @@ int main(void)
 		cmocka_unit_test(test_freeze_timeout),
 		cmocka_unit_test(test_freeze_cancelled),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_refused_mapping_skipped),
+		cmocka_unit_test(test_report_per_class),
+		cmocka_unit_test(test_freeze_checks_rights_first),
+		cmocka_unit_test(test_select_patterns_any),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

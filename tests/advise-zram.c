@@ -5,6 +5,10 @@
  * fall and its swap grow.  Root only.  The swap and the zram device are
  * always taken down again: in the teardown, at exit, and on SIGTERM
  * (meson's timeout).  Runs alone (parallel : false): swap is global.
+ *
+ * The child's lowest mapping is a locked page, which the kernel refuses
+ * to page out: the command skips it, says so, and pages out the 100 MiB
+ * above it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,7 +33,8 @@
 #include "harness.h"
 
 #define ZRAM_SIZE	(256UL << 20)
-#define CHILD_ANON	(64UL << 20)
+#define CHILD_ANON	(100UL << 20)
+#define LOCKED_ADDR	((void *)0x100000UL)
 
 /* What is set up, for the cleanup that must always run. */
 static int zram_index = -1;
@@ -159,9 +165,14 @@ static int setup_zram_swap(const char **why)
 
 static void fill_anon(void *arg)
 {
-	unsigned char *p = arg;
+	unsigned char *p = arg, *low;
 	size_t i;
 
+	low = mmap(LOCKED_ADDR, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	/* The raw syscall: ASan's mlock() locks nothing. */
+	if (low != LOCKED_ADDR || syscall(SYS_mlock, low, 4096) < 0)
+		_exit(1);
 	/* Compressible but not uniform: zram stores it, not a same-fill. */
 	for (i = 0; i < CHILD_ANON; i++)
 		p[i] = (unsigned char)((i >> 12) + (i & 7));
@@ -229,6 +240,9 @@ static void test_pageout_to_zram(void **state)
 	printf("%s", out);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "skipped    anon: 1 mapping, 4.00 KiB: "
+			       "EINVAL (the kernel refuses this advice on "
+			       "locked"));
 
 	anon_after = status_kib(child.pid, "anon");
 	swap_after = status_kib(child.pid, "swap");

@@ -171,15 +171,35 @@ static int env_check(void)
 	unsigned int i;
 	int forced = 0;
 
-	for (i = 0; xmm_backend_info(i, &info) == 0; i++)
-		if (info.forced) {
-			forced++;
-			if (strcmp(info.operation, "process_madvise") ||
-			    strcmp(info.backend, "self-madvise"))
-				return 10;
+	int unknown = 0;
+
+	for (i = 0; xmm_backend_info(i, &info) == 0; i++) {
+		if (!info.forced)
+			continue;
+		/* The name nobody has is listed after the real backends. */
+		if (info.reason == ENOENT) {
+			unknown++;
+			if (info.available || !info.detail)
+				return 15;
+			if (!strcmp(info.operation, "remap_anon_pages") &&
+			    !strcmp(info.backend, "no-such-backend") &&
+			    strstr(info.detail, "no such backend"))
+				continue;
+			if (!strcmp(info.operation, "no-such-op") &&
+			    !strcmp(info.backend, "x") &&
+			    strstr(info.detail, "no such operation"))
+				continue;
+			return 17;
 		}
+		forced++;
+		if (strcmp(info.operation, "process_madvise") ||
+		    strcmp(info.backend, "self-madvise"))
+			return 10;
+	}
 	if (forced != 1)
 		return 11;
+	if (unknown != 2)
+		return 16;
 	if (xmm_process_madvise(XMM_PIDFD_SELF, &v, 1, MADV_WILLNEED, 0) !=
 	    (ssize_t)sizeof(data))
 		return 12;
@@ -198,7 +218,7 @@ static void test_environment_forces_backends(void **state)
 			 NULL };
 	char *envp[] = {
 		(char *)"XMM_BACKEND=process_madvise=self-madvise,"
-			"remap_anon_pages=no-such-backend",
+			"remap_anon_pages=no-such-backend,no-such-op=x",
 		NULL
 	};
 	int status;

@@ -25,6 +25,10 @@ libs=$(pkg-config "${pc_args[@]}" --libs xmm)
 libdir=$(pkg-config "${pc_args[@]}" --variable=libdir xmm)
 echo "pkg-config: $cflags $libs"
 
+find "$work/root" -path '*/bash-completion/completions/xmm' | grep -q . ||
+	{ echo "the bash completion was not installed"; exit 1; }
+bash -n "$(find "$work/root" -path '*/bash-completion/completions/xmm')"
+
 for page in man3/xmm_process_madvise.3 man3/xmm_pidfd_open.3 man7/xmm.7; do
 	find "$work/root" -path "*/man/$page" | grep -q . ||
 		{ echo "man page $page was not installed"; exit 1; }
@@ -68,6 +72,27 @@ int main(void)
 C
 cc -std=gnu11 -Wall -Werror $cflags "$work/consumer.c" $libs -o "$work/consumer"
 LD_LIBRARY_PATH=$libdir "$work/consumer"
+
+# The static library: pkg-config --static names what libxmm.a needs.
+static_libs=$(pkg-config "${pc_args[@]}" --static --libs xmm)
+[ -f "$libdir/libxmm.a" ] || { echo "libxmm.a was not installed"; exit 1; }
+case "$static_libs" in
+*-pthread*) ;;
+*) echo "pkg-config --static adds nothing: $static_libs"; exit 1 ;;
+esac
+if cc -static -std=gnu11 -Wall -Werror $cflags "$work/consumer.c" \
+	$static_libs -o "$work/consumer-static" 2> "$work/static.err"; then
+	file_type=$(readelf -d "$work/consumer-static" 2>&1 || true)
+	case "$file_type" in
+	*NEEDED*) echo "the -static consumer is dynamic"; exit 1 ;;
+	esac
+	"$work/consumer-static"
+else
+	# Only a missing static libc (libc6-dev has it) may stop this.
+	grep -q "cannot find -lc" "$work/static.err" ||
+		{ cat "$work/static.err"; exit 1; }
+	echo "no static libc here: the -static link is not tried"
+fi
 
 # The header alone, as strict C99 and as C++.
 printf '#include <xmm/xmm.h>\nint main(void) { return 0; }\n' > "$work/h.c"

@@ -63,7 +63,7 @@ static void test_kernel_lines(void **state)
 	assert_int_equal(v[1].vma_class, XMM_VMA_CLASS_FILE);
 	assert_string_equal(v[2].name, "/memfd:my buf");
 	assert_int_equal(v[2].flags, XMM_VMA_F_SHARED | XMM_VMA_F_DELETED);
-	assert_int_equal(v[2].vma_class, XMM_VMA_CLASS_SHARED);
+	assert_int_equal(v[2].vma_class, XMM_VMA_CLASS_SHMEM);
 	assert_int_equal(v[3].vma_class, XMM_VMA_CLASS_STACK);
 	assert_int_equal(v[4].prot, 0);
 	assert_string_equal(v[4].name, "");

@@ -191,7 +191,7 @@ static void test_names(void **state)
 	assert_non_null(v);
 	assert_string_equal(v->name, "/memfd:xmm shared");
 	assert_int_equal(v->flags, XMM_VMA_F_SHARED | XMM_VMA_F_DELETED);
-	assert_int_equal(v->vma_class, XMM_VMA_CLASS_SHARED);
+	assert_int_equal(v->vma_class, XMM_VMA_CLASS_SHMEM);
 
 	/* By name: under valgrind our stack is not the main [stack]. */
 	for (i = 0; i < list.count; i++)

@@ -7,6 +7,34 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#define CAP_SYS_NICE_BIT	23
+
+/* Does this process hold CAP_SYS_NICE (effective)? */
+static bool have_cap_sys_nice(void)
+{
+	char line[256];
+	unsigned long long caps = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	fclose(f);
+	return caps & (1ULL << CAP_SYS_NICE_BIT);
+}
+
+/* What an available backend still needs that this process lacks. */
+static const char *backend_note(const struct xmm_backend_info *info)
+{
+	if (info->available && !strcmp(info->operation, "process_madvise") &&
+	    !strcmp(info->backend, "native") && !have_cap_sys_nice())
+		return "needs CAP_SYS_NICE to advise another process, which "
+		       "this process lacks";
+	return NULL;
+}
+
 static void probe_usage(FILE *out)
 {
 	fprintf(out, "Usage: xmm probe [--json]\n"
@@ -71,6 +99,10 @@ int cmd_probe(int argc, char **argv)
 				json_string(stdout, info.detail ? info.detail :
 						    strerror(info.reason));
 			}
+			if (backend_note(&info)) {
+				printf(", \"note\": ");
+				json_string(stdout, backend_note(&info));
+			}
 			printf("}");
 			continue;
 		}
@@ -81,9 +113,12 @@ int cmd_probe(int argc, char **argv)
 			       strerror(info.reason));
 		if (info.forced)
 			printf(" (forced)");
+		if (backend_note(&info))
+			printf(" (%s)", backend_note(&info));
 		printf("\n");
 	}
 	if (json)
 		printf("\n]}\n");
+	json_printed = true;
 	return EXIT_OK;
 }

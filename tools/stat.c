@@ -7,12 +7,40 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * USS, the memory only this process maps: Private_Clean + Private_Dirty
+ * of /proc/PID/smaps_rollup.  false when unreadable.
+ */
+static bool read_uss(pid_t pid, unsigned long long *uss)
+{
+	char path[64], line[256];
+	unsigned long long kib, total = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Private_Clean: %llu kB", &kib) == 1 ||
+		    sscanf(line, "Private_Dirty: %llu kB", &kib) == 1) {
+			total += kib * 1024;
+			found = true;
+		}
+	}
+	fclose(f);
+	*uss = total;
+	return found;
+}
+
 static const unsigned int classes[] = {
 	XMM_VMA_CLASS_ANON, XMM_VMA_CLASS_HEAP, XMM_VMA_CLASS_STACK,
-	XMM_VMA_CLASS_FILE, XMM_VMA_CLASS_SHARED, XMM_VMA_CLASS_SPECIAL,
+	XMM_VMA_CLASS_FILE, XMM_VMA_CLASS_SHMEM, XMM_VMA_CLASS_SPECIAL,
 };
 #define CLASS_COUNT	(sizeof(classes) / sizeof(classes[0]))
 
@@ -25,8 +53,9 @@ static void stat_usage(FILE *out)
 {
 	fprintf(out, "Usage: xmm stat [--json] PID\n"
 		"Show the memory of process PID: RSS and swap, and its "
-		"mappings by class\n(anon, heap, stack, file, shared, "
-		"special) with their size, resident and\nswapped bytes.\n\n"
+		"mappings by class\n(anon, heap, stack, file, shmem, "
+		"special) with their size, resident and\nswapped bytes; RSS, "
+		"PSS and USS (the memory only this process maps).\n\n"
 		"  -j, --json   print JSON\n"
 		"  -h, --help   show this help\n");
 }
@@ -60,8 +89,9 @@ int cmd_stat(int argc, char **argv)
 	unsigned long long page = (unsigned long long)sysconf(_SC_PAGESIZE);
 	struct xmm_mem_usage usage;
 	struct xmm_vma_list list;
-	int opt, pidfd, status = EXIT_OK;
-	bool json = false;
+	unsigned long long uss = 0;
+	int opt, pidfd, status = EXIT_OK, err;
+	bool json = false, have_uss;
 	size_t i, c;
 	pid_t pid;
 	char a[32], b[32], d[32], e[32], f[32];
@@ -83,7 +113,7 @@ int cmd_stat(int argc, char **argv)
 	pid = parse_pid(argv[optind]);
 	if (pid < 0)
 		return usage_error("stat", "'%s' is not a PID", argv[optind]);
-	pidfd = open_target("stat", pid, &status);
+	pidfd = open_target("stat", &pid, &status);
 	if (pidfd < 0)
 		return status;
 	if (xmm_mem_usage(pidfd, XMM_MEM_ROLLUP, &usage) < 0 &&
@@ -92,9 +122,20 @@ int cmd_stat(int argc, char **argv)
 		close(pidfd);
 		return status;
 	}
+	have_uss = read_uss(pid, &uss);
 	if (xmm_vma_read(pidfd, XMM_VMA_READ_PAGEMAP, &list) < 0 &&
 	    xmm_vma_read(pidfd, 0, &list) < 0) {
-		status = operation_error("stat", "reading mappings", errno);
+		/* What status shows is still worth showing. */
+		err = errno;
+		if (!json)
+			printf("pid %d: RSS %s (anon %s, file %s, shmem %s), "
+			       "swap %s\n", (int)pid,
+			       human_bytes(usage.rss, a, sizeof(a)),
+			       human_bytes(usage.rss_anon, b, sizeof(b)),
+			       human_bytes(usage.rss_file, d, sizeof(d)),
+			       human_bytes(usage.rss_shmem, e, sizeof(e)),
+			       human_bytes(usage.swap, f, sizeof(f)));
+		status = access_error("stat", pid, "reading mappings", err);
 		close(pidfd);
 		return status;
 	}
@@ -126,6 +167,8 @@ int cmd_stat(int argc, char **argv)
 		       list.count && (list.vmas[0].flags & XMM_VMA_F_PAGEMAP) ?
 		       "true" : "false");
 		json_usage(stdout, &usage);
+		if (have_uss)
+			printf(", \"uss\": %llu", uss);
 		printf(",\n  \"classes\": {\n");
 		for (c = 0; c < CLASS_COUNT; c++)
 			json_row(class_name(classes[c]), &totals[c], false);
@@ -141,6 +184,8 @@ int cmd_stat(int argc, char **argv)
 		if (usage.flags & XMM_MEM_ROLLUP)
 			printf(", PSS %s",
 			       human_bytes(usage.pss, a, sizeof(a)));
+		if (have_uss)
+			printf(", USS %s", human_bytes(uss, a, sizeof(a)));
 		printf("\n\n%-8s %9s %11s %11s %11s\n", "CLASS", "MAPPINGS",
 		       "SIZE", "RESIDENT", "SWAPPED");
 		for (c = 0; c < CLASS_COUNT; c++)

@@ -64,9 +64,10 @@ int advice_from_name(const char *name)
 	for (i = 0; i < sizeof(advice_names) / sizeof(advice_names[0]); i++)
 		if (!strcmp(advice_names[i].name, name))
 			return advice_names[i].advice;
-	/* A number, for advice newer than this table. */
+	/* A number, for advice newer than this table: decimal, so that
+	 * "020" is 20 and not 16. */
 	errno = 0;
-	value = strtol(name, &end, 0);
+	value = strtol(name, &end, 10);
 	if (!errno && *name && !*end && value >= 0 && value <= INT_MAX)
 		return (int)value;
 	return -1;
@@ -89,8 +90,8 @@ const char *class_name(unsigned int vma_class)
 		return "anon";
 	case XMM_VMA_CLASS_FILE:
 		return "file";
-	case XMM_VMA_CLASS_SHARED:
-		return "shared";
+	case XMM_VMA_CLASS_SHMEM:
+		return "shmem";
 	case XMM_VMA_CLASS_HEAP:
 		return "heap";
 	case XMM_VMA_CLASS_STACK:
@@ -102,15 +103,40 @@ const char *class_name(unsigned int vma_class)
 	}
 }
 
+bool json_output;
+bool json_printed;
+
+/* The one JSON document of a run that failed before any report. */
+static void json_error(const char *cmd, const char *error,
+		       const char *message, const char *hint)
+{
+	if (!json_output || json_printed)
+		return;
+	json_printed = true;
+	printf("{\"command\": ");
+	json_string(stdout, cmd);
+	printf(", \"error\": ");
+	json_string(stdout, error);
+	printf(", \"message\": ");
+	json_string(stdout, message);
+	if (hint) {
+		printf(", \"hint\": ");
+		json_string(stdout, hint);
+	}
+	printf("}\n");
+}
+
 int usage_error(const char *cmd, const char *fmt, ...)
 {
+	char message[1024];
 	va_list ap;
 
-	fprintf(stderr, "xmm %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'xmm %s --help'.\n", cmd);
+	fprintf(stderr, "xmm %s: %s\nTry 'xmm %s --help'.\n", cmd, message,
+		cmd);
+	json_error(cmd, "usage", message, NULL);
 	return EXIT_USAGE;
 }
 
@@ -125,8 +151,25 @@ const char *errno_name(int err)
 	return number;
 }
 
+/* With XMM_BACKEND naming no such backend, which item it was. */
+static const char *unknown_backend_hint(char *buf, size_t size)
+{
+	struct xmm_backend_info info;
+	unsigned int i;
+
+	for (i = 0; xmm_backend_info(i, &info) == 0; i++) {
+		if (info.reason != ENOENT)
+			continue;
+		snprintf(buf, size, "XMM_BACKEND names '%s=%s': %s",
+			 info.operation, info.backend, info.detail);
+		return buf;
+	}
+	return NULL;
+}
+
 const char *error_hint(const char *what, int err)
 {
+	static char backend_hint[256];
 	bool madvise = what && strstr(what, "advise");
 
 	switch (err) {
@@ -134,16 +177,19 @@ const char *error_hint(const char *what, int err)
 		return madvise ? "needs CAP_SYS_NICE to advise another process"
 			       : "needs privilege over the target";
 	case EACCES:
-		return "needs ptrace access to the target: the same user and "
-		       "a permissive Yama ptrace_scope, or CAP_SYS_PTRACE";
+		return "needs ptrace read access to the target: the same "
+		       "user, or CAP_SYS_PTRACE";
 	case ESRCH:
-		return "target exited";
+		return "the target exited";
 	case ENOSYS:
+		if (unknown_backend_hint(backend_hint, sizeof(backend_hint)))
+			return backend_hint;
 		return "the kernel or a seccomp policy lacks the system call";
 	case EINVAL:
 		return madvise ? "the kernel refuses this advice for another "
 				 "process (cold, pageout: 5.10; willneed: "
-				 "5.15; collapse: 6.1)" : NULL;
+				 "5.15; collapse: 6.1), or refused every "
+				 "selected mapping" : NULL;
 	case ECANCELED:
 		return "interrupted";
 	case ETIMEDOUT:
@@ -155,11 +201,104 @@ const char *error_hint(const char *what, int err)
 
 int operation_error(const char *cmd, const char *what, int err)
 {
+	char message[512];
 	const char *hint = error_hint(what, err);
-
-	fprintf(stderr, "xmm %s: %s: %s%s%s%s\n", cmd, what, strerror(err),
+	snprintf(message, sizeof(message), "%s: %s", what, strerror(err));
+	fprintf(stderr, "xmm %s: %s%s%s%s\n", cmd, message,
 		hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
+	json_error(cmd, errno_name(err), message, hint);
 	return EXIT_FAILED;
+}
+
+/* A number field of /proc/PID/status ("CapPrm", base 16); false if none. */
+static bool status_field(pid_t pid, const char *field, int base,
+			 unsigned long long *value)
+{
+	char path[64], line[256];
+	size_t len = strlen(field);
+	bool found = false;
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ':') {
+			*value = strtoull(line + len + 1, NULL, base);
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
+
+/* Why ptrace read access to pid is refused, as far as we can tell. */
+const char *access_hint(pid_t pid, char *buf, size_t size)
+{
+	unsigned long long mine, theirs, uid, their_uid, scope;
+	FILE *yama;
+
+	if (status_field(0, "Uid", 10, &uid) &&
+	    status_field(pid, "Uid", 10, &their_uid) && uid != their_uid &&
+	    uid != 0) {
+		snprintf(buf, size, "process %d belongs to uid %llu: needs "
+			 "the same user or CAP_SYS_PTRACE", (int)pid,
+			 their_uid);
+		return buf;
+	}
+	if (status_field(0, "CapPrm", 16, &mine) &&
+	    status_field(pid, "CapPrm", 16, &theirs) &&
+	    (theirs & ~mine)) {
+		snprintf(buf, size, "process %d holds capabilities this "
+			 "process lacks (CapPrm %llx, ours %llx): the kernel's "
+			 "ptrace check refuses even root", (int)pid, theirs,
+			 mine);
+		return buf;
+	}
+	yama = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+	if (yama) {
+		int got = fscanf(yama, "%llu", &scope);
+
+		fclose(yama);
+		if (got == 1 && scope > 0) {
+			snprintf(buf, size, "Yama ptrace_scope is %llu: needs "
+				 "CAP_SYS_PTRACE (or ptrace_scope 0)", scope);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+int access_error(const char *cmd, pid_t pid, const char *what, int err)
+{
+	char message[512], why[256];
+	const char *hint = NULL;
+
+	if (err == EACCES || err == EPERM)
+		hint = access_hint(pid, why, sizeof(why));
+	if (!hint)
+		return operation_error(cmd, what, err);
+	snprintf(message, sizeof(message), "%s: %s", what, strerror(err));
+	fprintf(stderr, "xmm %s: %s (%s)\n", cmd, message, hint);
+	json_error(cmd, errno_name(err), message, hint);
+	return EXIT_FAILED;
+}
+
+int message_error(const char *cmd, int status, const char *error,
+		  const char *fmt, ...)
+{
+	char message[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "xmm %s: %s\n", cmd, message);
+	json_error(cmd, error, message, NULL);
+	return status;
 }
 
 pid_t parse_pid(const char *text)
@@ -174,12 +313,76 @@ pid_t parse_pid(const char *text)
 	return (pid_t)value;
 }
 
-int open_target(const char *cmd, pid_t pid, int *exit_status)
+/*
+ * Where the cgroup v2 hierarchy is mounted (its root "/"): from
+ * /proc/self/mountinfo, /sys/fs/cgroup when none is found.
+ */
+const char *cgroup2_root(char *buf, size_t size)
 {
-	int pidfd = xmm_pidfd_open(pid, 0);
+	char line[4096], root[256], mnt[2048];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
 
-	if (pidfd < 0)
-		*exit_status = operation_error(cmd, "pidfd_open", errno);
+	snprintf(buf, size, "/sys/fs/cgroup");
+	if (!f)
+		return buf;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, " - cgroup2 "))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %255s %2047s", root, mnt) == 2 &&
+		    !strcmp(root, "/")) {
+			snprintf(buf, size, "%s", mnt);
+			break;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The thread group of a task ID: pid itself for a process; -errno. */
+pid_t task_tgid(pid_t tid)
+{
+	char path[64], line[256];
+	pid_t tgid = -ESRCH;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
+int open_target(const char *cmd, pid_t *pid, int *exit_status)
+{
+	pid_t tgid = task_tgid(*pid);
+	int pidfd;
+
+	if (tgid == -ESRCH) {
+		*exit_status = message_error(cmd, EXIT_FAILED, "ESRCH",
+					     "no process with PID %d",
+					     (int)*pid);
+		return -1;
+	}
+	/* A thread ID names its process, as for pmap(1). */
+	if (tgid > 0 && tgid != *pid) {
+		fprintf(stderr, "xmm %s: %d is a thread of process %d: "
+			"acting on the process\n", cmd, (int)*pid, (int)tgid);
+		*pid = tgid;
+	}
+	pidfd = xmm_pidfd_open(*pid, 0);
+	if (pidfd < 0) {
+		if (errno == ESRCH)
+			*exit_status = message_error(cmd, EXIT_FAILED,
+						     "ESRCH", "process %d "
+						     "exited", (int)*pid);
+		else
+			*exit_status = operation_error(cmd, "pidfd_open",
+						       errno);
+	}
 	return pidfd;
 }
 
@@ -240,18 +443,56 @@ bool parse_size(const char *text, unsigned long *bytes)
 	return true;
 }
 
+/* The length of the valid UTF-8 sequence at p, or 0. */
+static size_t utf8_sequence(const unsigned char *p)
+{
+	size_t len, i;
+	unsigned int cp;
+
+	if (*p < 0x80)
+		return 1;
+	if ((*p & 0xe0) == 0xc0) {
+		len = 2;
+		cp = *p & 0x1f;
+	} else if ((*p & 0xf0) == 0xe0) {
+		len = 3;
+		cp = *p & 0x0f;
+	} else if ((*p & 0xf8) == 0xf0) {
+		len = 4;
+		cp = *p & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and beyond U+10FFFF are invalid. */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
 void json_string(FILE *out, const char *text)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)text;
 
 	fputc('"', out);
-	for (p = (const unsigned char *)text; *p; p++) {
+	while (*p) {
+		size_t len = utf8_sequence(p);
+
 		if (*p == '"' || *p == '\\')
 			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
+		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
+		else if (len)
+			fwrite(p, 1, len, out);
+		else	/* not UTF-8: the byte as U+0080 to U+00FF */
+			fprintf(out, "\\u%04x", *p);
+		p += len ? len : 1;
 	}
 	fputc('"', out);
 }
@@ -287,6 +528,8 @@ static const struct {
 			      "one is unavailable" },
 	{ "advise", cmd_advise, "advise a whole process's memory" },
 	{ "stat", cmd_stat, "show a process's memory by mapping class" },
+	{ "thaw", cmd_thaw, "resume a process a killed 'xmm advise "
+			    "--freeze' left stopped" },
 	{ "demo", cmd_demo, "run every operation on a child and time it" },
 };
 
@@ -301,7 +544,33 @@ static void main_usage(FILE *out)
 		fprintf(out, "  %-8s %s\n", commands[i].name,
 			commands[i].summary);
 	fprintf(out, "\n'xmm COMMAND --help' describes each.  Exit status: "
-		"0 success, 1 operation failed, 2 bad usage.\n");
+		"0 success, 1 operation failed, 2 bad usage,\n3 nothing "
+		"selected (advise), 128+N interrupted by signal N.\n");
+}
+
+/* Was --json (or -j) given?  Known before parsing, for usage errors. */
+static bool wants_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			return true;
+	}
+	return false;
+}
+
+/* Output that could not be written is a failure, not a success. */
+static int finish_output(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "xmm: writing the output: %s\n",
+			strerror(errno ? errno : EIO));
+		return status == EXIT_OK ? EXIT_FAILED : status;
+	}
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -317,13 +586,15 @@ int main(int argc, char **argv)
 		main_usage(stdout);
 		return EXIT_OK;
 	}
-	if (!strcmp(argv[1], "--version")) {
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("xmm %s\n", XMM_VERSION_STRING);
-		return EXIT_OK;
+		return finish_output(EXIT_OK);
 	}
+	json_output = wants_json(argc, argv);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+			return finish_output(commands[i].run(argc - 1,
+							     argv + 1));
 	fprintf(stderr, "xmm: unknown command '%s'\n", argv[1]);
 	main_usage(stderr);
 	return EXIT_USAGE;

@@ -15,15 +15,26 @@
 extern "C" {
 #endif
 
-/* What a mapping is: exactly one class per mapping, usable as masks. */
+/*
+ * What a mapping is: exactly one class per mapping, usable as masks.
+ * The classes follow the kernel's RssAnon, RssFile and RssShmem: anon,
+ * heap and stack pages count in RssAnon, file in RssFile, shmem in
+ * RssShmem.
+ */
 #define XMM_VMA_CLASS_ANON	0x01U	/* private anonymous, [anon:x] */
-#define XMM_VMA_CLASS_FILE	0x02U	/* private, backed by a file */
-#define XMM_VMA_CLASS_SHARED	0x04U	/* MAP_SHARED: file, shmem */
+#define XMM_VMA_CLASS_FILE	0x02U	/* a file, private or MAP_SHARED */
+#define XMM_VMA_CLASS_SHMEM	0x04U	/* shared anonymous memory: SysV
+					 * shm, memfd, MAP_SHARED|
+					 * MAP_ANONYMOUS, /dev/shm */
 #define XMM_VMA_CLASS_HEAP	0x08U	/* [heap] */
 #define XMM_VMA_CLASS_STACK	0x10U	/* [stack] */
 #define XMM_VMA_CLASS_SPECIAL	0x20U	/* [vdso], [vvar], ... */
+/* The old name: shared file mappings are XMM_VMA_CLASS_FILE now. */
+#define XMM_VMA_CLASS_SHARED	XMM_VMA_CLASS_SHMEM
 /* Every class that advice can apply to. */
 #define XMM_VMA_CLASS_ALL	0x1fU
+/* Classes are bits 0 to XMM_VMA_CLASS_COUNT - 1: report arrays index. */
+#define XMM_VMA_CLASS_COUNT	6
 
 /* struct xmm_vma.flags */
 #define XMM_VMA_F_SHARED	0x1U	/* 's' in maps: MAP_SHARED */
@@ -61,14 +72,24 @@ struct xmm_vma_list {
 int xmm_vma_read(int pidfd, unsigned int flags, struct xmm_vma_list *list);
 void xmm_vma_list_free(struct xmm_vma_list *list);
 
+/* struct xmm_vma_select.flags */
+#define XMM_VMA_SELECT_ANY	0x1U	/* class OR name, not AND */
+
 /*
  * Which mappings to act on.  Every condition must hold; a zeroed struct
- * (or NULL) selects every mapping of XMM_VMA_CLASS_ALL.
+ * (or NULL) selects every mapping of XMM_VMA_CLASS_ALL.  The name
+ * condition holds when pattern or any of patterns[] matches.  With
+ * XMM_VMA_SELECT_ANY, a mapping passes when its class is in classes
+ * (0 then means none) or its name matches; the other conditions still
+ * apply.
  */
 struct xmm_vma_select {
 	unsigned int classes;	/* XMM_VMA_CLASS_* mask; 0: _ALL */
 	const char *pattern;	/* fnmatch(3) on the name; NULL: any */
 	int fnmatch_flags;
+	unsigned int flags;	/* XMM_VMA_SELECT_* */
+	const char *const *patterns;	/* more patterns, ORed */
+	size_t pattern_count;
 	unsigned int prot_set;	/* PROT_* bits that must be set */
 	unsigned int prot_clear;	/* PROT_* bits that must be clear */
 	unsigned long min_size;	/* bytes; 0: no minimum */
@@ -138,6 +159,16 @@ struct xmm_advise_options {
 
 #define XMM_ADVISE_ERRNO_SLOTS	8
 
+/* One class of mappings in a report: classes[i] is class 1U << i. */
+struct xmm_advise_class {
+	size_t vmas_selected;
+	size_t vmas_skipped;		/* the kernel refused them */
+	unsigned long long bytes_selected;
+	unsigned long long bytes_advised;
+	unsigned long long bytes_skipped;
+	int skip_errno;			/* why the first was skipped */
+};
+
 struct xmm_advise_report {
 	size_t vmas_total;		/* mappings read */
 	size_t vmas_selected;
@@ -159,6 +190,10 @@ struct xmm_advise_report {
 	unsigned long long maps_ns;	/* of elapsed_ns: reading maps */
 	struct xmm_mem_usage usage_before;	/* with XMM_ADVISE_USAGE */
 	struct xmm_mem_usage usage_after;
+	/* Per class; vmas_skipped and bytes_skipped sum them. */
+	struct xmm_advise_class classes[XMM_VMA_CLASS_COUNT];
+	size_t vmas_skipped;
+	unsigned long long bytes_skipped;
 };
 
 int xmm_advise_process(int pidfd, const struct xmm_vma_select *select,

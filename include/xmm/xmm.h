@@ -38,6 +38,7 @@ extern "C" {
  * ptrace.  See xmm_process_madvise(3).
  */
 #define XMM_PMADV_INJECT		(1U << 31)
+#define XMM_PMADV_INJECT_UNCHECKED	(1U << 30)
 
 /*
  * A pidfd meaning "the calling process", the kernel's PIDFD_SELF_PROCESS
