@@ -2,7 +2,10 @@
 /*
  * Whole-process advice over a child with 2,000 VMAs, against what memory
  * managers hand-write today: read /proc/PID/maps, pick the private
- * anonymous VMAs, one process_madvise(2) per VMA.
+ * anonymous VMAs, one process_madvise(2) per VMA.  And against the
+ * kernel's floor for the same work (issue 14): one read(2) of maps into a
+ * buffer, no parsing, and process_madvise(2) vectors of IOV_MAX ranges
+ * known beforehand; at 200, 2,000 and 20,000 VMAs, with the slope.
  *
  * The xmm side is written against the API of <xmm/vma.h> as designed on
  * the branch "whole"; meson compiles a sample of it first, and where this
@@ -30,6 +33,8 @@
 
 #define VMA_COUNT	2000
 #define VMA_PAGES	4	/* each VMA; a hole of as many pages follows */
+/* The kernel's limit of iovecs per call (UIO_MAXIOV). */
+#define FLOOR_IOV_MAX	1024
 
 struct vma_range {
 	unsigned long start;
@@ -37,22 +42,26 @@ struct vma_range {
 };
 
 struct advise_target {
-	const struct bench_child *child;
+	struct bench_child child;
+	size_t count;		/* VMAs the child holds */
 	unsigned long lo;	/* the child's VMAs lie in [lo, hi) */
 	unsigned long hi;
-	struct vma_range ranges[VMA_COUNT];	/* for "ranges known" */
+	struct vma_range *ranges;	/* count, for "ranges known" */
+	struct iovec *iov;	/* the same as iovecs, for the floor */
 	char *maps;		/* a buffer for /proc/PID/maps */
 	size_t maps_size;
 };
 
+/* In the child: *(size_t *)arg private anonymous VMAs with holes between. */
 static int setup_vmas(void *arg, void **addr)
 {
+	size_t count = *(const size_t *)arg;
 	size_t chunk = VMA_PAGES * bench_page_size(), i;
-	char *region = bench_map(2 * VMA_COUNT * chunk);
+	char *region = bench_map(2 * count * chunk);
 
 	if (!region)
 		return -ENOMEM;
-	for (i = 0; i < VMA_COUNT; i++) {
+	for (i = 0; i < count; i++) {
 		char *vma = region + 2 * i * chunk;
 
 		memset(vma, 1, chunk);
@@ -60,7 +69,7 @@ static int setup_vmas(void *arg, void **addr)
 			return -errno;
 	}
 	addr[0] = region;
-	addr[1] = region + 2 * VMA_COUNT * chunk;
+	addr[1] = region + 2 * count * chunk;
 	return 0;
 }
 
@@ -71,7 +80,7 @@ static ssize_t read_maps(struct advise_target *target)
 	size_t len = 0;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)target->child->pid);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)target->child.pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -152,7 +161,7 @@ static int advise_ranges(const struct advise_target *target,
 			.iov_len = ranges[i].end - ranges[i].start,
 		};
 
-		if (process_madvise(target->child->pidfd, &iov, 1, MADV_COLD,
+		if (process_madvise(target->child.pidfd, &iov, 1, MADV_COLD,
 				    0) != (ssize_t)iov.iov_len)
 			return -errno;
 	}
@@ -167,16 +176,69 @@ static int find_vmas(struct advise_target *target, struct vma_range *ranges)
 
 	if (len < 0)
 		return (int)len;
-	found = parse_maps(target, ranges, VMA_COUNT);
-	if (found >= 0 && found != VMA_COUNT)
+	found = parse_maps(target, ranges, target->count);
+	if (found >= 0 && (size_t)found != target->count)
 		return -EPROTO;
 	return found;
+}
+
+/* The floor's advice: the known ranges in vectors of FLOOR_IOV_MAX. */
+static int advise_vectors(const struct advise_target *target)
+{
+	size_t done = 0;
+
+	while (done < target->count) {
+		size_t n = target->count - done, i;
+		ssize_t want = 0;
+
+		if (n > FLOOR_IOV_MAX)
+			n = FLOOR_IOV_MAX;
+		for (i = 0; i < n; i++)
+			want += (ssize_t)target->iov[done + i].iov_len;
+		if (process_madvise(target->child.pidfd, &target->iov[done],
+				    n, MADV_COLD, 0) != want)
+			return errno ? -errno : -EIO;
+		done += n;
+	}
+	return 0;
+}
+
+/* The floor of the maps row: read(2) of the whole file, no parsing. */
+static int run_bare_maps(struct bench_leg *leg, unsigned long iterations,
+			 uint64_t *ns)
+{
+	uint64_t start = bench_now_ns();
+	unsigned long i;
+	ssize_t ret = 0;
+
+	for (i = 0; i < iterations && ret >= 0; i++)
+		ret = read_maps(leg->ctx);
+	*ns += bench_now_ns() - start;
+	return ret < 0 ? (int)ret : 0;
+}
+
+/* The floor of whole-process advice: one read(2), vectors of ranges known. */
+static int run_floor(struct bench_leg *leg, unsigned long iterations,
+		     uint64_t *ns)
+{
+	struct advise_target *target = leg->ctx;
+	uint64_t start = bench_now_ns();
+	unsigned long i;
+	int ret = 0;
+
+	for (i = 0; i < iterations && !ret; i++) {
+		ssize_t len = read_maps(target);
+
+		ret = len < 0 ? (int)len : advise_vectors(target);
+	}
+	*ns += bench_now_ns() - start;
+	return ret;
 }
 
 static int run_hand_maps(struct bench_leg *leg, unsigned long iterations,
 			 uint64_t *ns)
 {
-	struct vma_range ranges[VMA_COUNT];
+	static struct vma_range ranges[VMA_COUNT];
 	uint64_t start = bench_now_ns();
 	unsigned long i;
 	int ret = 0;
@@ -190,7 +252,7 @@ static int run_hand_maps(struct bench_leg *leg, unsigned long iterations,
 static int run_hand_advise(struct bench_leg *leg, unsigned long iterations,
 			   uint64_t *ns)
 {
-	struct vma_range ranges[VMA_COUNT];
+	static struct vma_range ranges[VMA_COUNT];
 	uint64_t start = bench_now_ns();
 	unsigned long i;
 	int ret = 0;
@@ -236,17 +298,17 @@ static int run_xmm_advise(struct bench_leg *leg, unsigned long iterations,
 	for (i = 0; i < iterations && !ret; i++) {
 		struct xmm_advise_report report;
 
-		if (xmm_advise_process(target->child->pidfd, &select,
+		if (xmm_advise_process(target->child.pidfd, &select,
 				       MADV_COLD, NULL, &report) < 0)
 			ret = -errno;
-		else if (report.vmas_advised != VMA_COUNT)
+		else if (report.vmas_advised != target->count)
 			ret = -EPROTO;
 	}
 	*ns += bench_now_ns() - start;
 	if (ret == -ENOSYS)
 		return bench_unavailable(leg, ENOSYS, NULL);
 	if (ret == -EPROTO)
-		leg->why = "it did not advise exactly the 2,000 VMAs";
+		leg->why = "it did not advise exactly the child's VMAs";
 	return ret;
 }
 
@@ -261,7 +323,7 @@ static int run_xmm_maps(struct bench_leg *leg, unsigned long iterations,
 		struct xmm_vma_list list;
 		uint64_t start = bench_now_ns();
 
-		if (xmm_vma_read(target->child->pidfd, 0, &list) < 0) {
+		if (xmm_vma_read(target->child.pidfd, 0, &list) < 0) {
 			if (errno == ENOSYS)
 				return bench_unavailable(leg, ENOSYS, NULL);
 			return -errno;
@@ -292,12 +354,53 @@ static int run_xmm_maps(struct bench_leg *leg, unsigned long iterations,
 }
 #endif
 
+/* A child with count VMAs, their ranges found by the hand-written reader. */
+static int target_start(struct advise_target *target, size_t count)
+{
+	size_t i;
+	int err;
+
+	memset(target, 0, sizeof(*target));
+	target->count = count;
+	target->ranges = calloc(count, sizeof(*target->ranges));
+	target->iov = calloc(count, sizeof(*target->iov));
+	if (!target->ranges || !target->iov)
+		return -ENOMEM;
+	err = bench_child_start(&target->child, setup_vmas, &target->count);
+	if (err) {
+		target->child.pid = 0;
+		return err;
+	}
+	target->lo = (unsigned long)target->child.addr[0];
+	target->hi = (unsigned long)target->child.addr[1];
+	err = find_vmas(target, target->ranges);
+	if (err < 0)
+		return err;
+	for (i = 0; i < count; i++) {
+		target->iov[i].iov_base = (void *)target->ranges[i].start;
+		target->iov[i].iov_len = target->ranges[i].end -
+					 target->ranges[i].start;
+	}
+	return 0;
+}
+
+static void target_stop(struct advise_target *target)
+{
+	if (target->child.pid > 0)
+		bench_child_stop(&target->child);
+	free(target->ranges);
+	free(target->iov);
+	free(target->maps);
+	memset(target, 0, sizeof(*target));
+}
+
 enum {
 	LEG_XMM_ADVISE,
 	LEG_XMM_MAPS,
 	LEG_HAND_ADVISE,
 	LEG_HAND_MAPS,
 	LEG_KNOWN_RANGES,
+	LEG_BARE_MAPS,
 	LEG_COUNT
 };
 
@@ -334,6 +437,15 @@ void bench_vector_advice(void)
 			.ratio = BENCH_COST,
 			.note = "the hand-written baseline's own share",
 		},
+		{
+			.name = "maps reading, floor",
+			.target_text = "ratio <= 1.1 (issue 14)",
+			.ratio = BENCH_COST,
+			.target = BENCH_TARGET_RATIO_MAX,
+			.target_value = 1.1,
+			.note = "the floor reads the whole file into a buffer "
+				"and parses nothing",
+		},
 	};
 	static struct advise_target target;
 	const struct bench_plan plan = {
@@ -364,19 +476,14 @@ void bench_vector_advice(void)
 			.name = "one process_madvise per VMA, ranges known",
 			.run = run_known_ranges,
 		},
+		[LEG_BARE_MAPS] = {
+			.name = "read(2) of the whole maps file, no parsing",
+			.run = run_bare_maps,
+		},
 	};
-	struct bench_child child = { 0 };
 	int i, err;
 
-	err = bench_child_start(&child, setup_vmas, NULL);
-	if (!err) {
-		target.child = &child;
-		target.lo = (unsigned long)child.addr[0];
-		target.hi = (unsigned long)child.addr[1];
-		err = find_vmas(&target, target.ranges);
-		if (err > 0)
-			err = 0;
-	}
+	err = target_start(&target, VMA_COUNT);
 	for (i = 0; i < LEG_COUNT; i++) {
 		legs[i].ctx = &target;
 		legs[i].err = -err;
@@ -388,9 +495,86 @@ void bench_vector_advice(void)
 		     &legs[LEG_KNOWN_RANGES]);
 	bench_report(&rows[2], &legs[LEG_XMM_MAPS], &legs[LEG_XMM_ADVISE]);
 	bench_report(&rows[3], &legs[LEG_HAND_MAPS], &legs[LEG_HAND_ADVISE]);
-	if (child.pid > 0)
-		bench_child_stop(&child);
-	free(target.maps);
-	target.maps = NULL;
-	target.maps_size = 0;
+	bench_report(&rows[4], &legs[LEG_XMM_MAPS], &legs[LEG_BARE_MAPS]);
+	target_stop(&target);
+}
+
+/*
+ * Whole-process advice against its floor at three sizes: at each size the
+ * two legs take turns in slices of their own length (legs of 0.2 ms and
+ * 150 ms in one plan would not share the machine's bursts alike).
+ */
+void bench_advise_scale(void)
+{
+	static const size_t counts[] = { 200, 2000, 20000 };
+	static const char *const names[][2] = {
+		{ "xmm whole-process advise, MADV_COLD, 200 VMAs",
+		  "read(2) of maps + process_madvise vectors, 200 ranges "
+		  "known" },
+		{ "xmm whole-process advise, MADV_COLD, 2,000 VMAs",
+		  "read(2) of maps + process_madvise vectors, 2,000 ranges "
+		  "known" },
+		{ "xmm whole-process advise, MADV_COLD, 20,000 VMAs",
+		  "read(2) of maps + process_madvise vectors, 20,000 ranges "
+		  "known" },
+	};
+	static const char *const row_names[] = {
+		"whole-process advise vs floor, 200 VMAs",
+		"whole-process advise vs floor, 2,000 VMAs",
+		"whole-process advise vs floor, 20,000 VMAs",
+	};
+	const struct bench_row floor_row = {
+		.target_text = "ratio <= 1.2 (issue 14)",
+		.ratio = BENCH_COST,
+		.target = BENCH_TARGET_RATIO_MAX,
+		.target_value = 1.2,
+		.note = "the floor: one read(2) of maps, no parsing, and "
+			"process_madvise vectors of 1,024 ranges known "
+			"beforehand",
+	};
+	const struct bench_row slope_row = {
+		.name = "whole-process advise, slope per VMA, 200 to 20,000",
+		.target_text = "ratio <= 1.2 (issue 14)",
+		.ratio = BENCH_COST,
+		.target = BENCH_TARGET_RATIO_MAX,
+		.target_value = 1.2,
+		.note = "each leg's (time at 20,000 - time at 200) / 19,800, "
+			"round r of one size against round r of the other",
+	};
+	const struct bench_plan plan = {
+		.rounds = 11,
+		.round_ns = 100 * 1000 * 1000,
+		.max_iterations = 1000,
+		.slices = 10,
+	};
+	enum { SIZES = BENCH_ARRAY_SIZE(counts) };
+	static struct advise_target targets[SIZES];
+	struct bench_leg legs[2 * SIZES] = { 0 };
+	size_t i;
+
+	for (i = 0; i < SIZES; i++) {
+		int err = target_start(&targets[i], counts[i]);
+
+		legs[2 * i].name = names[i][0];
+		legs[2 * i].run = run_xmm_advise;
+		legs[2 * i].ctx = &targets[i];
+		legs[2 * i].err = -err;
+		legs[2 * i + 1].name = names[i][1];
+		legs[2 * i + 1].run = run_floor;
+		legs[2 * i + 1].ctx = &targets[i];
+		legs[2 * i + 1].err = -err;
+	}
+	for (i = 0; i < SIZES; i++)
+		bench_measure(&legs[2 * i], 2, &plan);
+	for (i = 0; i < SIZES; i++) {
+		struct bench_row row = floor_row;
+
+		row.name = row_names[i];
+		bench_report(&row, &legs[2 * i], &legs[2 * i + 1]);
+	}
+	bench_report_slope(&slope_row, &legs[0], &legs[2 * SIZES - 2],
+			   &legs[1], &legs[2 * SIZES - 1],
+			   (double)(counts[SIZES - 1] - counts[0]), "VMA");
+	for (i = 0; i < SIZES; i++)
+		target_stop(&targets[i]);
 }

@@ -385,6 +385,50 @@ void bench_report(const struct bench_row *row, const struct bench_leg *xmm,
 	fflush(bench_json);
 }
 
+/* A leg whose figure per round is (large - small) / units. */
+static void slope_leg(struct bench_leg *slope, const struct bench_leg *small,
+		      const struct bench_leg *large, double units,
+		      const char *unit_name, char *name, size_t name_len)
+{
+	size_t r;
+
+	memset(slope, 0, sizeof(*slope));
+	snprintf(name, name_len, "slope to %s, per %s", large->name,
+		 unit_name);
+	slope->name = name;
+	slope->served = large->served;
+	slope->err = small->err ? small->err : large->err;
+	slope->unavailable = small->err ? small->unavailable :
+					  large->unavailable;
+	slope->why = small->err ? small->why : large->why;
+	slope->iterations = large->iterations;
+	slope->rounds = small->rounds < large->rounds ? small->rounds :
+							large->rounds;
+	for (r = 0; r < slope->rounds; r++)
+		slope->op_ns[r] = (large->op_ns[r] - small->op_ns[r]) / units;
+}
+
+void bench_report_slope(const struct bench_row *row,
+			const struct bench_leg *xmm_small,
+			const struct bench_leg *xmm_large,
+			const struct bench_leg *base_small,
+			const struct bench_leg *base_large,
+			double units, const char *unit_name)
+{
+	char xmm_name[320], base_name[320];
+	struct bench_leg xmm, base;
+
+	slope_leg(&xmm, xmm_small, xmm_large, units, unit_name, xmm_name,
+		  sizeof(xmm_name));
+	if (!base_small || !base_large) {
+		bench_report_reference(row->name, &xmm, "ns", 1, row->note);
+		return;
+	}
+	slope_leg(&base, base_small, base_large, units, unit_name, base_name,
+		  sizeof(base_name));
+	bench_report(row, &xmm, &base);
+}
+
 void bench_report_reference(const char *name, const struct bench_leg *leg,
 			    const char *unit, double scale, const char *note)
 {

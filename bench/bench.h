@@ -120,6 +120,19 @@ struct bench_row {
 void bench_report(const struct bench_row *row, const struct bench_leg *xmm,
 		  const struct bench_leg *base);
 
+/*
+ * Print the slope of a row that runs at two sizes: each leg's (time at
+ * the large size - time at the small one) / units, round by round, as
+ * ns per unit_name.  base_small and base_large may be NULL: then the xmm
+ * slope alone is printed, for information.
+ */
+void bench_report_slope(const struct bench_row *row,
+			const struct bench_leg *xmm_small,
+			const struct bench_leg *xmm_large,
+			const struct bench_leg *base_small,
+			const struct bench_leg *base_large,
+			double units, const char *unit_name);
+
 /* Print a physical reference: one leg's figure in a unit of its own. */
 void bench_report_reference(const char *name, const struct bench_leg *leg,
 			    const char *unit, double scale, const char *note);

@@ -10,9 +10,11 @@ void bench_references(void);		/* reference.c */
 void bench_madvise_call(void);		/* madvise.c */
 void bench_injection(void);		/* madvise.c */
 void bench_vector_advice(void);		/* advise.c */
+void bench_advise_scale(void);		/* advise.c */
 void bench_remap_large(void);		/* remap.c */
 void bench_remap_small(void);		/* remap.c */
 void bench_vm_mmap_shared(void);	/* vm_mmap.c */
 void bench_vm_mmap_private(void);	/* vm_mmap.c */
+void bench_vm_mmap_scale(void);		/* vm_mmap.c */
 
 #endif /* XMM_BENCH_ROWS_H */

@@ -25,9 +25,11 @@ static const struct group {
 	{ "remap-large", bench_remap_large },
 	{ "remap-small", bench_remap_small },
 	{ "vm-mmap-shared", bench_vm_mmap_shared },
+	{ "vm-mmap-scale", bench_vm_mmap_scale },
 	{ "vm-mmap-private", bench_vm_mmap_private },
 	{ "injection", bench_injection },
 	{ "vector-advice", bench_vector_advice },
+	{ "advise-scale", bench_advise_scale },
 };
 
 static const struct group *find_group(const char *name)

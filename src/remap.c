@@ -9,12 +9,17 @@
  *              is one whole mapping, remap_mremap.c.
  *   copy       memcpy() and MADV_DONTNEED, remap_copy.c.
  *
+ * The default choice puts mremap first for a large, complete move onto
+ * one whole mapping where it is proved to answer as uffd-move would
+ * (remap_choose.c): it moves page tables, UFFDIO_MOVE moves pages.
+ *
  * The arguments are checked here, once, before any backend runs, so that
  * every backend answers EINVAL for the same calls.
  */
 #include "internal.h"
 #include "backend.h"
 #include "remap.h"
+#include "remap_choose.h"
 #include "syscall.h"
 
 #include <sys/auxv.h>
@@ -139,6 +144,21 @@ static int check_arguments(const struct xmm_remap_call *call)
 	return 0;
 }
 
+/*
+ * The default choice: the native system call where the kernel has it;
+ * else a whole-mapping move that mremap serves as uffd-move would; else
+ * the backends in their order.
+ */
+static long remap_dispatch(struct xmm_remap_call *call)
+{
+	long moved;
+
+	if (!xmm_backend_usable(&native_backend) &&
+	    xmm_remap_whole_mapping(call, &moved))
+		return moved;
+	return xmm_dispatch(&xmm_op_remap_anon_pages, call);
+}
+
 XMM_EXPORT ssize_t xmm_remap_anon_pages(void *dst, void *src, size_t len,
 					unsigned long flags)
 {
@@ -152,5 +172,5 @@ XMM_EXPORT ssize_t xmm_remap_anon_pages(void *dst, void *src, size_t len,
 
 	if (bad < 0)
 		return xmm_errno_result(bad);
-	return xmm_errno_result(xmm_dispatch(&xmm_op_remap_anon_pages, &call));
+	return xmm_errno_result(remap_dispatch(&call));
 }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -1094,6 +1095,184 @@ static void test_enosys_forced_backend_cannot_serve(void **state)
 	area_unmap(&d);
 }
 
+/*
+ * The default choice: a large complete move onto one whole mapping goes
+ * to mremap, and must give every answer uffd-move gives.  Each case runs
+ * twice, with the default and with uffd-move forced, on fresh mappings.
+ */
+#define CHOICE_LEN	(8UL << 20)
+
+enum choice_case {
+	CHOICE_WHOLE,		/* complete, whole dst: mremap */
+	CHOICE_DST_INSIDE,	/* dst is part of a larger mapping */
+	CHOICE_DST_POPULATED,	/* a populated page half way in dst */
+	CHOICE_SRC_HOLE,	/* a hole half way in src, no flag */
+	CHOICE_SRC_HOLE_ALLOWED,	/* the same, XMM_RAP_ALLOW_SRC_HOLES */
+	CHOICE_NAMES_DIFFER,	/* [anon:...] names differ */
+	CHOICE_DST_REGISTERED,	/* dst registered with another uffd */
+	CHOICE_SRC_REGISTERED,	/* src registered with another uffd */
+	CHOICE_DST_LOCKED,	/* dst mlock()ed on fault, src not */
+	CHOICE_THP,		/* both MADV_HUGEPAGE, 2 MiB aligned */
+};
+
+struct choice_result {
+	ssize_t ret;
+	int err;
+	const char *served;
+	unsigned long long dst_sum;
+	long src_resident;
+	long dst_resident;
+	bool maps_same;
+};
+
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT		1
+#endif
+
+#ifndef PR_SET_VMA
+#define PR_SET_VMA		0x53564d41
+#define PR_SET_VMA_ANON_NAME	0
+#endif
+
+static int prctl_vma_name(void *addr, size_t len, const char *name)
+{
+	return prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)addr,
+		     len, (unsigned long)name);
+}
+
+static void run_choice(enum choice_case which, const char *backend,
+		       struct choice_result *out)
+{
+	size_t len = CHOICE_LEN, half = CHOICE_LEN / 2;
+	size_t dst_len = which == CHOICE_DST_INSIDE ? 2 * len : len;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	unsigned long flags = 0;
+	struct area s, d;
+	char *before, *after;
+	int uffd = -1;
+
+	if (which == CHOICE_THP) {
+		area_map_prot(&s, len, THP_SIZE, MADV_HUGEPAGE,
+			      PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1);
+		area_map_prot(&d, dst_len, THP_SIZE, MADV_HUGEPAGE,
+			      PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	} else {
+		area_map(&s, len);
+		area_map(&d, dst_len);
+	}
+	harness_fill_random(s.addr, len, 90);
+	if (which == CHOICE_DST_POPULATED)
+		d.addr[half] = 1;
+	if (which == CHOICE_SRC_HOLE || which == CHOICE_SRC_HOLE_ALLOWED)
+		assert_int_equal(madvise(s.addr + half, page, MADV_DONTNEED),
+				 0);
+	if (which == CHOICE_SRC_HOLE_ALLOWED)
+		flags = XMM_RAP_ALLOW_SRC_HOLES;
+	if (which == CHOICE_NAMES_DIFFER &&
+	    (prctl_vma_name(s.addr, len, "xmm-src") < 0 ||
+	     prctl_vma_name(d.addr, len, "xmm-dst") < 0))
+		harness_skip("no PR_SET_VMA_ANON_NAME here (Linux 5.17, "
+			     "CONFIG_ANON_VMA_NAME)");
+	/* The system call: ASan's mlock() wrapper locks nothing. */
+	if (which == CHOICE_DST_LOCKED &&
+	    syscall(__NR_mlock2, d.addr, len, MLOCK_ONFAULT) < 0)
+		harness_skip("mlock2(MLOCK_ONFAULT) refused here: %s",
+			     strerror(errno));
+	if (which == CHOICE_DST_REGISTERED ||
+	    which == CHOICE_SRC_REGISTERED) {
+		uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK |
+				    UFFD_USER_MODE_ONLY);
+		if (uffd < 0)
+			harness_skip("userfaultfd(2) refused here: %s",
+				     strerror(errno));
+		assert_int_equal(ioctl(uffd, UFFDIO_API, &api), 0);
+		reg.range.start = (uintptr_t)(which == CHOICE_DST_REGISTERED ?
+					      d.addr : s.addr);
+		reg.range.len = len;
+		assert_int_equal(ioctl(uffd, UFFDIO_REGISTER, &reg), 0);
+	}
+	before = maps_of(d.reserve, d.reserve_len);
+
+	xmm_backend_force(OP, backend);
+	out->ret = xmm_remap_anon_pages(d.addr, s.addr, len, flags);
+	out->err = out->ret < 0 ? errno : 0;
+	out->served = out->ret < 0 ? NULL : xmm_backend_last(OP);
+	xmm_backend_force(OP, NULL);
+
+	after = maps_of(d.reserve, d.reserve_len);
+	out->maps_same = !strcmp(before, after);
+	/* Still registered: reading dst would wait for a handler. */
+	if (uffd >= 0)
+		close(uffd);
+	out->dst_sum = harness_checksum(d.addr, dst_len);
+	out->src_resident = harness_resident_pages(s.addr, len);
+	out->dst_resident = harness_resident_pages(d.addr, dst_len);
+	free(before);
+	free(after);
+	area_unmap(&s);
+	area_unmap(&d);
+}
+
+static void check_choice(enum choice_case which, const char *expect_served)
+{
+	struct choice_result def, uffd;
+
+	if (!backend_available("uffd-move") ||
+	    !backend_available("mremap"))
+		harness_skip("needs both uffd-move and mremap here");
+	if (backend_available("native"))
+		harness_skip("the native system call serves by default here");
+	run_choice(which, "uffd-move", &uffd);
+	run_choice(which, NULL, &def);
+
+	assert_int_equal(def.ret, uffd.ret);
+	assert_int_equal(def.err, uffd.err);
+	assert_true(def.dst_sum == uffd.dst_sum);
+	assert_int_equal(def.src_resident, uffd.src_resident);
+	assert_int_equal(def.dst_resident, uffd.dst_resident);
+	assert_true(def.maps_same);
+	assert_true(uffd.maps_same);
+	if (expect_served) {
+		assert_non_null(def.served);
+		assert_string_equal(def.served, expect_served);
+	}
+}
+
+static void test_default_whole_mapping_uses_mremap(void **state)
+{
+	check_choice(CHOICE_WHOLE, "mremap");
+}
+
+static void test_default_keeps_uffd_answers(void **state)
+{
+	check_choice(CHOICE_DST_INSIDE, "uffd-move");
+	check_choice(CHOICE_DST_POPULATED, "uffd-move");
+	check_choice(CHOICE_SRC_HOLE, "uffd-move");
+	check_choice(CHOICE_SRC_HOLE_ALLOWED, "mremap");
+	check_choice(CHOICE_DST_REGISTERED, NULL);
+	check_choice(CHOICE_THP, "mremap");
+}
+
+static void test_default_other_userfaultfd_on_src(void **state)
+{
+	check_choice(CHOICE_SRC_REGISTERED, NULL);
+}
+
+static void test_default_dst_locked(void **state)
+{
+	check_choice(CHOICE_DST_LOCKED, NULL);
+}
+
+static void test_default_names_differ(void **state)
+{
+	check_choice(CHOICE_NAMES_DIFFER, "uffd-move");
+}
+
 static int group_setup(void **state)
 {
 	struct area s, d;
@@ -1144,6 +1323,11 @@ int main(void)
 		TEST(test_automatic_order_without_userfaultfd),
 		TEST(test_enomem_at_map_count_limit),
 		TEST(test_enosys_forced_backend_cannot_serve),
+		TEST(test_default_whole_mapping_uses_mremap),
+		TEST(test_default_keeps_uffd_answers),
+		TEST(test_default_other_userfaultfd_on_src),
+		TEST(test_default_dst_locked),
+		TEST(test_default_names_differ),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
