@@ -20,7 +20,9 @@
  *     dst is populated and, without XMM_RAP_ALLOW_SRC_HOLES, no page of
  *     src is a hole, so the move is complete.  The mremap backend reads
  *     8 bytes of pagemap per page of both ranges instead: about as long
- *     as UFFDIO_MOVE itself.
+ *     as UFFDIO_MOVE itself;
+ *   - no fork since the library was loaded, so no page can be shared
+ *     with another process (uffd-move answers EBUSY for such a page).
  * Anything unproved, or an error on the way, leaves the call to the
  * backends in their order, which give their usual answer.
  */
@@ -31,6 +33,8 @@
 #include "syscall.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +135,25 @@ static int whole_and_alike(int proc_self, const struct xmm_remap_call *call)
 		      mappings_alike(src, dst);
 	free(both);
 	return ret;
+}
+
+/*
+ * Has this process forked since the library was loaded (or is it a child
+ * of such a fork)?  Its anonymous pages may then be shared with another
+ * process: uffd-move answers EBUSY for such a page, mremap would move it.
+ * The prepare handler runs in the parent before each fork, so parent and
+ * child both see the flag.
+ */
+static atomic_bool process_forked;
+
+static void note_fork(void)
+{
+	atomic_store_explicit(&process_forked, true, memory_order_relaxed);
+}
+
+__attribute__((constructor)) static void watch_forks(void)
+{
+	pthread_atfork(note_fork, NULL, NULL);
 }
 
 /* Is nothing in this process mlock()ed? */
@@ -242,7 +265,8 @@ bool xmm_remap_whole_mapping(const struct xmm_remap_call *call, long *moved)
 	if (call->len < WHOLE_MAPPING_MIN_LEN ||
 	    atomic_load_explicit(&xmm_op_remap_anon_pages.forced,
 				 memory_order_relaxed) != XMM_FORCE_NONE ||
-	    !xmm_backend_usable(&xmm_remap_mremap_backend))
+	    !xmm_backend_usable(&xmm_remap_mremap_backend) ||
+	    atomic_load_explicit(&process_forked, memory_order_relaxed))
 		return false;
 	proc_self = xmm_proc_open_self();
 	if (proc_self < 0)

@@ -1273,6 +1273,23 @@ static void test_default_names_differ(void **state)
 	check_choice(CHOICE_NAMES_DIFFER, "uffd-move");
 }
 
+/*
+ * After a fork the process's anonymous pages may be shared with the
+ * child, which uffd-move refuses page by page (EBUSY) and mremap would
+ * move: the default choice then leaves even a whole mapping to uffd-move.
+ * (The tests that expect mremap run before any test forks.)
+ */
+static void test_default_after_fork_keeps_uffd_move(void **state)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	check_choice(CHOICE_WHOLE, "uffd-move");
+}
+
 static int group_setup(void **state)
 {
 	struct area s, d;
@@ -1302,6 +1319,14 @@ static int test_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* First: the default choice takes mremap only in a process
+		 * that has not forked (test_default_after_fork_...). */
+		TEST(test_default_whole_mapping_uses_mremap),
+		TEST(test_default_keeps_uffd_answers),
+		TEST(test_default_other_userfaultfd_on_src),
+		TEST(test_default_dst_locked),
+		TEST(test_default_names_differ),
+		TEST(test_default_after_fork_keeps_uffd_move),
 		TEST(test_move_one_page),
 		TEST(test_move_64_pages),
 		TEST(test_move_256m_thp),
@@ -1323,11 +1348,6 @@ int main(void)
 		TEST(test_automatic_order_without_userfaultfd),
 		TEST(test_enomem_at_map_count_limit),
 		TEST(test_enosys_forced_backend_cannot_serve),
-		TEST(test_default_whole_mapping_uses_mremap),
-		TEST(test_default_keeps_uffd_answers),
-		TEST(test_default_other_userfaultfd_on_src),
-		TEST(test_default_dst_locked),
-		TEST(test_default_names_differ),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
