@@ -134,8 +134,10 @@ static void *vfork_and_wait(void *arg)
 			syscall(SYS_nanosleep, sleep_for, NULL);
 			syscall(SYS_exit, 0);
 		}
+		/* ppoll on nothing, without a timeout: pause(2) for
+		 * the architectures that have no pause syscall. */
 		for (;;)
-			syscall(SYS_pause);
+			syscall(SYS_ppoll, NULL, 0, NULL, NULL, 0);
 	}
 	vfork_returned = 1;
 	return NULL;
