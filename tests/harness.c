@@ -290,9 +290,11 @@ int harness_limit_address_space(void)
 #if defined(__SANITIZE_ADDRESS__)
 	return HARNESS_NO_LIMIT;	/* its allocator aborts, not fails */
 #endif
+#ifdef M_TOP_PAD	/* glibc's malloc; musl's has no knobs (the probe decides) */
 	mallopt(M_MMAP_THRESHOLD, 0);
 	mallopt(M_TOP_PAD, 0);
 	malloc_trim(0);
+#endif
 	/* VmSize without allocating: no stdio. */
 	fd = open("/proc/self/status", O_RDONLY);
 	if (fd < 0)

@@ -66,12 +66,12 @@ int main(void)
 	return 0;
 }
 C
-cc -std=gnu11 -Wall -Werror $cflags "$work/consumer.c" $libs -o "$work/consumer"
+${CC:-cc} -std=gnu11 -Wall -Werror $cflags "$work/consumer.c" $libs -o "$work/consumer"
 LD_LIBRARY_PATH=$libdir "$work/consumer"
 
 # The header alone, as strict C99 and as C++.
 printf '#include <xmm/xmm.h>\nint main(void) { return 0; }\n' > "$work/h.c"
-cc -std=c99 -pedantic -Wall -Werror $cflags -c "$work/h.c" -o /dev/null
+${CC:-cc} -std=c99 -pedantic -Wall -Werror $cflags -c "$work/h.c" -o /dev/null
 if command -v c++ >/dev/null; then
 	cp "$work/h.c" "$work/h.cc"
 	c++ -std=c++11 -pedantic -Wall -Werror $cflags -c "$work/h.cc" \

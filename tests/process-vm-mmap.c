@@ -472,13 +472,18 @@ static long status_kb(pid_t pid, const char *field)
 }
 
 /* A free address range of len bytes. */
+/*
+ * The bottom of a hole four times len: mappings made meanwhile (musl's
+ * malloc maps even small blocks) land at the top of the hole, top-down,
+ * and leave [p, p + len) free.
+ */
 static void *free_range(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+	void *p = mmap(NULL, 4 * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
 
 	assert_true(p != MAP_FAILED);
-	munmap(p, len);
+	munmap(p, 4 * len);
 	return p;
 }
 
