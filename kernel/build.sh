@@ -61,7 +61,9 @@ tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 [ -r "$tarball" ] || { echo "$0: $tarball not found (apt install linux-source-6.1)" >&2; exit 1; }
 
 mkdir -p "$work"
-work=$(cd "$work" && pwd)
+# The physical path: objects record it, and a work dir reached through a
+# link (kernel/cache.sh's work-ARCH) must not look moved.
+work=$(cd "$work" && pwd -P)
 stock_src=$work/src-stock	# pristine
 src=$work/src			# patched
 applied=$work/applied		# copies of the patches applied to $src

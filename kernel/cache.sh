@@ -1,29 +1,25 @@
 #!/bin/bash
 # The kernel cache: built kernels live outside the clone, under
-# $XMM_KERNEL_CACHE (default /var/cache/xmm), one work dir per set of
-# inputs:
+# $XMM_KERNEL_CACHE (default /var/cache/xmm):
 #
-#   /var/cache/xmm/ARCH-KEY/      build.sh's WORKDIR (sources, objects,
-#                                 images, .xmm-built-VARIANT stamps)
+#   /var/cache/xmm/ARCH-KEY/      the images one set of inputs produced:
+#                                 IMAGE-VARIANT, config-VARIANT and a
+#                                 .xmm-built-VARIANT stamp
+#   /var/cache/xmm/work-ARCH/     build.sh's WORKDIR for that arch: sources
+#                                 and objects (may be a link to a real dir)
 #
 # KEY is a hash of everything that decides what build.sh produces: the
 # architecture, build.sh (the common config options), arch.sh's settings
 # for that arch (its config options, cross compiler, image) and the
-# patches. A run whose inputs are unchanged finds its dir with the stamp
-# and reuses the image without running make; a changed input gets a new
-# dir, which starts as a copy of the newest dir of the same arch (sources
-# hard-linked, objects copied, so make only rebuilds what the change
-# touches and a wrong object cannot survive: make decides, not the cache).
+# patches. A run whose inputs are unchanged finds ARCH-KEY with its stamp
+# and reuses the image without running make. A changed input has no
+# ARCH-KEY yet: build.sh runs in work-ARCH, incrementally (make decides
+# what the change touches), and the new image is stored under its key.
+# The objects stay in one work dir per arch because the kernel's build
+# records absolute paths in every object's command line: a copy at another
+# path would rebuild everything.
 #
-#   kernel/cache.sh [-a ARCH] [-n] VARIANT...
-#   kernel/cache.sh -l LOCKFILE
-#
-# Builds what is missing for each VARIANT (stock, patched, debug) and prints
-# the work dir on stdout, progress and the build log on stderr. -n only
-# prints the dir and exits 1 if a VARIANT is not built. The caller holds
-# the arch's lock (arch.sh's guest_lock) or lets this script take it.
-# -l: exit 0 if a process above this one (flock LOCKFILE meson test ...)
-# holds LOCKFILE, 1 if not.
+
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/arch.sh"
@@ -75,18 +71,19 @@ key=$( {
 		cat "$p"
 	done
 } | sha256sum | cut -c1-16)
-work=$xmm_kernel_cache/$arch-$key
+dir=$xmm_kernel_cache/$arch-$key
+work=$xmm_kernel_cache/work-$arch
 
 built() {
 	local v
 	for v in "$@"; do
-		[ -f "$work/.xmm-built-$v" ] && [ -f "$work/$kernel_name-$v" ] ||
+		[ -f "$dir/.xmm-built-$v" ] && [ -f "$dir/$kernel_name-$v" ] ||
 			return 1
 	done
 }
 
 if [ $check_only = 1 ]; then
-	echo "$work"
+	echo "$dir"
 	built "$@"
 	exit
 fi
@@ -99,48 +96,26 @@ then
 fi
 
 if built "$@"; then
-	echo "== kernel cache hit: $work" >&2
-	echo "$work"
+	echo "== kernel cache hit: $dir" >&2
+	echo "$dir"
 	exit 0
 fi
 
-if [ ! -d "$work" ]; then
-	# The newest work dir of this arch seeds the new one (for x86_64 also
-	# the pre-cache dir work-x86_64).
-	seed=$(ls -dt "$xmm_kernel_cache/$arch"-* "$xmm_kernel_cache/work-$arch" \
-		2>/dev/null | grep -v "^$work\$" | grep -v '\.tmp' | head -1 || true)
-	tmp=$work.tmp
-	rm -rf "$tmp"
-	mkdir -p "$tmp"
-	if [ -n "$seed" ] && [ -f "$seed/src-stock/.xmm-unpacked" ]; then
-		echo "== kernel cache miss: seeding $work from $seed" >&2
-		for d in src-stock src; do
-			[ ! -d "$seed/$d" ] || cp -al "$seed/$d" "$tmp/"
-		done
-		[ ! -d "$seed/applied" ] || cp -a "$seed/applied" "$tmp/"
-		# An object dir only from a finished build: its image exists
-		# and nothing in it is newer (a build running there could
-		# leave half-written objects that look up to date).
-		for v in stock:obj-stock patched:obj debug:obj-debug; do
-			d=$seed/${v#*:}
-			image=$seed/$kernel_name-${v%%:*}
-			[ -d "$d" ] && [ -f "$image" ] || continue
-			if [ -z "$(find "$d" -newer "$image" -print -quit)" ]; then
-				cp -a "$d" "$tmp/"
-			else
-				echo "   not copying $d: a build is running there?" >&2
-			fi
-		done
-	else
-		echo "== kernel cache miss: building $work from scratch" >&2
-	fi
-	mv "$tmp" "$work"
-else
-	echo "== kernel cache: completing $work" >&2
-fi
-
+mkdir -p "$dir"
 for v in "$@"; do
+	if built "$v"; then
+		echo "== kernel cache hit: $dir/$kernel_name-$v" >&2
+		continue
+	fi
+	echo "== kernel cache miss: building $arch $v in $work for $dir" >&2
 	"$here/build.sh" -a "$arch" "$work" "$v" >&2
-	touch "$work/.xmm-built-$v"
+	cp "$work/$kernel_name-$v" "$dir/$kernel_name-$v.tmp"
+	mv "$dir/$kernel_name-$v.tmp" "$dir/$kernel_name-$v"
+	case $v in
+	stock) cp "$work/config-obj-stock" "$dir/config-$v" ;;
+	patched) cp "$work/config-obj" "$dir/config-$v" ;;
+	debug) cp "$work/config-obj-debug" "$dir/config-$v" ;;
+	esac
+	touch "$dir/.xmm-built-$v"
 done
-echo "$work"
+echo "$dir"

@@ -77,6 +77,10 @@ guest_args=()
 if [ -n "${XMM_TOOL:-}" ]; then
 	guest_args+=(-e XMM_TOOL="$XMM_TOOL" -a "$XMM_TOOL")
 fi
+# Smaller stress counts for an emulated guest of another arch.
+for var in XMM_STRESS_INJECTIONS XMM_STRESS_CALLER_KILLS; do
+	[ -z "${!var:-}" ] || guest_args+=(-e "$var=${!var}")
+done
 guest_opts=("${guest_args[@]}")
 guest_args=()
 for prog in "$@"; do
