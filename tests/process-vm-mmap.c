@@ -920,8 +920,10 @@ static void test_sparse_source_stays_sparse(void **state)
 		child_grew = status_kb(child.pid, "RssAnon") - child_before;
 		printf("%s: caller RssAnon +%ld kB, child +%ld kB\n",
 		       xmm_backend_last(OP), grew, child_grew);
-		/* About 1 MiB: not the 1 GiB a dense copy costs. */
-		assert_true(grew >= 1024 && grew < 1024 + 1024);
+		/* About 1 MiB: not the 1 GiB a dense copy costs.  SMP 6.1
+		 * kernels (every arm64 one) cache RSS counts per thread and
+		 * fold them in every 64 faults: up to 63 pages may not show. */
+		assert_true(grew >= 1024 - 64 * 4 && grew < 1024 + 1024);
 		assert_true(child_grew < 256);
 		assert_int_equal(harness_checksum(p + mb->touch_off,
 						  mb->touch_len), mb->sum);
