@@ -89,7 +89,7 @@ static Elf64_Ehdr header64(uint16_t machine, bool big)
 /* Headers of several ABIs read back as what they are, and differ. */
 static void test_headers(void **state)
 {
-	Elf32_Ehdr i386 = header32(EM_386, 0, false);
+	Elf32_Ehdr ia32 = header32(EM_386, 0, false);
 	Elf32_Ehdr x32 = header32(EM_X86_64, 0, false);
 	Elf32_Ehdr o32 = header32(EM_MIPS, 0x1000, false);	/* EF_MIPS_ABI_O32 */
 	Elf32_Ehdr n32 = header32(EM_MIPS, EF_MIPS_ABI2, false);
@@ -98,7 +98,7 @@ static void test_headers(void **state)
 	struct xmm_elf_abi a, b;
 
 	(void)state;
-	assert_int_equal(read_header(&i386, sizeof(i386), &a), 0);
+	assert_int_equal(read_header(&ia32, sizeof(ia32), &a), 0);
 	assert_int_equal(a.elf_class, ELFCLASS32);
 	assert_int_equal(a.machine, EM_386);
 	assert_int_equal(read_header(&x32, sizeof(x32), &b), 0);
