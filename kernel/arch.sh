@@ -2,7 +2,7 @@
 # the architectures whose kernels kernel/ builds and boots.
 #
 #   xmm_kernel_arch ARCH    sets, for ARCH x86_64, aarch64 or riscv64:
-#     kernel_arch       the kernel's ARCH= (x86_64, arm64, riscv)
+#     kernel_arch       the kernel's ARCH= (x86, arm64, riscv)
 #     kernel_cross      CROSS_COMPILE= prefix ("" on a native build)
 #     kernel_target     the make target of the boot image
 #     kernel_image      where make leaves it, relative to the object dir
@@ -19,7 +19,11 @@ xmm_kernel_cache=${XMM_KERNEL_CACHE:-/var/cache/xmm}
 xmm_kernel_arch() {
 	case $1 in
 	x86_64)
-		kernel_arch=x86_64
+		# ARCH=x86 (what make picks on x86_64) plus CONFIG_64BIT:
+		# ARCH=x86_64 starts tinyconfig from a 64-bit base and gives
+		# a .config that differs, which would rebuild every object of
+		# the work dirs configured before the arch parameter existed.
+		kernel_arch=x86
 		kernel_cross=
 		[ "$(uname -m)" = x86_64 ] || kernel_cross=x86_64-linux-gnu-
 		kernel_target=bzImage
