@@ -473,17 +473,20 @@ static long status_kb(pid_t pid, const char *field)
 
 /* A free address range of len bytes. */
 /*
- * The bottom of a hole four times len: mappings made meanwhile (musl's
- * malloc maps even small blocks) land at the top of the hole, top-down,
- * and leave [p, p + len) free.
+ * A hole that stays free: far below where mmap() places things (top-down
+ * from below the stack), so that nothing mapped meanwhile (musl's malloc
+ * maps even small blocks) lands in it.  1 TiB on 64-bit; a kernel with
+ * less address space ignores the hint.
  */
 static void *free_range(size_t len)
 {
-	void *p = mmap(NULL, 4 * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+	void *hint = sizeof(void *) == 8 ?
+		(void *)(uintptr_t)(UINT64_C(1) << 40) : NULL;
+	void *p = mmap(hint, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
 
 	assert_true(p != MAP_FAILED);
-	munmap(p, 4 * len);
+	munmap(p, len);
 	return p;
 }
 
