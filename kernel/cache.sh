@@ -88,17 +88,18 @@ if [ $check_only = 1 ]; then
 	exit
 fi
 
+# A hit needs no lock: an image and its stamp appear only when complete.
+if built "$@"; then
+	echo "== kernel cache hit: $dir" >&2
+	echo "$dir"
+	exit 0
+fi
+
 if [ -z "${XMM_KERNEL_LOCKED:-}" ] && ! lock_held_by_ancestor "$guest_lock"
 then
 	mkdir -p "$xmm_kernel_cache"
 	export XMM_KERNEL_LOCKED=1
 	exec flock "$guest_lock" "$0" -a "$arch" "$@"
-fi
-
-if built "$@"; then
-	echo "== kernel cache hit: $dir" >&2
-	echo "$dir"
-	exit 0
 fi
 
 mkdir -p "$dir"
