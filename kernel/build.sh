@@ -1,13 +1,15 @@
 #!/bin/bash
-# Build the small x86_64 test kernels for xmm from Debian's linux-source-6.1.
+# Build the small test kernels for xmm from Debian's linux-source-6.1.
 #
-#   kernel/build.sh [-j N] [WORKDIR] [stock|patched|debug|both|all]
+#   kernel/build.sh [-j N] [-a ARCH] [WORKDIR] [stock|patched|debug|both|all]
 #
-# WORKDIR defaults to kernel/work (git-ignored); "both" (the default) builds
-# stock and patched, "all" also debug. Results:
-#   WORKDIR/bzImage-stock    plain 6.1
-#   WORKDIR/bzImage-patched  6.1 + kernel/patches/*.patch
-#   WORKDIR/bzImage-debug    patched, SMP, with DEBUG_VM and lockdep
+# ARCH is x86_64 (the default), aarch64 or riscv64 (kernel/arch.sh; the
+# other two with Debian's cross compilers). WORKDIR defaults to kernel/work
+# (git-ignored); "both" (the default) builds stock and patched, "all" also
+# debug. Results (IMAGE is bzImage on x86_64, Image elsewhere):
+#   WORKDIR/IMAGE-stock      plain 6.1
+#   WORKDIR/IMAGE-patched    6.1 + kernel/patches/*.patch
+#   WORKDIR/IMAGE-debug      patched, SMP, with DEBUG_VM and lockdep
 #   WORKDIR/build-times.txt  one line per build: variant, seconds
 # Layout: the source is unpacked once into WORKDIR/src-stock; WORKDIR/src is
 # a hard-linked copy of it with the patches applied (files that differ are
@@ -24,16 +26,24 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 usage() {
-	echo "usage: $0 [-j N] [WORKDIR] [stock|patched|debug|both|all]" >&2
+	echo "usage: $0 [-j N] [-a ARCH] [WORKDIR] [stock|patched|debug|both|all]" >&2
 	exit 2
 }
+. "$here/arch.sh"
 
 jobs=2
-if [ "${1:-}" = "-j" ]; then
+arch=x86_64
+while [ "${1:-}" = "-j" ] || [ "${1:-}" = "-a" ]; do
 	[ $# -ge 2 ] || usage
-	jobs=$2
+	case $1 in
+	-j) jobs=$2 ;;
+	-a) arch=$2 ;;
+	esac
 	shift 2
-fi
+done
+xmm_kernel_arch "$arch" || usage
+make_args=(ARCH="$kernel_arch")
+[ -z "$kernel_cross" ] || make_args+=(CROSS_COMPILE="$kernel_cross")
 case "${1:-}" in
 -h|--help) usage ;;
 stock|patched|debug|both|all|"") work=$here/work ;;
@@ -51,7 +61,9 @@ tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 [ -r "$tarball" ] || { echo "$0: $tarball not found (apt install linux-source-6.1)" >&2; exit 1; }
 
 mkdir -p "$work"
-work=$(cd "$work" && pwd)
+# The physical path: objects record it, and a work dir reached through a
+# link (kernel/cache.sh's work-ARCH) must not look moved.
+work=$(cd "$work" && pwd -P)
 stock_src=$work/src-stock	# pristine
 src=$work/src			# patched
 applied=$work/applied		# copies of the patches applied to $src
@@ -110,7 +122,8 @@ apply_all() {
 }
 
 # Options the tests need on top of tinyconfig.
-config_options="64BIT PRINTK EARLY_PRINTK TTY SERIAL_8250 SERIAL_8250_CONSOLE
+# (kernel/arch.sh adds the console and each architecture's own.)
+config_options="$kernel_options PRINTK TTY
 	BLK_DEV_INITRD BINFMT_ELF BINFMT_SCRIPT PROC_FS SYSFS PROC_SYSCTL SYSCTL
 	DEVTMPFS DEVTMPFS_MOUNT TMPFS SHMEM MEMFD_CREATE USERFAULTFD
 	BLOCK SWAP ZSMALLOC ZRAM SECCOMP SECCOMP_FILTER FUTEX EPOLL SIGNALFD
@@ -123,20 +136,31 @@ config_options="64BIT PRINTK EARLY_PRINTK TTY SERIAL_8250 SERIAL_8250_CONSOLE
 debug_options="SMP DEBUG_KERNEL DEBUG_VM PROVE_LOCKING DEBUG_ATOMIC_SLEEP
 	DEBUG_SPINLOCK DEBUG_MUTEXES DEBUG_RWSEMS DEBUG_LIST"
 
+# configure SRC OBJ OPTIONS: tinyconfig plus OPTIONS, made in a scratch
+# dir and copied to OBJ/.config only when it differs, so that reconfiguring
+# with the same result (a work dir copied from an older one) rebuilds
+# nothing. OBJ/.xmm-options records the options it was made from.
 configure() {
-	local src=$1 obj=$2 options=$3 opt args=""
-	make -C "$src" O="$obj" -s tinyconfig
+	local src=$1 obj=$2 options=$3 opt args="" scratch
+	scratch=$(mktemp -d "$work/config.XXXXXX")
+	make -C "$src" O="$scratch" "${make_args[@]}" -s tinyconfig
 	for opt in $options; do
 		args="$args --enable $opt"
 	done
-	"$src/scripts/config" --file "$obj/.config" $args \
+	"$src/scripts/config" --file "$scratch/.config" $args \
 		--disable MODULES --disable RANDOMIZE_BASE --disable DEBUG_INFO
-	make -C "$src" O="$obj" -s olddefconfig
+	make -C "$src" O="$scratch" "${make_args[@]}" -s olddefconfig
 	local missing=""
 	for opt in $options; do
-		grep -q "^CONFIG_$opt=y" "$obj/.config" || missing="$missing $opt"
+		grep -q "^CONFIG_$opt=y" "$scratch/.config" || missing="$missing $opt"
 	done
 	[ -z "$missing" ] || echo "== warning: not enabled:$missing" >&2
+	if ! cmp -s "$scratch/.config" "$obj/.config"; then
+		echo "== new .config for $(basename "$obj")"
+		cp "$scratch/.config" "$obj/.config"
+	fi
+	rm -rf "$scratch"
+	echo "$options" > "$obj/.xmm-options"
 	cp "$obj/.config" "$work/config-$(basename "$obj")"
 }
 
@@ -155,15 +179,17 @@ build() {
 	esac
 	mkdir -p "$obj"
 	start=$(date +%s)
-	if [ ! -f "$obj/.config" ]; then
-		configure "$src" "$obj" "$options"
+	if [ ! -f "$obj/.config" ] ||
+	   [ "$(cat "$obj/.xmm-options" 2>/dev/null)" != "$(echo $options)" ]; then
+		configure "$src" "$obj" "$(echo $options)"
 	fi
 	echo "== building $variant (make -j$jobs)"
-	make -C "$src" O="$obj" -j"$jobs" -s bzImage
-	cp "$obj/arch/x86/boot/bzImage" "$work/bzImage-$variant"
+	make -C "$src" O="$obj" "${make_args[@]}" -j"$jobs" -s \
+		"$kernel_target"
+	cp "$obj/$kernel_image" "$work/$kernel_name-$variant"
 	end=$(date +%s)
 	echo "$variant $((end - start))s $(date -u +%FT%TZ)" >> "$work/build-times.txt"
-	echo "== $variant: $work/bzImage-$variant ($((end - start)) s)"
+	echo "== $variant: $work/$kernel_name-$variant ($((end - start)) s)"
 }
 
 main() {

@@ -15,6 +15,9 @@
 #                absolute path (repeatable)
 #   -k ARGS      extra kernel command-line arguments
 #   -q           quiet: do not echo the guest console
+#   -A ARCH      the kernel's and the programs' architecture: x86_64 (the
+#                default), aarch64, riscv64 (kernel/arch.sh). Programs of
+#                another arch than the host's must be static.
 #
 # Each program is copied into the guest at its absolute host path together
 # with the shared libraries ldd reports and the dynamic loader, and runs with
@@ -31,6 +34,8 @@
 # 1 otherwise; 2 on usage errors. With a single program that skipped,
 # 77 instead of 0, so a test harness (meson) can show the skip.
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/arch.sh"
 
 usage() {
 	sed -n '3,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
@@ -45,7 +50,8 @@ quiet=0
 kargs=
 envs=()
 extras=()
-while getopts "t:T:m:c:e:a:k:qh" opt; do
+arch=x86_64
+while getopts "t:T:m:c:e:a:k:qA:h" opt; do
 	case $opt in
 	t) test_timeout=$OPTARG ;;
 	T) total_timeout=$OPTARG ;;
@@ -55,6 +61,7 @@ while getopts "t:T:m:c:e:a:k:qh" opt; do
 	a) extras+=("$OPTARG") ;;
 	k) kargs="$kargs $OPTARG" ;;
 	q) quiet=1 ;;
+	A) arch=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -65,13 +72,15 @@ out=$2
 shift 2
 [ "$1" = "--" ] || usage
 [ -r "$kernel" ] || { echo "$0: cannot read kernel image $kernel" >&2; exit 2; }
-for tool in qemu-system-x86_64 cpio ldd timeout; do
+xmm_kernel_arch "$arch" || usage
+foreign=0
+[ "$arch" = "$(uname -m)" ] || foreign=1
+for tool in "${qemu_cmd[0]}" cpio ldd timeout; do
 	command -v $tool >/dev/null || { echo "$0: $tool not found" >&2; exit 2; }
 done
-# busybox-static's /bin/busybox; a dynamic busybox gets its libraries
-# copied like the programs' below.
-busybox=/bin/busybox
-[ -x "$busybox" ] || busybox=$(command -v busybox || true)
+# busybox-static's /bin/busybox (for another arch: arch.sh's); a dynamic
+# busybox gets its libraries copied like the programs' below.
+busybox=$(xmm_guest_busybox "$arch") || exit 2
 [ -n "$busybox" ] && [ -x "$busybox" ] || { echo "$0: busybox (busybox-static) not found" >&2; exit 2; }
 
 mkdir -p "$out"
@@ -102,6 +111,15 @@ libdirs=""
 copy_with_libs() {
 	local prog=$1 lib
 	copy_file "$prog"
+	# Another arch's programs: ldd cannot read them; they must be static.
+	if [ $foreign = 1 ]; then
+		if "${kernel_cross}readelf" -l "$prog" 2>/dev/null |
+			grep -q 'program interpreter'; then
+			echo "$0: $prog is dynamic; $arch programs must be static" >&2
+			exit 2
+		fi
+		return
+	fi
 	# "name => /path (addr)", "/lib64/ld-linux-x86-64.so.2 (addr)"
 	for lib in $(ldd "$prog" 2>/dev/null |
 		sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p'); do
@@ -123,6 +141,7 @@ quote() {
 	printf "'%s'" "$s"
 }
 
+[ $foreign = 1 ] ||
 for lib in $(ldd "$busybox" 2>/dev/null |
 	sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p'); do
 	copy_file "$lib"
@@ -221,7 +240,7 @@ fi
 # tell it that rate (an error in it scales all timings alike, so ratios
 # stay exact).
 khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo 2>/dev/null || true)
-if [ -n "$khz" ] && [ "$khz" -gt 0 ]; then
+if [ "$arch" = x86_64 ] && [ -n "$khz" ] && [ "$khz" -gt 0 ]; then
 	kargs="tsc_early_khz=$khz tsc=reliable$kargs"
 fi
 
@@ -233,9 +252,9 @@ if [ $quiet = 1 ]; then
 else
 	echo_console() { cat; }
 fi
-timeout -s KILL "$total_timeout" qemu-system-x86_64 -accel tcg -m "$mem" -smp "$cpus" \
+timeout -s KILL "$total_timeout" "${qemu_cmd[@]}" -accel tcg -m "$mem" -smp "$cpus" \
 	-nographic -no-reboot -kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 quiet loglevel=5 panic=-1 $kargs" < /dev/null 2>&1 |
+	-append "console=$qemu_console quiet loglevel=5 panic=-1 $kargs" < /dev/null 2>&1 |
 	tr -d '\r' | tee "$console" | echo_console
 qemu_rc=${PIPESTATUS[0]}
 set -e

@@ -627,7 +627,7 @@ static int open_on_disk(char *path, size_t size)
 		if (fd < 0)
 			continue;
 		if (fstatfs(fd, &fs) == 0 && fs.f_type != TMPFS_MAGIC &&
-		    fs.f_type != RAMFS_MAGIC)
+		    (unsigned int)fs.f_type != RAMFS_MAGIC)
 			return fd;
 		unlink(path);
 		close(fd);

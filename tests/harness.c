@@ -278,8 +278,10 @@ static void *vfork_and_wait(void *arg)
 			syscall(SYS_nanosleep, sleep_for, NULL);
 			syscall(SYS_exit, 0);
 		}
+		/* ppoll on nothing, without a timeout: pause(2) for
+		 * the architectures that have no pause syscall. */
 		for (;;)
-			syscall(SYS_pause);
+			syscall(SYS_ppoll, NULL, 0, NULL, NULL, 0);
 	}
 	vfork_returned = 1;
 	return NULL;
@@ -496,9 +498,11 @@ int harness_limit_address_space(void)
 #endif
 	if (harness_under_valgrind())
 		return HARNESS_NO_LIMIT;	/* the limit kills valgrind */
+#ifdef M_TOP_PAD	/* glibc's malloc; musl's has no knobs (the probe decides) */
 	mallopt(M_MMAP_THRESHOLD, 0);
 	mallopt(M_TOP_PAD, 0);
 	malloc_trim(0);
+#endif
 	/* VmSize without allocating: no stdio. */
 	fd = open("/proc/self/status", O_RDONLY);
 	if (fd < 0)

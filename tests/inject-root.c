@@ -188,7 +188,8 @@ static int install_madvise_ip_filter(unsigned long lo, unsigned long hi)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		/* Little-endian: the high word of the IP is at +4. */
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip + 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(lo >> 32), 0, 3),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			 (uint32_t)((uint64_t)lo >> 32), 0, 3),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip),
 		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)lo, 0, 1),
 		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)hi, 0, 1),
@@ -229,7 +230,8 @@ static void test_seccomp_by_instruction_pointer(void **state)
 	size_t i;
 
 	(void)state;
-	if (!borrowed_text(&lo, &hi) || lo >> 32 != (hi - 1) >> 32)
+	if (!borrowed_text(&lo, &hi) ||
+	    (uint64_t)lo >> 32 != (uint64_t)(hi - 1) >> 32)
 		harness_skip("no libc or own text found, or it crosses a 4 GiB "
 			     "boundary (the filter compares one word)");
 	s->value[0] = (long)lo;

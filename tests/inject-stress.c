@@ -36,9 +36,18 @@
 #define MADV_COLD	20
 #endif
 
-#define INJECTIONS	10000
-#define CALLER_KILLS	1000
+/* The counts, unless XMM_STRESS_INJECTIONS / XMM_STRESS_CALLER_KILLS say
+ * less (an emulated guest: kernel/run-suite.sh passes them on). */
+#define INJECTIONS	stress_count("XMM_STRESS_INJECTIONS", 10000)
+#define CALLER_KILLS	stress_count("XMM_STRESS_CALLER_KILLS", 1000)
 #define RANGES		64
+
+static int stress_count(const char *name, int count)
+{
+	const char *text = getenv(name);
+
+	return text && atoi(text) > 0 ? atoi(text) : count;
+}
 
 static char *scratch;
 

@@ -459,7 +459,8 @@ static void *checksum_thread(void *arg)
 	unsigned long long expect;
 	int rounds = 0;
 
-	harness_fill_random(buf, sizeof(buf), (unsigned int)pthread_self());
+	harness_fill_random(buf, sizeof(buf),
+			    (unsigned int)(uintptr_t)pthread_self());
 	expect = harness_checksum(buf, sizeof(buf));
 	while (!s->stop || rounds < 50) {
 		if (harness_checksum(buf, sizeof(buf)) != expect)

@@ -71,7 +71,7 @@ int main(void)
 	return 0;
 }
 C
-cc -std=gnu11 -Wall -Werror $cflags "$work/consumer.c" $libs -o "$work/consumer"
+${CC:-cc} -std=gnu11 -Wall -Werror $cflags "$work/consumer.c" $libs -o "$work/consumer"
 LD_LIBRARY_PATH=$libdir "$work/consumer"
 
 # The static library: pkg-config --static names what libxmm.a needs.
@@ -81,7 +81,7 @@ case "$static_libs" in
 *-pthread*) ;;
 *) echo "pkg-config --static adds nothing: $static_libs"; exit 1 ;;
 esac
-if cc -static -std=gnu11 -Wall -Werror $cflags "$work/consumer.c" \
+if ${CC:-cc} -static -std=gnu11 -Wall -Werror $cflags "$work/consumer.c" \
 	$static_libs -o "$work/consumer-static" 2> "$work/static.err"; then
 	file_type=$(readelf -d "$work/consumer-static" 2>&1 || true)
 	case "$file_type" in
@@ -97,7 +97,7 @@ fi
 
 # The headers alone, as strict C99 and as C++.
 printf '#include <xmm/xmm.h>\n#include <xmm/queue.h>\nint main(void) { return 0; }\n' > "$work/h.c"
-cc -std=c99 -pedantic -Wall -Werror $cflags -c "$work/h.c" -o /dev/null
+${CC:-cc} -std=c99 -pedantic -Wall -Werror $cflags -c "$work/h.c" -o /dev/null
 if command -v c++ >/dev/null; then
 	cp "$work/h.c" "$work/h.cc"
 	c++ -std=c++11 -pedantic -Wall -Werror $cflags -c "$work/h.cc" \

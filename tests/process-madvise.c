@@ -448,7 +448,7 @@ static void test_pageout_of_a_shared_file_mapping(void **state)
 
 	/* Pages of tmpfs or ramfs have no disk to go back to. */
 	if (fd < 0 || fstatfs(fd, &fs) < 0 || fs.f_type == TMPFS_MAGIC ||
-	    fs.f_type == RAMFS_MAGIC) {
+	    (unsigned int)fs.f_type == RAMFS_MAGIC) {
 		if (fd >= 0) {
 			unlink(path);
 			close(fd);

@@ -438,9 +438,17 @@ static long status_kb(pid_t pid, const char *field)
 }
 
 /* A free address range of len bytes. */
+/*
+ * A hole that stays free: far below where mmap() places things (top-down
+ * from below the stack), so that nothing mapped meanwhile (musl's malloc
+ * maps even small blocks) lands in it.  1 TiB on 64-bit; a kernel with
+ * less address space ignores the hint.
+ */
 static void *free_range(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+	void *hint = sizeof(void *) == 8 ?
+		(void *)(uintptr_t)(UINT64_C(1) << 40) : NULL;
+	void *p = mmap(hint, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
 
 	assert_true(p != MAP_FAILED);
@@ -881,8 +889,10 @@ static void test_sparse_source_stays_sparse(void **state)
 		child_grew = status_kb(child.pid, "RssAnon") - child_before;
 		printf("%s: caller RssAnon +%ld kB, child +%ld kB\n",
 		       xmm_backend_last(OP), grew, child_grew);
-		/* About 1 MiB: not the 1 GiB a dense copy costs. */
-		assert_true(grew >= 1024 && grew < 1024 + 1024);
+		/* About 1 MiB: not the 1 GiB a dense copy costs.  SMP 6.1
+		 * kernels (every arm64 one) cache RSS counts per thread and
+		 * fold them in every 64 faults: up to 63 pages may not show. */
+		assert_true(grew >= 1024 - 64 * 4 && grew < 1024 + 1024);
 		assert_true(child_grew < 256);
 		assert_int_equal(harness_checksum(p + mb->touch_off,
 						  mb->touch_len), mb->sum);

@@ -4,6 +4,7 @@
  * contents move, the source empties, /proc/self/maps stays the same, and
  * each error of the man page is provoked for real.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -94,7 +95,7 @@ static char *maps_of(const void *addr, size_t len)
 	while (fgets(line, sizeof(line), maps)) {
 		uintptr_t start, end;
 
-		if (sscanf(line, "%lx-%lx", &start, &end) == 2 &&
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &start, &end) == 2 &&
 		    start < to && from < end)
 			fputs(line, mem);
 	}

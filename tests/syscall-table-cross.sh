@@ -6,7 +6,8 @@
 set -eu
 src=$1
 checked=0
-for cc in x86_64-linux-gnu-gcc aarch64-linux-gnu-gcc riscv64-linux-gnu-gcc \
+for cc in x86_64-linux-gnu-gcc x86_64-linux-gnux32-gcc \
+	  aarch64-linux-gnu-gcc riscv64-linux-gnu-gcc \
 	  arm-linux-gnueabihf-gcc i686-linux-gnu-gcc powerpc64le-linux-gnu-gcc \
 	  s390x-linux-gnu-gcc mips-linux-gnu-gcc mips64el-linux-gnuabi64-gcc \
 	  loongarch64-linux-gnu-gcc alpha-linux-gnu-gcc; do

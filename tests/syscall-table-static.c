@@ -12,6 +12,10 @@
 	_Static_assert((long)XMM_NR_##name == (long)__NR_##name,	\
 		       "syscall_table.h disagrees with <asm/unistd.h> on "	\
 		       #name);
+#define HEADER_NONE(name)						\
+	_Static_assert((long)XMM_NR_##name == XMM_NR_NONE,		\
+		       "syscall_table.h numbers " #name ", which "	\
+		       "<asm/unistd.h> does not have");
 #include "syscall-header-list.h"
 
 /* The ABI name this file was compiled for, for the script to print. */

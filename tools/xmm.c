@@ -143,10 +143,35 @@ int usage_error(const char *cmd, const char *fmt, ...)
 const char *errno_name(int err)
 {
 	static __thread char number[16];
+#ifdef HAVE_STRERRORNAME_NP	/* glibc 2.32 */
 	const char *name = strerrorname_np(err);
 
 	if (name)
 		return name;
+#else	/* musl: the names the library and the command can answer */
+	static const struct {
+		int err;
+		const char *name;
+	} names[] = {
+#define ERRNO_NAME(e)	{ e, #e }
+		ERRNO_NAME(EPERM), ERRNO_NAME(ENOENT), ERRNO_NAME(ESRCH),
+		ERRNO_NAME(EINTR), ERRNO_NAME(EIO), ERRNO_NAME(ENOEXEC),
+		ERRNO_NAME(EBADF), ERRNO_NAME(ECHILD), ERRNO_NAME(EAGAIN),
+		ERRNO_NAME(ENOMEM), ERRNO_NAME(EACCES), ERRNO_NAME(EFAULT),
+		ERRNO_NAME(EBUSY), ERRNO_NAME(EEXIST), ERRNO_NAME(EXDEV),
+		ERRNO_NAME(ENODEV), ERRNO_NAME(EINVAL), ERRNO_NAME(ENFILE),
+		ERRNO_NAME(EMFILE), ERRNO_NAME(ENOTTY), ERRNO_NAME(EROFS),
+		ERRNO_NAME(ENAMETOOLONG), ERRNO_NAME(ENOSYS),
+		ERRNO_NAME(ENODATA), ERRNO_NAME(ENOTSUP),
+		ERRNO_NAME(ETIMEDOUT), ERRNO_NAME(ECANCELED),
+#undef ERRNO_NAME
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].err == err)
+			return names[i].name;
+#endif
 	snprintf(number, sizeof(number), "%d", err);
 	return number;
 }

@@ -131,7 +131,9 @@ static inline bool xmm_inject_regs_equal(const struct xmm_inject_regs *a,
  *      test %r14,%r14 ; jz 1b ; cmp $-4095,%rax ; jb 1b
  *   3: int3
  */
+#ifdef __LP64__	/* x32's entries are 32 bytes: one stop per call there */
 #define XMM_INJECT_HAVE_STUB	1
+#endif
 /* Where the stub's syscall instruction ends: the IP a seccomp filter sees. */
 #define XMM_INJECT_STUB_SYSCALL_END	41
 

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Which ABI a target process runs, checked before anything is injected
+ * into it: a 64-bit caller must never run its own syscall numbers and
+ * register layout in a 32-bit process (i386 under x86_64, arm32 under
+ * arm64), nor an x32 one in an x86_64 process.
+ */
+#ifndef XMM_SRC_INJECT_ABI_H
+#define XMM_SRC_INJECT_ABI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* What an ELF header says about the ABI of the program it starts. */
+struct xmm_elf_abi {
+	uint8_t elf_class;	/* ELFCLASS32, ELFCLASS64 */
+	uint8_t data;		/* ELFDATA2LSB, ELFDATA2MSB */
+	uint16_t machine;	/* EM_X86_64, EM_386, EM_AARCH64, ... */
+	uint32_t abi_flags;	/* the e_flags bits that pick an ABI (mips) */
+};
+
+/*
+ * Read the ABI from the ELF header at the start of fd (pread, offset 0).
+ * 0, -ENOEXEC when fd holds no ELF header, or -errno of the read.
+ */
+int xmm_elf_abi_read(int fd, struct xmm_elf_abi *abi);
+
+/* Do two programs run the same syscall ABI? */
+bool xmm_elf_abi_equal(const struct xmm_elf_abi *a,
+		       const struct xmm_elf_abi *b);
+
+/*
+ * 0 when process pid runs this process's ABI (read from the ELF headers
+ * of /proc/PID/exe and /proc/self/exe), -EXDEV when it runs another,
+ * -ESRCH when there is no such process.  When the ABI cannot be read
+ * (a kernel thread, an exe the caller may not read) it answers 0: the
+ * attach that follows fails with its own documented errno.
+ */
+int xmm_inject_target_abi(pid_t pid);
+
+#endif /* XMM_SRC_INJECT_ABI_H */
