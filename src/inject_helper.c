@@ -17,6 +17,7 @@
  * stop without limit: nothing else would ever detach it.
  */
 #include "internal.h"
+#include "inject_abi.h"
 #include "inject_private.h"
 #include "backend.h"
 
@@ -202,6 +203,11 @@ long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 		return -EINVAL;
 	if (pid <= 0)
 		return -ESRCH;
+	/* Never our syscall numbers and registers in a process of another
+	 * ABI (an i386 program under an x86_64 caller). */
+	ret = xmm_inject_target_abi(pid);
+	if (ret < 0)
+		return ret;
 	map = work_get(page);
 	if (!map)
 		return -ENOMEM;

@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/uio.h>
+#include <xmm/xmm.h>
 #include "harness.h"
 #include "inject_abi.c"	/* white-box: its functions are internal */
 
@@ -172,6 +174,30 @@ static void test_no_process(void **state)
 }
 
 /* A running program of another ABI: EXDEV. */
+/*
+ * xmm_process_madvise() with the injection fallback refuses the process of
+ * another ABI with EXDEV, before it attaches.
+ */
+static void advise_other_abi(pid_t pid)
+{
+	static char page[4096] __attribute__((aligned(4096)));
+	struct iovec iov = { page, sizeof(page) };
+	int pidfd = xmm_pidfd_open(pid, 0);
+
+	if (pidfd < 0) {
+		print_message("no pidfd_open here: the EXDEV of "
+			      "xmm_process_madvise is not checked\n");
+		return;
+	}
+	assert_int_equal(xmm_backend_force("process_madvise", "inject"), 0);
+	errno = 0;
+	assert_int_equal(xmm_process_madvise(pidfd, &iov, 1, MADV_COLD, 0),
+			 -1);
+	assert_int_equal(errno, EXDEV);
+	assert_int_equal(xmm_backend_force("process_madvise", NULL), 0);
+	close(pidfd);
+}
+
 static void test_other_abi(void **state)
 {
 	const char *path = getenv("XMM_ABI_TARGET");
@@ -205,6 +231,9 @@ static void test_other_abi(void **state)
 	}
 	close(ready[0]);
 	assert_int_equal(xmm_inject_target_abi(pid), -EXDEV);
+	advise_other_abi(pid);
+	/* Untouched: still running its own loop, not traced. */
+	assert_int_equal(kill(pid, 0), 0);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 }
