@@ -1276,6 +1276,23 @@ static void test_several_targets(void **state)
 	run_tool(&r, "advise", pa, pb, "-a", "cold", "-s", "anon", NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "total: 2 processes (0 failed)"));
+	/* The bytes advised are printed as bytes, the time as a time. */
+	{
+		const char *total = strstr(r.out, "total: ");
+		const char *advised = strstr(total, " advised,");
+		const char *unit = advised;
+
+		assert_non_null(advised);
+		while (unit > total && unit[-1] != ' ')
+			unit--;
+		assert_true(!strncmp(unit, "B", 1) || !strncmp(unit, "KiB", 3) ||
+			    !strncmp(unit, "MiB", 3) ||
+			    !strncmp(unit, "GiB", 3));
+		advised = strstr(total, " elapsed (summed over the "
+				 "processes)");
+		assert_non_null(advised);
+		assert_true(advised[-1] == 's' && advised[-2] != 'B');
+	}
 	/* Also a dry run, pmap -X style, per class. */
 	run_tool(&r, "advise", pa, "-a", "cold", "-s", "anon", "-n", NULL);
 	assert_int_equal(r.status, 0);

@@ -731,7 +731,7 @@ static void add_report(struct xmm_advise_report *total,
 static void print_total(const struct xmm_advise_report *t, size_t processes,
 			size_t failed)
 {
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32], d[32], e[32];
 
 	if (json_output) {
 		printf("{\"processes\": %zu, \"failed\": %zu, "
@@ -747,13 +747,14 @@ static void print_total(const struct xmm_advise_report *t, size_t processes,
 		return;
 	}
 	printf("total: %zu process%s (%zu failed), %zu mappings selected, "
-	       "%s advised, %s skipped; RSS %s -> %s, %s elapsed\n",
+	       "%s advised, %s skipped; RSS %s -> %s, %s elapsed "
+	       "(summed over the processes)\n",
 	       processes, processes == 1 ? "" : "es", failed,
 	       t->vmas_selected, human_bytes(t->bytes_advised, a, sizeof(a)),
 	       human_bytes(t->bytes_skipped, b, sizeof(b)),
 	       human_bytes(t->usage_before.rss, c, sizeof(c)),
 	       human_bytes(t->usage_after.rss, d, sizeof(d)),
-	       human_ns(t->elapsed_ns, a, sizeof(a)));
+	       human_ns(t->elapsed_ns, e, sizeof(e)));
 }
 
 /* Report one target; its exit status alone. */
