@@ -247,7 +247,7 @@ enum xmm_stop_kind xmm_tracer_stop_kind(const struct xmm_tracer *t, int *sig)
 /* PTRACE_CONT or PTRACE_SYSCALL from a stop. */
 int xmm_tracer_resume(struct xmm_tracer *t, int request, int sig)
 {
-	if (ptrace((enum __ptrace_request)request, t->tid, 0, sig) < 0)
+	if (ptrace(request, t->tid, 0, sig) < 0)
 		return -ESRCH;
 	t->running = true;
 	t->at_event_stop = false;

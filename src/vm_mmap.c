@@ -243,6 +243,9 @@ XMM_EXPORT void *xmm_process_vm_mmap(pid_t pid, void *src_addr, size_t len,
 	long ret = check_arguments(&call);
 
 	call.pin.pidfd = call.pin.dirfd = -1;
+	/* First, before anything below allocates (vm_mmap_reserve.c). */
+	if (ret == 0)
+		xmm_vm_mmap_reserve_dst(&call);
 	/*
 	 * Resolve the pid once: every /proc file is read under one
 	 * directory of the process found now, and the fallbacks check that
@@ -269,6 +272,7 @@ XMM_EXPORT void *xmm_process_vm_mmap(pid_t pid, void *src_addr, size_t len,
 		close(call.object_fd);
 	xmm_proc_unpin(&call.pin);
 	if (ret < 0) {
+		xmm_vm_mmap_release_dst(&call);
 		errno = (int)-ret;
 		return MAP_FAILED;
 	}

@@ -44,6 +44,9 @@ struct xmm_vm_mmap_call {
 	bool readv_refused;	/* by seccomp or a policy, not by ptrace */
 	struct xmm_proc_vma vma;	/* the source mapping */
 	int object_fd;		/* the VMA's file, or -1 */
+
+	/* FIXED: the free parts of dst, mapped by us (vm_mmap_reserve.c). */
+	struct xmm_dst_hole *dst_holes;
 };
 
 /*
@@ -97,6 +100,14 @@ int xmm_vm_mmap_place_finish(struct xmm_vm_mmap_call *call,
 /* Undo xmm_vm_mmap_place_begin(). */
 void xmm_vm_mmap_place_abort(struct xmm_vm_mmap_call *call,
 			     struct xmm_vm_mmap_place *place);
+
+/*
+ * FIXED: map the free parts of [dst, dst + size) before anything in the
+ * call allocates, so that no allocator mapping lands where the clone goes;
+ * release them again when the call fails.  No-ops without FIXED.
+ */
+void xmm_vm_mmap_reserve_dst(struct xmm_vm_mmap_call *call);
+void xmm_vm_mmap_release_dst(struct xmm_vm_mmap_call *call);
 
 /* The fallback backends. */
 extern struct xmm_backend xmm_vm_mmap_shared_backend;
