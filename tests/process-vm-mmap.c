@@ -1293,8 +1293,8 @@ static pid_t fork_with_pid(pid_t pid)
 	if (ret == 0) {
 		/* Only this thread was copied: raw calls alone. */
 		syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
-		for (;;)
-			syscall(SYS_pause);
+		for (;;)	/* no SYS_pause on aarch64, riscv64 */
+			syscall(SYS_ppoll, NULL, 0, NULL, NULL, 0);
 	}
 	return ret < 0 ? -errno : (pid_t)ret;
 }
