@@ -99,7 +99,15 @@ static bool expect(struct cursor *c, char ch)
 static bool skip_spaces(struct cursor *c)
 {
 	const char *start = c->p;
+	uint64_t word;
 
+	/* The kernel pads before the name: eight spaces at a time first. */
+	while (c->end - c->p >= 8) {
+		memcpy(&word, c->p, sizeof(word));
+		if (word != 0x2020202020202020ULL)
+			break;
+		c->p += 8;
+	}
 	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
 		c->p++;
 	return c->p != start;
@@ -137,6 +145,9 @@ static bool is_shmem(const struct xmm_vma *vma)
 {
 	const char *name = vma->name;
 
+	/* Every such name starts with '/' or '[': most lines stop here. */
+	if (name[0] != '/' && name[0] != '[')
+		return false;
 	if (!strncmp(name, "/SYSV", 5) || !strncmp(name, "/memfd:", 7) ||
 	    !strncmp(name, "/dev/shm/", 9) ||
 	    !strncmp(name, "[anon_shmem:", 12))
@@ -149,6 +160,9 @@ unsigned int xmm_maps_classify(const struct xmm_vma *vma)
 {
 	const char *name = vma->name;
 
+	if (name[0] == '\0')	/* no name: anonymous, or a nameless file */
+		return vma->inode == 0 ? XMM_VMA_CLASS_ANON :
+					 XMM_VMA_CLASS_FILE;
 	if (is_shmem(vma))
 		return XMM_VMA_CLASS_SHMEM;
 	if (name[0] == '[') {

@@ -156,6 +156,43 @@ static void test_capacity_is_respected(void **state)
 	free(buf);
 }
 
+/*
+ * The paths that decide early: padding skipped eight spaces at a time
+ * (with tabs in it, or ending just before the name), and the class of a
+ * line without a name, which only its inode tells.
+ */
+static void test_padding_and_nameless_lines(void **state)
+{
+	struct xmm_vma v[6];
+	size_t bad, n;
+	char *buf;
+
+	n = parse("1000-2000 rw-p 00000000 00:00 0                \t  "
+		  "        [heap]\n"
+		  "2000-3000 r--p 00000000 08:01 77\n"
+		  "3000-4000 r--p 00000000 08:01 77        \n"
+		  "4000-5000 rw-s 00000000 00:01 9        /dev/zero (deleted)\n"
+		  "5000-6000 rw-p 00000000 00:00 0\t\t/SYSV00000000\n"
+		  "6000-7000 rw-p 00000000 00:00 0                        "
+		  "        x y", v, 6, &bad, &buf);
+	assert_int_equal(n, 6);
+	assert_int_equal(bad, 0);
+	assert_string_equal(v[0].name, "[heap]");
+	assert_int_equal(v[0].vma_class, XMM_VMA_CLASS_HEAP);
+	/* No name, but an inode: a file (as a deleted one kept open). */
+	assert_string_equal(v[1].name, "");
+	assert_int_equal(v[1].vma_class, XMM_VMA_CLASS_FILE);
+	/* Padding to the end of the line: no name either. */
+	assert_string_equal(v[2].name, "");
+	assert_int_equal(v[2].vma_class, XMM_VMA_CLASS_FILE);
+	assert_int_equal(v[3].vma_class, XMM_VMA_CLASS_SHMEM);
+	assert_int_equal(v[3].flags, XMM_VMA_F_SHARED | XMM_VMA_F_DELETED);
+	assert_int_equal(v[4].vma_class, XMM_VMA_CLASS_SHMEM);
+	assert_string_equal(v[5].name, "x y");
+	assert_int_equal(v[5].vma_class, XMM_VMA_CLASS_FILE);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_lines_are_skipped),
 		cmocka_unit_test(test_long_name_and_nul_bytes),
 		cmocka_unit_test(test_capacity_is_respected),
+		cmocka_unit_test(test_padding_and_nameless_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
