@@ -12,6 +12,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,6 +87,37 @@ static int exe_abi(const char *path, struct xmm_elf_abi *abi)
 	return ret;
 }
 
+/*
+ * Our own ABI, read once: only execve() changes the program a process
+ * runs, and it starts this library afresh.  A forked child runs the same
+ * program.  Of concurrent first callers, the one that claims the slot
+ * stores the value, then sets the flag; the others use what they read.
+ */
+static struct {
+	atomic_bool claimed;
+	atomic_bool known;
+	struct xmm_elf_abi abi;
+} own_abi_cache;
+
+static int own_abi(struct xmm_elf_abi *abi)
+{
+	int ret;
+
+	if (atomic_load_explicit(&own_abi_cache.known, memory_order_acquire)) {
+		*abi = own_abi_cache.abi;
+		return 0;
+	}
+	ret = exe_abi("/proc/self/exe", abi);
+	if (ret < 0)
+		return ret;
+	if (!atomic_exchange(&own_abi_cache.claimed, true)) {
+		own_abi_cache.abi = *abi;
+		atomic_store_explicit(&own_abi_cache.known, true,
+				      memory_order_release);
+	}
+	return 0;
+}
+
 int xmm_inject_target_abi(pid_t pid)
 {
 	struct xmm_elf_abi mine, theirs;
@@ -103,7 +135,7 @@ int xmm_inject_target_abi(pid_t pid)
 	}
 	if (ret < 0)
 		return 0;	/* unreadable: the attach decides */
-	if (exe_abi("/proc/self/exe", &mine) < 0)
+	if (own_abi(&mine) < 0)
 		return 0;
 	return xmm_elf_abi_equal(&mine, &theirs) ? 0 : -EXDEV;
 }
