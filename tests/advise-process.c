@@ -1024,6 +1024,7 @@ static void test_refused_mapping_skipped(void **state)
 	int policy;
 
 	(void)state;
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
 	child_or_skip_because(&child, locked_lowest, NULL,
 			      "cannot map at 0x100000 or mlock() there "
 			      "(RLIMIT_MEMLOCK)");
