@@ -8,6 +8,7 @@
 #include "procfs.h"
 #include "syscall.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -108,6 +109,50 @@ int xmm_proc_pin(pid_t pid, struct xmm_proc_pin *pin)
 	return ret;
 }
 
+static bool state_exited(char state)
+{
+	return state == 'Z' || state == 'X';
+}
+
+/*
+ * Without a pidfd: the process has exited, as a pidfd would poll, once
+ * its leader is a zombie (or gone) and no thread of it runs any more.
+ * The directory alone stays readable until the zombie is reaped.
+ */
+static int pid_dir_alive(int dirfd)
+{
+	struct dirent *entry;
+	int taskfd, ret = -ESRCH;
+	DIR *tasks;
+	char state;
+
+	if (xmm_proc_stat_state(dirfd, "stat", &state) < 0)
+		return -ESRCH;
+	if (!state_exited(state))
+		return 0;
+	/* A zombie leader whose other threads still run: alive. */
+	taskfd = openat(dirfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (taskfd < 0)
+		return -ESRCH;
+	tasks = fdopendir(taskfd);
+	if (!tasks) {
+		close(taskfd);
+		return -ENOMEM;
+	}
+	while (ret < 0 && (entry = readdir(tasks))) {
+		char path[300];
+
+		if (entry->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/stat", entry->d_name);
+		if (xmm_proc_stat_state(taskfd, path, &state) == 0 &&
+		    !state_exited(state))
+			ret = 0;
+	}
+	closedir(tasks);
+	return ret;
+}
+
 int xmm_proc_pin_check(const struct xmm_proc_pin *pin)
 {
 	struct pollfd pfd = { .fd = pin->pidfd, .events = POLLIN };
@@ -116,9 +161,7 @@ int xmm_proc_pin_check(const struct xmm_proc_pin *pin)
 	if (pin->pidfd < 0) {
 		if (pin->dirfd < 0)
 			return 0;	/* nothing pins it: nothing to tell */
-		/* Readable as long as the process (or its zombie) is. */
-		return faccessat(pin->dirfd, "stat", R_OK, 0) == 0 ?
-		       0 : -ESRCH;
+		return pid_dir_alive(pin->dirfd);
 	}
 	/* A pidfd polls readable once the whole process has exited. */
 	do

@@ -8,9 +8,10 @@
 # Usage: man-examples.sh BUILD_DIR [B_SANITIZE]
 set -eu
 build=$(realpath "$1")
+# A sanitized library needs the sanitizers' runtimes in the program too.
+sanitize=()
 if [ "${2:-none}" != none ]; then
-	echo "SKIP: the examples link the installed, unsanitized library"
-	exit 77
+	sanitize=("-fsanitize=$2")
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -41,7 +42,8 @@ for page in $(find "$work/root" -path '*/man3/*.3' | sort); do
 	extract "$page" > "$work/$name.c"
 	grep -q 'main(' "$work/$name.c" ||
 		{ echo "$name(3): EXAMPLES is not a complete program"; exit 1; }
-	if ! cc -std=c99 -Wall -Werror $cflags "$work/$name.c" $libs \
+	if ! cc -std=c99 -Wall -Werror ${sanitize[@]+"${sanitize[@]}"} \
+		$cflags "$work/$name.c" $libs \
 		-o "$work/$name" 2> "$work/$name.err"; then
 		echo "$name(3): the example does not compile:"
 		cat "$work/$name.err"

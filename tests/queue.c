@@ -59,17 +59,10 @@ static size_t page;
  */
 static bool under_valgrind(void)
 {
-	const char *preload = getenv("LD_PRELOAD");
-
-	return preload && strstr(preload, "vgpreload");
+	return harness_under_valgrind();
 }
 
-#define SKIP_UNDER_VALGRIND(what)					\
-	do {								\
-		if (under_valgrind())					\
-			harness_skip("valgrind 3.19 cannot run this: %s", \
-				     what);				\
-	} while (0)
+#define SKIP_UNDER_VALGRIND(what) harness_skip_under_valgrind(what)
 
 /* Did the build include io_uring, and does the kernel let us set it up? */
 static bool uring_expected(void)
@@ -381,6 +374,7 @@ static void test_remote_same_as_sync(void **state)
 
 	assert_non_null(region);
 	munmap(region + CASE_HOLE * page, page);
+	SKIP_UNDER_VALGRIND(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, NULL, NULL);
 	queue = xmm_queue_create(2, 0);
 	assert_non_null(queue);
@@ -451,6 +445,7 @@ static void test_whole_process_same_as_sync(void **state)
 	int sync_ret, sync_errno;
 
 	assert_non_null(region);
+	SKIP_UNDER_VALGRIND(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, NULL, NULL);
 	queue = xmm_queue_create(2, 0);
 	assert_non_null(queue);
@@ -635,6 +630,7 @@ static void test_exactly_once(void **state)
 	struct harness_child child;
 
 	assert_non_null(region);
+	SKIP_UNDER_VALGRIND(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, NULL, NULL);
 	assert_int_equal(check_exactly_once(child.pidfd, region,
 					    uring_expected()), 0);
@@ -893,6 +889,7 @@ static void test_destroy_in_flight_leaks_nothing(void **state)
 	int fds, tasks, maps;
 
 	assert_non_null(region);
+	SKIP_UNDER_VALGRIND(HARNESS_VALGRIND_NO_INJECT);
 	harness_child_or_skip(&child, NULL, NULL);
 	/* Once first: allocator arenas and cached thread stacks settle. */
 	busy_then_destroy(region, child.pidfd);
