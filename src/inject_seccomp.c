@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "inject_seccomp.h"
 #include "inject_private.h"
+#include "procfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -182,34 +183,22 @@ long xmm_seccomp_answer(uint32_t action)
 #define PTRACE_SECCOMP_GET_FILTER	0x420c
 #endif
 
-/* Is seccomp filtering the target?  0 none, 1 strict, 2 filter. */
+/*
+ * Is seccomp filtering the target?  0 none, 1 strict, 2 filter.  The
+ * procfs readers used here make plain system calls and string scans only:
+ * async-signal-safe, as the helper needs (inject_private.h).
+ */
 static int read_seccomp_mode(pid_t tid)
 {
-	static const char key[] = "\nSeccomp:";
 	char path[64], buf[4096];
-	ssize_t len;
-	size_t i;
-	int fd;
+	unsigned long long mode;
 
 	xmm_inject_proc_path(path, tid, 0, "status");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (xmm_proc_read_small(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
 		return -ESRCH;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return -ESRCH;
-	buf[len] = '\0';
-	for (i = 0; i + sizeof(key) - 1 <= (size_t)len; i++) {
-		if (memcmp(buf + i, key, sizeof(key) - 1) == 0) {
-			const char *v = buf + i + sizeof(key) - 1;
-
-			while (*v == ' ' || *v == '\t')
-				v++;
-			return (int)xmm_inject_parse_decimal(v);
-		}
-	}
-	return 0;	/* a kernel without seccomp */
+	if (!xmm_proc_field_kib(buf, "Seccomp", &mode))
+		return 0;	/* a kernel without seccomp */
+	return (int)mode;
 }
 
 /* Read once a batch: a stopped target installs no filter meanwhile. */
