@@ -4,14 +4,17 @@
 # installed library with -std=c99 -Wall -Werror, and run those that need
 # no target (a program that reads argv[1] runs without it, on itself or
 # a child of its own; one that prints "Usage:" without it is compiled
-# only).
-# Usage: man-examples.sh BUILD_DIR [B_SANITIZE]
+# only). COMPILER is the build's C compiler command and C flags (words);
+# cc without it.
+# Usage: man-examples.sh BUILD_DIR [B_SANITIZE [COMPILER...]]
 set -eu
 build=$(realpath "$1")
 if [ "${2:-none}" != none ]; then
 	echo "SKIP: the examples link the installed, unsanitized library"
 	exit 77
 fi
+compiler=("${@:3}")
+[ ${#compiler[@]} -gt 0 ] || compiler=(cc)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -41,7 +44,7 @@ for page in $(find "$work/root" -path '*/man3/*.3' | sort); do
 	extract "$page" > "$work/$name.c"
 	grep -q 'main(' "$work/$name.c" ||
 		{ echo "$name(3): EXAMPLES is not a complete program"; exit 1; }
-	if ! cc -std=c99 -Wall -Werror $cflags "$work/$name.c" $libs \
+	if ! "${compiler[@]}" -std=c99 -Wall -Werror $cflags "$work/$name.c" $libs \
 		-o "$work/$name" 2> "$work/$name.err"; then
 		echo "$name(3): the example does not compile:"
 		cat "$work/$name.err"
