@@ -198,6 +198,7 @@ static void test_pageout_to_zram(void **state)
 	unsigned long long anon_before, anon_after, swap_after;
 	const char *why = NULL, *tool = getenv("XMM_TOOL");
 	int pipefd[2], status, ret;
+	size_t len;
 	ssize_t n;
 	void *region;
 	pid_t run;
@@ -239,8 +240,18 @@ static void test_pageout_to_zram(void **state)
 		_exit(127);
 	}
 	close(pipefd[1]);
-	n = read(pipefd[0], out, sizeof(out) - 1);
-	out[n > 0 ? n : 0] = '\0';
+	/* Until EOF: the report may come in several writes (musl's stdout
+	 * line-buffers its first line, then buffers fully). */
+	len = 0;
+	while (len < sizeof(out) - 1) {
+		n = read(pipefd[0], out + len, sizeof(out) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	out[len] = '\0';
 	close(pipefd[0]);
 	assert_int_equal(waitpid(run, &status, 0), run);
 	printf("%s", out);

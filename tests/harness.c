@@ -187,6 +187,13 @@ pid_t harness_fork_pidfd(int *pidfd)
 	return pid;
 }
 
+int harness_raise(int sig)
+{
+	if (syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), sig) < 0)
+		return -errno;
+	return 0;
+}
+
 int harness_child_start(struct harness_child *child,
 			void (*setup)(void *arg), void *arg)
 {

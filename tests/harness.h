@@ -79,8 +79,18 @@ struct harness_child {
  * CLONE_PARENT) and sends the pidfd back.  The child is ours (waitpid,
  * PR_SET_PDEATHSIG work as after fork()).  Returns the child's pid in the
  * parent, 0 in the child, -errno on failure (-ENOSYS: no CLONE_PIDFD).
+ * Unlike after fork(), musl's thread descriptor in the child still holds
+ * the helper's thread id (musl caches it; glibc asks the kernel): raise(3)
+ * and pthread_kill(3) there signal the helper, so the child signals itself
+ * with harness_raise().
  */
 pid_t harness_fork_pidfd(int *pidfd);
+
+/*
+ * raise(3) by the kernel's own ids (tgkill of getpid() and gettid()), right
+ * in a child of harness_fork_pidfd() under every libc.  0 or -errno.
+ */
+int harness_raise(int sig);
 
 /*
  * Are we running under valgrind?  Only for the tests listed, each with the

@@ -163,14 +163,15 @@ static int blocked_read_child(void *arg)
 	char buf[8] = "";
 	long got;
 
-	/* A pending, blocked signal the injection must leave pending. */
 	/* Pending, blocked signals the injection must leave pending: one
-	 * for the thread, one for the process. */
+	 * for the thread, one for the process.  Not raise(3): in a child of
+	 * harness_fork_pidfd() musl's raise() signals the helper. */
 	sigemptyset(&usr2);
 	sigaddset(&usr2, SIGUSR2);
 	sigaddset(&usr2, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr2, NULL);
-	raise(SIGUSR2);
+	if (harness_raise(SIGUSR2) < 0)
+		return 5;
 	kill(getpid(), SIGUSR1);
 	s->ready = 1;
 	__asm__ volatile(

@@ -4,8 +4,9 @@
 # installed library with -std=c99 -Wall -Werror, and run those that need
 # no target (a program that reads argv[1] runs without it, on itself or
 # a child of its own; one that prints "Usage:" without it is compiled
-# only).
-# Usage: man-examples.sh BUILD_DIR [B_SANITIZE]
+# only). COMPILER is the build's C compiler command and C flags (words);
+# cc without it.
+# Usage: man-examples.sh BUILD_DIR [B_SANITIZE [COMPILER...]]
 set -eu
 build=$(realpath "$1")
 # A sanitized library needs the sanitizers' runtimes in the program too.
@@ -13,6 +14,8 @@ sanitize=()
 if [ "${2:-none}" != none ]; then
 	sanitize=("-fsanitize=$2")
 fi
+compiler=("${@:3}")
+[ ${#compiler[@]} -gt 0 ] || compiler=(cc)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -42,8 +45,8 @@ for page in $(find "$work/root" -path '*/man3/*.3' | sort); do
 	extract "$page" > "$work/$name.c"
 	grep -q 'main(' "$work/$name.c" ||
 		{ echo "$name(3): EXAMPLES is not a complete program"; exit 1; }
-	if ! cc -std=c99 -Wall -Werror ${sanitize[@]+"${sanitize[@]}"} \
-		$cflags "$work/$name.c" $libs \
+	if ! "${compiler[@]}" -std=c99 -Wall -Werror \
+		${sanitize[@]+"${sanitize[@]}"} $cflags "$work/$name.c" $libs \
 		-o "$work/$name" 2> "$work/$name.err"; then
 		echo "$name(3): the example does not compile:"
 		cat "$work/$name.err"
