@@ -345,9 +345,12 @@ static void test_operation_errors(void **state)
 	/* A number is decimal: 020 is 20, MADV_COLD. */
 	run_tool(&r, "advise", pid_arg(child.pid), "-a", "020", "-j", NULL);
 	assert_int_equal(r.status, 0);
-	python_json(r.out, "d['advice'], d['advice_value']", value,
-		    sizeof(value));
-	assert_string_equal(value, "cold 20");
+	if (python_json(r.out, "d['advice'], d['advice_value']", value,
+			sizeof(value)))
+		assert_string_equal(value, "cold 20");
+	else	/* no python3 (the guests): the document's own text */
+		assert_non_null(strstr(r.out, "\"advice\": \"cold\", "
+					      "\"advice_value\": 20,"));
 	run_tool(&r, "advise", pid_arg(child.pid), "-a", "cold",
 		 "--unchecked-seccomp", NULL);
 	assert_int_equal(r.status, 2);
