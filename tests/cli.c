@@ -345,9 +345,12 @@ static void test_operation_errors(void **state)
 	/* A number is decimal: 020 is 20, MADV_COLD. */
 	run_tool(&r, "advise", pid_arg(child.pid), "-a", "020", "-j", NULL);
 	assert_int_equal(r.status, 0);
-	python_json(r.out, "d['advice'], d['advice_value']", value,
-		    sizeof(value));
-	assert_string_equal(value, "cold 20");
+	if (python_json(r.out, "d['advice'], d['advice_value']", value,
+			sizeof(value)))
+		assert_string_equal(value, "cold 20");
+	else	/* no python3 (the guests): the document's own text */
+		assert_non_null(strstr(r.out, "\"advice\": \"cold\", "
+					      "\"advice_value\": 20,"));
 	run_tool(&r, "advise", pid_arg(child.pid), "-a", "cold",
 		 "--unchecked-seccomp", NULL);
 	assert_int_equal(r.status, 2);
@@ -1210,7 +1213,7 @@ static void advise_two(pid_t a, pid_t b, const char *jobs,
 			 "d['processes']), d['total']['bytes_advised'], "
 			 "[p['pid'] for p in d['processes']]", value,
 			 sizeof(value)))
-		skip();
+		harness_skip("python3 is not installed");
 	assert_int_equal(sscanf(value, "%llu %llu", sum, bytes), 2);
 	/* Reported in the order given, whatever order they finished in. */
 	snprintf(pa, sizeof(pa), "[%d, %d]", (int)a, (int)b);
@@ -1327,7 +1330,8 @@ static void test_several_targets(void **state)
 	    mkdir(dir, 0755) < 0) {
 		harness_child_stop(&a);
 		harness_child_stop(&b);
-		harness_skip("no cgroup v2 to make a cgroup in (needs root)");
+		harness_skip("no cgroup v2 to make a cgroup in (needs root "
+			     "and a kernel with CONFIG_CGROUPS)");
 	}
 	/* Empty: nothing selected (a relative path: under the mount). */
 	run_tool(&r, "advise", "--cgroup", strrchr(dir, '/') + 1, "-a",
