@@ -29,6 +29,12 @@ extern struct xmm_backend xmm_remap_uffd_backend;
 extern struct xmm_backend xmm_remap_mremap_backend;
 extern struct xmm_backend xmm_remap_copy_backend;
 
+/*
+ * atfork.c's child handler calls this in a forked child: it closes the
+ * uffd-move backend's userfaultfd, which belongs to the parent's memory.
+ */
+void xmm_uffd_atfork_child(void);
+
 /* One line of /proc/self/maps. */
 struct xmm_remap_vma {
 	uintptr_t start;

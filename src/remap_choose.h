@@ -19,4 +19,11 @@
  */
 bool xmm_remap_whole_mapping(const struct xmm_remap_call *call, long *moved);
 
+/*
+ * atfork.c's prepare handler calls this in the parent before each fork():
+ * from then on the process's anonymous pages may be shared, and parent
+ * and child both leave the choice to the backends.
+ */
+void xmm_remap_choose_atfork_prepare(void);
+
 #endif /* XMM_SRC_REMAP_CHOOSE_H */

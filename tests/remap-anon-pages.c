@@ -865,13 +865,42 @@ static void test_threads_disjoint_ranges(void **state)
 struct fork_move {
 	char *src, *dst;
 	size_t len;
+	/* userfaultfds the child starts with: 0 after fork()'s handlers */
+	int inherited_uffds;
 };
+
+/* How many of this process's descriptors are userfaultfds. */
+static int count_userfaultfds(void)
+{
+	char path[300], target[64];
+	struct dirent *entry;
+	int count = 0;
+	DIR *dir = opendir("/proc/self/fd");
+
+	if (!dir)
+		return -1;
+	while ((entry = readdir(dir))) {
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s",
+			 entry->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = '\0';
+		count += !strcmp(target, "anon_inode:[userfaultfd]");
+	}
+	closedir(dir);
+	return count;
+}
 
 static int child_moves_own_pages(void *arg)
 {
 	struct fork_move *fm = arg;
 	unsigned long long sum;
 
+	/* The fork hook (atfork.c) closed the parent's; a raw clone not. */
+	CHILD_CHECK(count_userfaultfds() == fm->inherited_uffds);
 	/* Pages of its own: a write gives the child private copies. */
 	harness_fill_random(fm->src, fm->len, 99);
 	sum = harness_checksum(fm->src, fm->len);
@@ -903,7 +932,7 @@ static void test_fork_after_cached_userfaultfd(void **state)
 	struct area s, d, warm_s, warm_d;
 	struct fork_move fm;
 	unsigned long long sum;
-	int raw;
+	int raw, parent_uffds;
 
 	if (!backend_available("uffd-move"))
 		harness_skip("no userfaultfd UFFDIO_MOVE here");
@@ -914,8 +943,11 @@ static void test_fork_after_cached_userfaultfd(void **state)
 	warm_s.addr[0] = 1;
 	assert_int_equal(xmm_remap_anon_pages(warm_d.addr, warm_s.addr, page,
 					      0), page);
+	parent_uffds = count_userfaultfds();
+	assert_true(parent_uffds >= 1);
 
 	for (raw = 0; raw < 2; raw++) {
+		fm.inherited_uffds = raw ? parent_uffds : parent_uffds - 1;
 		fm.len = 16 * page;
 		fm.src = area_map(&s, fm.len);
 		fm.dst = area_map(&d, fm.len);
