@@ -3,12 +3,13 @@
  * Which thread of the target to seize: its leader, or, when the leader
  * has called pthread_exit() and is a zombie that ptrace refuses, any live
  * thread (madvise and the rest act on the whole process whichever thread
- * runs them).  /proc/PID/task is listed with getdents64 into a buffer on
- * the stack: async-signal-safe (see inject_private.h).
+ * runs them).  /proc/PID/task is listed by procfs_task.h's iterator into
+ * a buffer on the stack: async-signal-safe (see inject_private.h).
  */
 #include "internal.h"
 #include "inject_private.h"
 #include "procfs.h"
+#include "procfs_task.h"
 #include "syscall.h"
 
 #ifdef XMM_HAVE_INJECT
@@ -16,16 +17,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ptrace.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-
-struct linux_dirent64 {
-	unsigned long long d_ino;
-	long long d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 /* The state letter of /proc/PID/task/TID/stat, '?' when unreadable. */
 static char thread_state(pid_t pid, pid_t tid)
@@ -41,34 +33,22 @@ static char thread_state(pid_t pid, pid_t tid)
 /* A thread of pid other than the leader that has not exited, or -1. */
 static pid_t live_thread_of(pid_t pid)
 {
-	char path[64], buf[4096] __attribute__((aligned(8)));
-	pid_t found = -1;
-	long got;
-	int fd;
+	char buf[4096] __attribute__((aligned(8)));
+	struct xmm_proc_task_iter tasks;
+	pid_t found = -1, tid;
 
-	xmm_inject_proc_path(path, pid, 0, "task");
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	if (xmm_proc_task_open(&tasks, pid, buf, sizeof(buf)) < 0)
 		return -1;
-	while (found < 0 &&
-	       (got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
-		long off = 0;
+	while (found < 0 && (tid = xmm_proc_task_next(&tasks)) > 0) {
+		char state;
 
-		while (found < 0 && off < got) {
-			const struct linux_dirent64 *entry =
-				(const void *)(buf + off);
-			long tid = xmm_inject_parse_decimal(entry->d_name);
-			char state;
-
-			off += entry->d_reclen;
-			if (tid <= 0 || tid == pid)
-				continue;
-			state = thread_state(pid, (pid_t)tid);
-			if (state != 'Z' && state != 'X' && state != '?')
-				found = (pid_t)tid;
-		}
+		if (tid == pid)
+			continue;
+		state = thread_state(pid, tid);
+		if (state != 'Z' && state != 'X' && state != '?')
+			found = tid;
 	}
-	close(fd);
+	xmm_proc_task_close(&tasks);
 	return found;
 }
 

@@ -19,10 +19,10 @@
 #include "madvise.h"
 #include "pidfd.h"
 #include "procfs.h"
+#include "procfs_task.h"
 #include "syscall.h"
 #include "usercopy.h"
 
-#include <dirent.h>
 #include <linux/capability.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -381,24 +381,18 @@ static long task_access(pid_t pid, pid_t tid)
 /* task_access() on the first thread of pid that still has memory. */
 static long live_thread_access(pid_t pid)
 {
-	char path[64];
-	struct dirent *entry;
+	char buf[4096] __attribute__((aligned(8)));
+	struct xmm_proc_task_iter tasks;
 	long ret = -ESRCH;
-	DIR *dir;
+	pid_t tid;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dir = opendir(path);
-	if (!dir)
+	if (xmm_proc_task_open(&tasks, pid, buf, sizeof(buf)) < 0)
 		return -ESRCH;
-	while (ret == -ESRCH && (entry = readdir(dir))) {
-		char *end;
-		long tid = strtol(entry->d_name, &end, 10);
-
-		if (*end || tid <= 0 || tid == pid)
-			continue;
-		ret = task_access(pid, (pid_t)tid);
+	while (ret == -ESRCH && (tid = xmm_proc_task_next(&tasks)) > 0) {
+		if (tid != pid)
+			ret = task_access(pid, tid);
 	}
-	closedir(dir);
+	xmm_proc_task_close(&tasks);
 	return ret;
 }
 
