@@ -32,6 +32,7 @@ struct xmm_queue {
 	int event_fd;	/* readable while completions wait to be reaped */
 	void *uring;	/* NULL where io_uring cannot serve */
 	void *worker;
+	struct xmm_queue_pidfds *pidfds;	/* the jobs' pidfd copies */
 
 	pthread_mutex_t lock;	/* the completions */
 	struct xmm_queue_job *done_head, **done_tail;
@@ -52,8 +53,7 @@ int xmm_queue_thread_start(pthread_t *thread, void *(*fn)(void *),
 
 void xmm_queue_job_free(struct xmm_queue_job *job)
 {
-	if (job->owns_pidfd)
-		close(job->pidfd);
+	xmm_queue_pidfd_put(job->pidfd_copy);
 	free(job->iov);
 	free(job->own_report);
 	free(job);
@@ -70,9 +70,8 @@ void xmm_queue_complete(struct xmm_queue_job *job)
 	struct xmm_queue *queue = job->queue;
 
 	/* The call's resources go now; the completion keeps the answer. */
-	if (job->owns_pidfd)
-		close(job->pidfd);
-	job->owns_pidfd = false;
+	xmm_queue_pidfd_put(job->pidfd_copy);
+	job->pidfd_copy = NULL;
 	free(job->iov);
 	job->iov = NULL;
 	free(job->own_report);
@@ -103,10 +102,15 @@ XMM_EXPORT struct xmm_queue *xmm_queue_create(unsigned int workers,
 	}
 	pthread_mutex_init(&queue->lock, NULL);
 	queue->done_tail = &queue->done_head;
+	queue->pidfds = xmm_queue_pidfds_new();
+	if (!queue->pidfds) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 	queue->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (queue->event_fd < 0) {
 		ret = -errno;
-		goto fail;
+		goto fail_pidfds;
 	}
 	ret = xmm_queue_engine_worker.start(queue, workers, &queue->worker);
 	if (ret < 0)
@@ -118,6 +122,8 @@ XMM_EXPORT struct xmm_queue *xmm_queue_create(unsigned int workers,
 
 fail_fd:
 	close(queue->event_fd);
+fail_pidfds:
+	xmm_queue_pidfds_free(queue->pidfds);
 fail:
 	pthread_mutex_destroy(&queue->lock);
 	free(queue);
@@ -138,17 +144,23 @@ static bool madvise_backend_forced(void)
 				    memory_order_relaxed) != XMM_FORCE_NONE;
 }
 
-/* The worker needs a descriptor of its own: the caller may close its. */
-static int own_pidfd(struct xmm_queue_job *job, int pidfd)
+/*
+ * The worker needs a descriptor of its own: the caller may close its.
+ * The waiting jobs of one target share one copy (queue_pidfd.c).
+ */
+static int own_pidfd(struct xmm_queue_job *job, int pidfd, pid_t pid)
 {
+	int fd;
+
 	if (xmm_pidfd_is_self_sentinel(pidfd)) {
 		job->pidfd = pidfd;
 		return 0;
 	}
-	job->pidfd = fcntl(pidfd, F_DUPFD_CLOEXEC, 0);
-	if (job->pidfd < 0)
-		return -errno;
-	job->owns_pidfd = true;
+	fd = xmm_queue_pidfd_get(job->queue->pidfds, pidfd, pid,
+				 &job->pidfd_copy);
+	if (fd < 0)
+		return fd;
+	job->pidfd = fd;
 	return 0;
 }
 
@@ -194,7 +206,7 @@ static int submit(struct xmm_queue *queue, int pidfd,
 			return 0;
 		/* The ring refused (it is stopping): the workers serve. */
 	}
-	ret = own_pidfd(job, pidfd);
+	ret = own_pidfd(job, pidfd, call.target_pid);
 	if (ret >= 0)
 		ret = xmm_queue_engine_worker.submit(queue->worker, job);
 	if (ret < 0)
@@ -217,7 +229,7 @@ static int submit_process(struct xmm_queue *queue, int pidfd,
 			  struct xmm_advise_report *report, uint64_t token)
 {
 	struct xmm_queue_job *job;
-	pid_t pid;
+	pid_t pid = 0;
 	int ret;
 
 	if (!queue)
@@ -246,7 +258,7 @@ static int submit_process(struct xmm_queue *queue, int pidfd,
 	job->options = options;
 	job->report = report;
 	job->advice = advice;
-	ret = own_pidfd(job, pidfd);
+	ret = own_pidfd(job, pidfd, pid);
 	if (ret >= 0)
 		ret = xmm_queue_engine_worker.submit(queue->worker, job);
 	if (ret < 0)
@@ -359,6 +371,7 @@ XMM_EXPORT void xmm_queue_destroy(struct xmm_queue *queue)
 		xmm_queue_job_free(job);
 	}
 	close(queue->event_fd);
+	xmm_queue_pidfds_free(queue->pidfds);
 	pthread_mutex_destroy(&queue->lock);
 	free(queue);
 	errno = saved_errno;

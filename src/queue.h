@@ -36,8 +36,8 @@ struct xmm_queue_job {
 	struct xmm_advise_report *own_report;
 
 	/* The call, checked by xmm_madvise_prepare() at submission. */
-	int pidfd;		/* a sentinel, or a duplicate the job owns */
-	bool owns_pidfd;
+	int pidfd;		/* a sentinel, or pidfd_copy's descriptor */
+	struct xmm_queue_pidfd *pidfd_copy;	/* the job's reference */
 	struct iovec *iov;	/* checked and clamped; the job owns it */
 	size_t vlen;
 	int advice;
@@ -69,6 +69,27 @@ struct xmm_queue_engine {
 
 extern const struct xmm_queue_engine xmm_queue_engine_uring;
 extern const struct xmm_queue_engine xmm_queue_engine_worker;
+
+/*
+ * The queue's copies of its callers' pidfds (queue_pidfd.c): the jobs of
+ * one target process share one descriptor, reference-counted.
+ */
+struct xmm_queue_pidfds;
+struct xmm_queue_pidfd;
+
+struct xmm_queue_pidfds *xmm_queue_pidfds_new(void);
+/* Every copy must have been put back. */
+void xmm_queue_pidfds_free(struct xmm_queue_pidfds *set);
+
+/*
+ * A descriptor for pidfd, which refers to process pid (as the caller's
+ * pidfd showed it): the copy the waiting jobs of that process share, or a
+ * new one (-EMFILE, -ENFILE, -ENOMEM).  *copy is the reference to give
+ * back with xmm_queue_pidfd_put(); the descriptor lives until then.
+ */
+int xmm_queue_pidfd_get(struct xmm_queue_pidfds *set, int pidfd, pid_t pid,
+			struct xmm_queue_pidfd **copy);
+void xmm_queue_pidfd_put(struct xmm_queue_pidfd *copy);
 
 /* An engine hands a finished job back: it becomes a completion. */
 void xmm_queue_complete(struct xmm_queue_job *job);

@@ -22,7 +22,6 @@
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -552,7 +551,6 @@ struct stress {
 	unsigned int thread;
 	int failed_line;
 	int failed_errno;
-	unsigned long emfile_retries;
 };
 
 static void *submitter(void *arg)
@@ -568,25 +566,15 @@ static void *submitter(void *arg)
 			page,
 		};
 
-		int ret;
-
 		/*
-		 * Each waiting remote submission holds a copy of the pidfd
-		 * (xmm_queue(3)): where the submitters outrun the workers
-		 * (one slow CPU, the guests) EMFILE says so, and a
-		 * completion gives the descriptor back.  A refused
-		 * submission queued nothing: the same token again.
+		 * The waiting remote submissions share one copy of the
+		 * pidfd (xmm_queue(3)): however far the submitters outrun
+		 * the workers (one slow CPU, the guests), no EMFILE.
 		 */
-		while ((ret = xmm_queue_submit(s->queue,
-					       self ? XMM_PIDFD_SELF : s->pidfd,
-					       &v, 1,
-					       self ? MADV_DONTNEED : MADV_COLD,
-					       0, i)) != 0 &&
-		       errno == EMFILE && !self) {
-			s->emfile_retries++;
-			sched_yield();
-		}
-		if (ret != 0) {
+		if (xmm_queue_submit(s->queue,
+				     self ? XMM_PIDFD_SELF : s->pidfd, &v, 1,
+				     self ? MADV_DONTNEED : MADV_COLD, 0,
+				     i) != 0) {
 			s->failed_errno = errno;
 			s->failed_line = __LINE__;
 			break;
@@ -605,7 +593,6 @@ static int check_exactly_once(int pidfd, unsigned char *remote_region,
 	unsigned char *self_region = filled(SUBMITTERS);
 	struct xmm_queue *queue = xmm_queue_create(4, 0);
 	unsigned int t, i, uring = 0;
-	unsigned long retries = 0;
 	int ret;
 
 	CHECK(self_region && queue);
@@ -626,12 +613,8 @@ static int check_exactly_once(int pidfd, unsigned char *remote_region,
 			fprintf(stderr, "submitter %u: line %d: %s\n", t,
 				s[t].failed_line, strerror(s[t].failed_errno));
 		CHECK(s[t].failed_line == 0);
-		retries += s[t].emfile_retries;
 	}
 	RUN(ret);
-	if (retries)
-		printf("note: %lu submissions waited for a descriptor "
-		       "(EMFILE)\n", retries);
 	for (i = 0; i < scaled(SUBMISSIONS); i++) {
 		CHECK(done[i].token < scaled(SUBMISSIONS));
 		CHECK(seen[done[i].token]++ == 0);	/* never twice */
@@ -879,6 +862,96 @@ static int count_dir(const char *path)
 		n += entry->d_name[0] != '.';
 	closedir(dir);
 	return n - 1;	/* opendir's own descriptor, for /proc/self/fd */
+}
+
+/* ---- waiting submissions of one target share one pidfd copy ---- */
+
+#define WAITING_ON_ONE	500
+
+/*
+ * Behind a blocked worker, WAITING_ON_ONE submissions for one target hold
+ * one descriptor, whichever of the target's pidfds the caller passed (and
+ * closed after); another target takes one more; a target that has exited
+ * gets a copy of its own (its pid may be reused once it is reaped).
+ * Cancelled, they give every descriptor back.
+ */
+static void test_waiting_share_one_pidfd(void **state)
+{
+	struct xmm_queue_completion *done;
+	struct harness_child child, other, exited;
+	unsigned char *region = filled(1);
+	struct iovec v = { region, page };
+	struct xmm_queue *queue;
+	struct blocker b;
+	siginfo_t zombie;
+	int fds, i, pidfd;
+
+	assert_non_null(region);
+	done = calloc(WAITING_ON_ONE + 12, sizeof(*done));
+	assert_non_null(done);
+	harness_child_or_skip(&child, NULL, NULL);
+	harness_child_or_skip(&other, NULL, NULL);
+	harness_child_or_skip(&exited, NULL, NULL);
+	blocker_open(&b);
+	queue = xmm_queue_create(1, 0);
+	assert_non_null(queue);
+	blocker_start(&b, queue);
+	fds = count_dir("/proc/self/fd");
+
+	for (i = 0; i < WAITING_ON_ONE; i++) {
+		/* Every other one through a pidfd the caller then closes. */
+		pidfd = i % 2 ? child.pidfd : fcntl(child.pidfd,
+						    F_DUPFD_CLOEXEC, 0);
+		assert_true(pidfd >= 0);
+		assert_int_equal(xmm_queue_submit(queue, pidfd, &v, 1,
+						  MADV_COLD, 0, 7), 0);
+		if (pidfd != child.pidfd)
+			close(pidfd);
+	}
+	/* Whole-process advice of the same target shares it too. */
+	for (i = 0; i < 5; i++)
+		assert_int_equal(xmm_queue_submit_process(queue, child.pidfd,
+							  NULL, MADV_COLD,
+							  NULL, NULL, 7), 0);
+	assert_int_equal(count_dir("/proc/self/fd"), fds + 1);
+
+	/* Another process: one more. */
+	for (i = 0; i < 5; i++)
+		assert_int_equal(xmm_queue_submit(queue, other.pidfd, &v, 1,
+						  MADV_COLD, 0, 7), 0);
+	assert_int_equal(count_dir("/proc/self/fd"), fds + 2);
+
+	/*
+	 * A process that has exited (a zombie: its pid is not free yet)
+	 * shares no copy: each submission has its own.
+	 */
+	kill(exited.pid, SIGKILL);
+	assert_int_equal(waitid(P_PID, (id_t)exited.pid, &zombie,
+				WEXITED | WNOWAIT), 0);
+	assert_int_equal(xmm_queue_submit(queue, exited.pidfd, &v, 1,
+					  MADV_COLD, 0, 7), 0);
+	assert_int_equal(xmm_queue_submit(queue, exited.pidfd, &v, 1,
+					  MADV_COLD, 0, 7), 0);
+	assert_int_equal(count_dir("/proc/self/fd"), fds + 4);
+
+	/* Cancelled, they complete, and every copy is closed. */
+	assert_int_equal(xmm_queue_cancel(queue, 7), WAITING_ON_ONE + 12);
+	assert_int_equal(xmm_queue_reap(queue, done, WAITING_ON_ONE + 12),
+			 WAITING_ON_ONE + 12);
+	for (i = 0; i < WAITING_ON_ONE + 12; i++)
+		assert_int_equal(done[i].error, ECANCELED);
+	assert_int_equal(count_dir("/proc/self/fd"), fds);
+
+	blocker_release(&b);
+	assert_int_equal(wait_for(queue, done, 1), 0);
+	assert_int_equal(done[0].token, 1000);
+	blocker_end(&b);
+	xmm_queue_destroy(queue);
+	harness_child_stop(&exited);
+	harness_child_stop(&other);
+	harness_child_stop(&child);
+	free(done);
+	munmap(region, page);
 }
 
 static int count_lines(const char *path)
@@ -1245,6 +1318,7 @@ int main(void)
 		cmocka_unit_test(test_exactly_once_with_uring_refused),
 		cmocka_unit_test(test_target_exits_while_queued),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_waiting_share_one_pidfd),
 		cmocka_unit_test(test_destroy_unreaped),
 		cmocka_unit_test(test_destroy_in_flight_leaks_nothing),
 	};
