@@ -862,30 +862,15 @@ static void test_maps_line_longer_than_buffer(void **state)
 static int advise_without_cap_sys_nice(void *arg)
 {
 	struct xmm_advise_report report;
-	pid_t target;
-	int pidfd, ret, ready[2];
-	char byte;
+	struct harness_child target;
+	int ret;
 
 	CHILD_CHECK(harness_drop_privileges() == 0);
-	CHILD_CHECK(pipe(ready) == 0);
-	target = harness_fork_pidfd(&pidfd);
-	if (target == 0) {
-		/* setuid made us non-dumpable: let our owner read maps. */
-		prctl(PR_SET_DUMPABLE, 1);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (write(ready[1], "d", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	CHILD_CHECK(target > 0);
-	/* Look only once it is dumpable. */
-	close(ready[1]);
-	CHILD_CHECK(read(ready[0], &byte, 1) == 1);
-	close(ready[0]);
-	ret = xmm_advise_process(pidfd, NULL, MADV_COLD, NULL, &report);
-	kill(target, SIGKILL);
-	waitpid(target, NULL, 0);
+	CHILD_CHECK(harness_child_start(&target, harness_setup_dumpable,
+					NULL) == 0);
+	ret = xmm_advise_process(target.pidfd, NULL, MADV_COLD, NULL,
+				 &report);
+	harness_child_stop(&target);
 	CHILD_CHECK(ret == -1);
 	CHILD_CHECK(errno == EPERM);
 	CHILD_CHECK(report.calls == 1);

@@ -381,31 +381,16 @@ static int advise_as_nobody(void *arg)
 {
 	static struct run r;
 	char *argv[] = { (char *)arg, "advise", NULL, "-a", "cold", NULL };
-	char pid[32], byte;
-	pid_t target;
-	int ready[2];
+	struct harness_child target;
+	char pid[32];
 
 	CHILD_CHECK(harness_drop_privileges() == 0);
-	CHILD_CHECK(pipe(ready) == 0);
-	target = fork();
-	if (target == 0) {
-		prctl(PR_SET_DUMPABLE, 1);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (write(ready[1], "d", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	CHILD_CHECK(target > 0);
-	/* Look only once it is dumpable. */
-	close(ready[1]);
-	CHILD_CHECK(read(ready[0], &byte, 1) == 1);
-	close(ready[0]);
-	snprintf(pid, sizeof(pid), "%d", (int)target);
+	CHILD_CHECK(harness_child_start(&target, harness_setup_dumpable,
+					NULL) == 0);
+	snprintf(pid, sizeof(pid), "%d", (int)target.pid);
 	argv[2] = pid;
 	CHILD_CHECK(run_argv(argv, NULL, &r) == 0);
-	kill(target, SIGKILL);
-	waitpid(target, NULL, 0);
+	harness_child_stop(&target);
 	CHILD_CHECK(r.status == 1);
 	CHILD_CHECK(strstr(r.err, "needs CAP_SYS_NICE") != NULL);
 	return 0;

@@ -95,6 +95,15 @@ struct operation {
 	char cells[MAX_ROWS][MAX_BACKENDS][12];
 };
 
+/* An operation's table: its name, rows and backends (the columns). */
+#define OPERATION(var, op_name, row_table, ...)				\
+	static struct operation var = {					\
+		.name = op_name,					\
+		.backends = { __VA_ARGS__ },				\
+		.rows = row_table,					\
+		.row_count = sizeof(row_table) / sizeof(row_table[0]),	\
+	}
+
 static void record(struct cell_ctx *cell, long ret)
 {
 	cell->got.ret = ret;
@@ -222,19 +231,6 @@ static bool same_as_seed(const unsigned char *p, size_t pages, int seed)
 }
 
 /* A pid that no process has: a child's, after it was reaped. */
-static pid_t reaped_pid(int *pidfd)
-{
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(0);
-	if (pidfd)
-		*pidfd = xmm_pidfd_open(pid, 0);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
-	return pid;
-}
-
 /* A child that has exited and not been reaped: a zombie. */
 static pid_t zombie(int *pidfd)
 {
@@ -254,6 +250,14 @@ static pid_t zombie(int *pidfd)
 static void reap(pid_t pid)
 {
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
+static pid_t reaped_pid(int *pidfd)
+{
+	pid_t pid = zombie(pidfd);
+
+	reap(pid);
+	return pid;
 }
 
 /* A child that sleeps with the parent's memory; false: cannot here. */
@@ -318,195 +322,182 @@ static bool run_as_nobody(struct cell_ctx *cell,
 			  "itself", NULL }
 
 /*
- * Self rows: the caller's own pidfd, MADV_DONTNEED on a region filled with
- * a known pattern; an error must leave the pattern.
+ * Most rows advise ranges of a region of their own, filled with seed 1:
+ * the caller's own (self rows: its pidfd, MADV_DONTNEED; an error must
+ * leave the pattern) or a child's copy of it (remote rows).
  */
-static void madv_self(struct cell_ctx *cell, struct iovec *iov, size_t vlen,
-		      unsigned int flags, unsigned char *region,
-		      size_t pages)
-{
-	int pidfd = xmm_pidfd_open(getpid(), 0);
+struct madv_range {
+	size_t off;		/* bytes into the region */
+	size_t len;
+	uintptr_t addr;		/* not 0: this address, not the region's */
+};
 
+struct madv_case {
+	size_t pages;		/* the region; 0: none */
+	size_t hole;		/* a page of it unmapped first; 0: none */
+	size_t nranges;
+	struct madv_range ranges[3];
+	size_t vlen;		/* beyond nranges: the last range again */
+	unsigned int flags;
+	int advice;		/* remote rows; self rows: MADV_DONTNEED */
+	size_t kept_on_error;	/* pages from the start that an error keeps */
+	bool kept_always;	/* and the region keeps its pattern anyway */
+	/* More checks on the memory, before the region goes. */
+	void (*after)(struct cell_ctx *cell, unsigned char *region);
+};
+
+#define VLEN_MAX	1025
+
+/* The call itself, on the caller (self) or on a child with its memory. */
+static void madv_call(struct cell_ctx *cell, const struct iovec *iov,
+		      size_t vlen, int advice, unsigned int flags, bool remote)
+{
+	struct harness_child child;
+	int pidfd;
+
+	if (remote) {
+		if (!child_start(cell, &child))
+			return;
+		errno = 0;
+		record(cell, xmm_process_madvise(child.pidfd, iov, vlen,
+						 advice, flags));
+		harness_child_stop(&child);
+		return;
+	}
+	pidfd = xmm_pidfd_open(getpid(), 0);
 	assert_true(pidfd >= 0);
 	errno = 0;
 	record(cell, xmm_process_madvise(pidfd, iov, vlen, MADV_DONTNEED,
 					 flags));
-	if (cell->got.ret == -1 && region)
-		assert_true(same_as_seed(region, pages, 1));
 	close(pidfd);
 }
 
-static void m_unknown_flag(struct cell_ctx *cell)
+static void madv_case(struct cell_ctx *cell, const struct madv_case *c,
+		      bool remote)
 {
-	unsigned char *r = filled(1, 1);
-	struct iovec v = { r, page };
+	static struct iovec iov[VLEN_MAX];
+	unsigned char *r = c->pages ? filled(c->pages, 1) : NULL;
+	size_t i, count = c->vlen > c->nranges ? c->vlen : c->nranges;
 
-	madv_self(cell, &v, 1, 1U << 5, r, 1);
-	munmap(r, page);
+	assert_true(count <= VLEN_MAX);
+	for (i = 0; c->nranges && i < count; i++) {
+		const struct madv_range *range =
+			&c->ranges[i < c->nranges ? i : c->nranges - 1];
+
+		iov[i].iov_base = range->addr ? (void *)range->addr :
+						r + range->off;
+		iov[i].iov_len = range->len;
+	}
+	if (c->hole)
+		assert_int_equal(munmap(r + c->hole * page, page), 0);
+	/* No ranges: a NULL array. */
+	madv_call(cell, c->nranges ? iov : NULL, c->vlen, c->advice,
+		  c->flags, remote);
+	if (cell->got.ret == -1 && c->kept_on_error)
+		assert_true(same_as_seed(r, c->kept_on_error, 1));
+	if (c->kept_always)
+		assert_true(same_as_seed(r, c->pages, 1));
+	if (c->after)
+		c->after(cell, r);
+	if (r)
+		munmap(r, c->pages * page);
 }
 
-static void m_vlen_1025(struct cell_ctx *cell)
+#define MADV_ROW(name, remote, ...)					\
+	static void name(struct cell_ctx *cell)				\
+	{								\
+		const struct madv_case c = { __VA_ARGS__ };		\
+									\
+		madv_case(cell, &c, remote);				\
+	}
+
+MADV_ROW(m_unknown_flag, false, .pages = 1, .nranges = 1,
+	 .ranges = { { 0, page } }, .vlen = 1, .flags = 1U << 5,
+	 .kept_on_error = 1)
+MADV_ROW(m_vlen_1025, false, .pages = 1, .nranges = 1,
+	 .ranges = { { 0, page } }, .vlen = 1025, .kept_on_error = 1)
+
+static void after_vlen_1024(struct cell_ctx *cell, unsigned char *r)
 {
-	static struct iovec many[1025];
-	unsigned char *r = filled(1, 1);
-	size_t i;
-
-	for (i = 0; i < 1025; i++)
-		many[i] = (struct iovec){ r, page };
-	madv_self(cell, many, 1025, 0, r, 1);
-	munmap(r, page);
-}
-
-static void m_vlen_1024(struct cell_ctx *cell)
-{
-	static struct iovec many[1024];
-	unsigned char *r = filled(1, 1);
-	size_t i;
-
-	for (i = 0; i < 1024; i++)
-		many[i] = (struct iovec){ r, page };
-	madv_self(cell, many, 1024, 0, NULL, 1);
 	if (cell->got.ret == (long)(1024 * page))
 		assert_int_equal(harness_resident_pages(r, page), 0);
-	munmap(r, page);
 }
 
-static void m_vlen_0(struct cell_ctx *cell)
-{
-	unsigned char *r = filled(1, 1);
-	struct iovec v = { r, page };
+MADV_ROW(m_vlen_1024, false, .pages = 1, .nranges = 1,
+	 .ranges = { { 0, page } }, .vlen = 1024, .after = after_vlen_1024)
+MADV_ROW(m_vlen_0, false, .pages = 1, .nranges = 1,
+	 .ranges = { { 0, page } }, .vlen = 0, .kept_on_error = 1,
+	 .kept_always = true)
+MADV_ROW(m_null_iov_vlen_0, false, .vlen = 0)
 
-	madv_self(cell, &v, 0, 0, r, 1);
-	assert_true(same_as_seed(r, 1, 1));
-	munmap(r, page);
-}
-
-static void m_null_iov_vlen_0(struct cell_ctx *cell)
-{
-	madv_self(cell, NULL, 0, 0, NULL, 0);
-}
-
-static void m_null_iov(struct cell_ctx *cell)
-{
-	madv_self(cell, NULL, 1, 0, NULL, 0);
-}
+MADV_ROW(m_null_iov, false, .vlen = 1)
 
 static void m_unreadable_iov(struct cell_ctx *cell)
 {
-	madv_self(cell, (struct iovec *)8, 1, 0, NULL, 0);
+	madv_call(cell, (struct iovec *)8, 1, MADV_DONTNEED, 0, false);
 }
 
-static void m_len_over_ssize_max(struct cell_ctx *cell)
-{
-	unsigned char *r = filled(1, 1);
-	struct iovec v[2] = { { r, page }, { r, (size_t)SSIZE_MAX + 1 } };
-
-	madv_self(cell, v, 2, 0, r, 1);
-	munmap(r, page);
-}
-
-static void m_zero_length(struct cell_ctx *cell)
-{
-	unsigned char *r = filled(1, 1);
-	struct iovec v = { r, 0 };
-
-	madv_self(cell, &v, 1, 0, r, 1);
-	assert_true(same_as_seed(r, 1, 1));
-	munmap(r, page);
-}
-
-static void m_unaligned(struct cell_ctx *cell)
-{
-	unsigned char *r = filled(2, 1);
-	struct iovec v = { r + 1, page };
-
-	madv_self(cell, &v, 1, 0, r, 2);
-	munmap(r, 2 * page);
-}
-
+MADV_ROW(m_len_over_ssize_max, false, .pages = 1, .nranges = 2,
+	 .ranges = { { 0, page }, { 0, (size_t)SSIZE_MAX + 1 } }, .vlen = 2,
+	 .kept_on_error = 1)
+MADV_ROW(m_zero_length, false, .pages = 1, .nranges = 1,
+	 .ranges = { { 0, 0 } }, .vlen = 1, .kept_on_error = 1,
+	 .kept_always = true)
+MADV_ROW(m_unaligned, false, .pages = 2, .nranges = 1,
+	 .ranges = { { 1, page } }, .vlen = 1, .kept_on_error = 2)
 /* A length that fits in ssize_t wraps only from the kernel's half. */
-static void m_wraps(struct cell_ctx *cell)
-{
-	unsigned char *r = filled(1, 1);
-	struct iovec v[2] = { { r, page },
-			      { (void *)(UINTPTR_MAX - page + 1), 2 * page } };
-
-	madv_self(cell, v, 2, 0, r, 1);
-	munmap(r, page);
-}
+MADV_ROW(m_wraps, false, .pages = 1, .nranges = 2,
+	 .ranges = { { 0, page }, { 0, 2 * page, UINTPTR_MAX - page + 1 } },
+	 .vlen = 2, .kept_on_error = 1)
 
 static const uintptr_t kernel_half = (uintptr_t)1 << (sizeof(void *) * 8 - 1);
 
-static void m_kernel_half(struct cell_ctx *cell)
-{
-	struct iovec v = { (void *)kernel_half, page };
-
-	madv_self(cell, &v, 1, 0, NULL, 0);
-}
-
-static void m_kernel_half_second(struct cell_ctx *cell)
-{
-	unsigned char *r = filled(1, 1);
-	struct iovec v[2] = { { r, page }, { (void *)kernel_half, page } };
-
-	madv_self(cell, v, 2, 0, r, 1);
-	munmap(r, page);
-}
-
-static void m_hole(struct cell_ctx *cell)
-{
-	unsigned char *r = filled(2, 1);
-	struct iovec v = { r + page, page };
-
-	assert_int_equal(munmap(r + page, page), 0);
-	madv_self(cell, &v, 1, 0, r, 1);
-	munmap(r, page);
-}
+MADV_ROW(m_kernel_half, false, .nranges = 1,
+	 .ranges = { { 0, page, kernel_half } }, .vlen = 1)
+MADV_ROW(m_kernel_half_second, false, .pages = 1, .nranges = 2,
+	 .ranges = { { 0, page }, { 0, page, kernel_half } }, .vlen = 2,
+	 .kept_on_error = 1)
+MADV_ROW(m_hole, false, .pages = 2, .hole = 1, .nranges = 1,
+	 .ranges = { { page, page } }, .vlen = 1, .kept_on_error = 1)
 
 /* The first element advised, the second a hole: the first's bytes. */
-static void m_partial(struct cell_ctx *cell)
+static void after_partial(struct cell_ctx *cell, unsigned char *r)
 {
-	unsigned char *r = filled(3, 1);
-	struct iovec v[3] = { { r, page }, { r + page, page },
-			      { r + 2 * page, page } };
-
-	assert_int_equal(munmap(r + page, page), 0);
-	madv_self(cell, v, 3, 0, NULL, 0);
 	if (cell->got.ret == (long)page) {
 		/* Exactly the first: the third, after the hole, stays. */
 		assert_int_equal(harness_resident_pages(r, page), 0);
 		assert_true(same_as_seed(r + 2 * page, 1, 3) ||
 			    harness_resident_pages(r + 2 * page, page) == 1);
 	}
-	munmap(r, page);
-	munmap(r + 2 * page, page);
 }
 
-static void m_overlap(struct cell_ctx *cell)
-{
-	unsigned char *r = filled(2, 1);
-	struct iovec v[2] = { { r, 2 * page }, { r + page, page } };
+MADV_ROW(m_partial, false, .pages = 3, .hole = 1, .nranges = 3,
+	 .ranges = { { 0, page }, { page, page }, { 2 * page, page } },
+	 .vlen = 3, .after = after_partial)
 
-	madv_self(cell, v, 2, 0, NULL, 0);
+static void after_overlap(struct cell_ctx *cell, unsigned char *r)
+{
 	if (cell->got.ret == (long)(3 * page))
 		assert_int_equal(harness_resident_pages(r, 2 * page), 0);
-	munmap(r, 2 * page);
 }
 
-static void m_success(struct cell_ctx *cell)
-{
-	unsigned char *r = filled(4, 1);
-	struct iovec v[2] = { { r, page }, { r + 2 * page, 2 * page } };
+MADV_ROW(m_overlap, false, .pages = 2, .nranges = 2,
+	 .ranges = { { 0, 2 * page }, { page, page } }, .vlen = 2,
+	 .after = after_overlap)
 
-	madv_self(cell, v, 2, 0, NULL, 0);
+static void after_success(struct cell_ctx *cell, unsigned char *r)
+{
 	if (cell->got.ret == (long)(3 * page)) {
 		assert_int_equal(harness_resident_pages(r, page), 0);
 		assert_int_equal(harness_resident_pages(r + page, page), 1);
 		assert_int_equal(harness_resident_pages(r + 2 * page,
 							2 * page), 0);
 	}
-	munmap(r, 4 * page);
 }
+
+MADV_ROW(m_success, false, .pages = 4, .nranges = 2,
+	 .ranges = { { 0, page }, { 2 * page, 2 * page } }, .vlen = 2,
+	 .after = after_success)
 
 static void m_pidfd_minus_one(struct cell_ctx *cell)
 {
@@ -534,100 +525,50 @@ static void m_not_a_pidfd(struct cell_ctx *cell)
 }
 
 /* Remote rows: a child with the caller's memory, MADV_COLD. */
-static void madv_child(struct cell_ctx *cell, struct iovec *iov, size_t vlen,
-		       int advice)
-{
-	struct harness_child child;
+MADV_ROW(r_success, true, .pages = 2, .nranges = 1,
+	 .ranges = { { 0, 2 * page } }, .vlen = 1, .advice = MADV_COLD)
+MADV_ROW(r_advice_refused, true, .pages = 1, .nranges = 1,
+	 .ranges = { { 0, page } }, .vlen = 1, .advice = MADV_DONTNEED)
+MADV_ROW(r_hole, true, .pages = 2, .hole = 1, .nranges = 1,
+	 .ranges = { { page, page } }, .vlen = 1, .advice = MADV_COLD)
+MADV_ROW(r_kernel_half, true, .nranges = 1,
+	 .ranges = { { 0, page, kernel_half } }, .vlen = 1,
+	 .advice = MADV_COLD)
+MADV_ROW(r_vlen_1025, true, .pages = 1, .nranges = 1,
+	 .ranges = { { 0, page } }, .vlen = 1025, .advice = MADV_COLD)
 
-	if (!child_start(cell, &child))
-		return;
-	errno = 0;
-	record(cell, xmm_process_madvise(child.pidfd, iov, vlen, advice, 0));
-	harness_child_stop(&child);
-}
-
-static void r_success(struct cell_ctx *cell)
-{
-	unsigned char *r = filled(2, 1);
-	struct iovec v = { r, 2 * page };
-
-	madv_child(cell, &v, 1, MADV_COLD);
-	munmap(r, 2 * page);
-}
-
-static void r_advice_refused(struct cell_ctx *cell)
+/* MADV_COLD through pidfd, of a process that has gone (-1: none here). */
+static void madv_gone(struct cell_ctx *cell, int pidfd)
 {
 	unsigned char *r = filled(1, 1);
 	struct iovec v = { r, page };
 
-	madv_child(cell, &v, 1, MADV_DONTNEED);
-	munmap(r, page);
-}
-
-static void r_hole(struct cell_ctx *cell)
-{
-	unsigned char *r = filled(2, 1);
-	struct iovec v = { r + page, page };
-
-	assert_int_equal(munmap(r + page, page), 0);
-	madv_child(cell, &v, 1, MADV_COLD);
-	munmap(r, page);
-}
-
-static void r_kernel_half(struct cell_ctx *cell)
-{
-	struct iovec v = { (void *)kernel_half, page };
-
-	madv_child(cell, &v, 1, MADV_COLD);
-}
-
-static void r_vlen_1025(struct cell_ctx *cell)
-{
-	static struct iovec many[1025];
-	unsigned char *r = filled(1, 1);
-	size_t i;
-
-	for (i = 0; i < 1025; i++)
-		many[i] = (struct iovec){ r, page };
-	madv_child(cell, many, 1025, MADV_COLD);
+	if (pidfd < 0) {
+		snprintf(cell->cannot, sizeof(cell->cannot),
+			 "no pidfd_open here");
+	} else {
+		errno = 0;
+		record(cell, xmm_process_madvise(pidfd, &v, 1, MADV_COLD, 0));
+		close(pidfd);
+	}
 	munmap(r, page);
 }
 
 static void r_reaped(struct cell_ctx *cell)
 {
-	unsigned char *r = filled(1, 1);
-	struct iovec v = { r, page };
 	int pidfd = -1;
 
 	reaped_pid(&pidfd);
-	if (pidfd < 0) {
-		snprintf(cell->cannot, sizeof(cell->cannot),
-			 "no pidfd_open here");
-	} else {
-		errno = 0;
-		record(cell, xmm_process_madvise(pidfd, &v, 1, MADV_COLD, 0));
-		close(pidfd);
-	}
-	munmap(r, page);
+	madv_gone(cell, pidfd);
 }
 
 static void r_zombie(struct cell_ctx *cell)
 {
-	unsigned char *r = filled(1, 1);
-	struct iovec v = { r, page };
 	int pidfd = -1;
 	pid_t pid = zombie(&pidfd);
 
-	if (pidfd < 0) {
-		snprintf(cell->cannot, sizeof(cell->cannot),
-			 "no pidfd_open here");
-	} else {
-		errno = 0;
-		record(cell, xmm_process_madvise(pidfd, &v, 1, MADV_COLD, 0));
-		close(pidfd);
-	}
+	madv_gone(cell, pidfd);
 	reap(pid);
-	munmap(r, page);
 }
 
 struct perm_arg {
@@ -745,12 +686,8 @@ static const struct row madvise_rows[] = {
 	  EPERM),
 };
 
-static struct operation madvise_op = {
-	.name = "process_madvise",
-	.backends = { "native", "self-madvise", "inject" },
-	.rows = madvise_rows,
-	.row_count = sizeof(madvise_rows) / sizeof(madvise_rows[0]),
-};
+OPERATION(madvise_op, "process_madvise", madvise_rows,
+	  "native", "self-madvise", "inject");
 
 static void test_process_madvise_table(void **state)
 {
@@ -830,17 +767,43 @@ static void remap_check(struct cell_ctx *cell, void *dst, void *src,
 				 (long)dst_resident);
 }
 
-static void p_plain(struct cell_ctx *cell, size_t dst_off, size_t src_off,
-		    size_t len, unsigned long flags)
+/* What p_move() checks after a complete move, besides remap_check(). */
+#define MOVED_TO_DST	0x1	/* dst holds src's bytes */
+#define MOVED_FROM_SRC	0x2	/* and src has none left */
+
+/*
+ * The common shape on two areas of 4 pages the row mapped: src filled
+ * (seed 7), the call from src + src_off to dst + dst_off, the checks,
+ * then both areas unmapped.
+ */
+static void p_move(struct cell_ctx *cell, struct area *s, struct area *d,
+		   size_t dst_off, size_t src_off, size_t len,
+		   unsigned long flags, unsigned int moved_checks)
 {
-	struct area s, d;
-	char *src = anon(&s, 4), *dst = anon(&d, 4);
+	char *src = s->addr, *dst = d->addr;
 
 	harness_fill_random(src, 4 * page, 7);
 	remap_check(cell, dst + dst_off, src + src_off, len, flags, src, 4,
 		    dst, 0);
-	area_unmap(&s);
-	area_unmap(&d);
+	if (cell->got.ret == (long)(4 * page)) {
+		if (moved_checks & MOVED_TO_DST)
+			assert_true(same_as_seed((unsigned char *)dst, 4, 7));
+		if (moved_checks & MOVED_FROM_SRC)
+			assert_int_equal(harness_resident_pages(src,
+								4 * page), 0);
+	}
+	area_unmap(s);
+	area_unmap(d);
+}
+
+static void p_plain(struct cell_ctx *cell, size_t dst_off, size_t src_off,
+		    size_t len, unsigned long flags)
+{
+	struct area s, d;
+
+	anon(&s, 4);
+	anon(&d, 4);
+	p_move(cell, &s, &d, dst_off, src_off, len, flags, 0);
 }
 
 static void p_unknown_flag(struct cell_ctx *cell)
@@ -922,75 +885,57 @@ static void p_kernel_half_dst(struct cell_ctx *cell)
 static void p_src_shared(struct cell_ctx *cell)
 {
 	struct area s, d;
-	char *src = area_map(&s, 4, PROT_READ | PROT_WRITE,
-			     MAP_SHARED | MAP_ANONYMOUS, -1);
-	char *dst = anon(&d, 4);
 
-	harness_fill_random(src, 4 * page, 7);
-	remap_check(cell, dst, src, 4 * page, 0, src, 4, dst, 0);
-	area_unmap(&s);
-	area_unmap(&d);
+	area_map(&s, 4, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		 -1);
+	anon(&d, 4);
+	p_move(cell, &s, &d, 0, 0, 4 * page, 0, 0);
 }
 
 static void p_dst_file(struct cell_ctx *cell)
 {
 	FILE *tmp = tmpfile();
 	struct area s, d;
-	char *src, *dst;
 
 	assert_non_null(tmp);
 	assert_int_equal(ftruncate(fileno(tmp), 4 * page), 0);
-	src = anon(&s, 4);
-	dst = area_map(&d, 4, PROT_READ | PROT_WRITE, MAP_PRIVATE,
-		       fileno(tmp));
-	harness_fill_random(src, 4 * page, 7);
-	remap_check(cell, dst, src, 4 * page, 0, src, 4, dst, 0);
-	area_unmap(&s);
-	area_unmap(&d);
+	anon(&s, 4);
+	area_map(&d, 4, PROT_READ | PROT_WRITE, MAP_PRIVATE, fileno(tmp));
+	p_move(cell, &s, &d, 0, 0, 4 * page, 0, 0);
 	fclose(tmp);
 }
 
 static void p_prot_differs(struct cell_ctx *cell)
 {
 	struct area s, d;
-	char *src = anon(&s, 4);
-	char *dst = area_map(&d, 4, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-			     -1);
 
-	harness_fill_random(src, 4 * page, 7);
-	remap_check(cell, dst, src, 4 * page, 0, src, 4, dst, 0);
-	area_unmap(&s);
-	area_unmap(&d);
+	anon(&s, 4);
+	area_map(&d, 4, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	p_move(cell, &s, &d, 0, 0, 4 * page, 0, 0);
 }
 
 static void p_mlock_differs(struct cell_ctx *cell)
 {
 	struct area s, d;
-	char *src = anon(&s, 4), *dst = anon(&d, 4);
+	char *src = anon(&s, 4);
 
-	harness_fill_random(src, 4 * page, 7);
+	anon(&d, 4);
 	/* The system call itself: ASan's mlock() does nothing. */
-	if (syscall(SYS_mlock, src, 4 * page) < 0) {
-		snprintf(cell->cannot, sizeof(cell->cannot),
-			 "mlock(2) refused: %s", strerror(errno));
-	} else {
-		remap_check(cell, dst, src, 4 * page, 0, src, 4, dst, 0);
-		syscall(SYS_munlock, src, 4 * page);
+	if (syscall(SYS_mlock, src, 4 * page) == 0) {
+		/* Unmapped at the end, it is unlocked too. */
+		p_move(cell, &s, &d, 0, 0, 4 * page, 0, 0);
+		return;
 	}
+	snprintf(cell->cannot, sizeof(cell->cannot), "mlock(2) refused: %s",
+		 strerror(errno));
 	area_unmap(&s);
 	area_unmap(&d);
 }
 
 static void p_crosses_mapping(struct cell_ctx *cell)
 {
-	struct area s, d;
-	char *src = anon(&s, 4), *dst = anon(&d, 4);
-
-	harness_fill_random(src, 4 * page, 7);
 	/* From the last page of dst into its PROT_NONE guard. */
-	remap_check(cell, dst + 3 * page, src, 2 * page, 0, src, 4, dst, 0);
-	area_unmap(&s);
-	area_unmap(&d);
+	p_plain(cell, 3 * page, 0, 2 * page, 0);
 }
 
 /* dst page k populated (value 0x5a): a move stops there. */
@@ -1097,33 +1042,22 @@ static void p_dev_zero(struct cell_ctx *cell)
 {
 	int zero = open("/dev/zero", O_RDWR | O_CLOEXEC);
 	struct area s, d;
-	char *src, *dst;
 
 	assert_true(zero >= 0);
-	src = area_map(&s, 4, PROT_READ | PROT_WRITE, MAP_PRIVATE, zero);
-	dst = area_map(&d, 4, PROT_READ | PROT_WRITE, MAP_PRIVATE, zero);
-	harness_fill_random(src, 4 * page, 7);
-	remap_check(cell, dst, src, 4 * page, 0, src, 4, dst, 0);
-	if (cell->got.ret == (long)(4 * page))
-		assert_true(same_as_seed((unsigned char *)dst, 4, 7));
-	area_unmap(&s);
-	area_unmap(&d);
+	area_map(&s, 4, PROT_READ | PROT_WRITE, MAP_PRIVATE, zero);
+	area_map(&d, 4, PROT_READ | PROT_WRITE, MAP_PRIVATE, zero);
+	p_move(cell, &s, &d, 0, 0, 4 * page, 0, MOVED_TO_DST);
 	close(zero);
 }
 
 static void p_success(struct cell_ctx *cell)
 {
 	struct area s, d;
-	char *src = anon(&s, 4), *dst = anon(&d, 4);
 
-	harness_fill_random(src, 4 * page, 7);
-	remap_check(cell, dst, src, 4 * page, 0, src, 4, dst, 0);
-	if (cell->got.ret == (long)(4 * page)) {
-		assert_true(same_as_seed((unsigned char *)dst, 4, 7));
-		assert_int_equal(harness_resident_pages(src, 4 * page), 0);
-	}
-	area_unmap(&s);
-	area_unmap(&d);
+	anon(&s, 4);
+	anon(&d, 4);
+	p_move(cell, &s, &d, 0, 0, 4 * page, 0,
+	       MOVED_TO_DST | MOVED_FROM_SRC);
 }
 
 #define P(c, m, fn, ret, err)	{ c, m, fn, ret, err, { NULL } }
@@ -1178,12 +1112,8 @@ static const struct row remap_rows[] = {
 	  p_success, 4 * PG, 0),
 };
 
-static struct operation remap_op = {
-	.name = "remap_anon_pages",
-	.backends = { "native", "uffd-move", "mremap", "copy" },
-	.rows = remap_rows,
-	.row_count = sizeof(remap_rows) / sizeof(remap_rows[0]),
-};
+OPERATION(remap_op, "remap_anon_pages", remap_rows,
+	  "native", "uffd-move", "mremap", "copy");
 
 static void test_remap_anon_pages_table(void **state)
 {
@@ -1274,32 +1204,37 @@ static void v_len_0(struct cell_ctx *cell)
 	pvm_simple(cell, 0, 0, NULL, 0, false);
 }
 
-static void v_pid_0(struct cell_ctx *cell)
+/* pid in place of the target's: the target child itself. */
+#define TARGET_PID	INT_MIN
+
+/*
+ * The call for pid (or the running target's), from src (NULL: the
+ * target's private pages) with no dst.
+ */
+static void pvm_pid(struct cell_ctx *cell, pid_t pid, void *src, size_t len)
 {
 	struct target t = { 0 };
 
 	if (target_start(cell, &t))
-		pvm_call(cell, &t, 0, t.priv, page, NULL, 0);
+		pvm_call(cell, &t, pid == TARGET_PID ? t.child.pid : pid,
+			 src ? src : t.priv, len, NULL, 0);
 	target_stop(&t);
+}
+
+static void v_pid_0(struct cell_ctx *cell)
+{
+	pvm_pid(cell, 0, NULL, page);
 }
 
 static void v_pid_negative(struct cell_ctx *cell)
 {
-	struct target t = { 0 };
-
-	if (target_start(cell, &t))
-		pvm_call(cell, &t, -1, t.priv, page, NULL, 0);
-	target_stop(&t);
+	pvm_pid(cell, -1, NULL, page);
 }
 
 static void v_wraps(struct cell_ctx *cell)
 {
-	struct target t = { 0 };
-
-	if (target_start(cell, &t))
-		pvm_call(cell, &t, t.child.pid,
-			 (void *)(UINTPTR_MAX - page + 1), 2 * page, NULL, 0);
-	target_stop(&t);
+	pvm_pid(cell, TARGET_PID, (void *)(UINTPTR_MAX - page + 1),
+		2 * page);
 }
 
 static void v_fixed_unaligned(struct cell_ctx *cell)
@@ -1313,24 +1248,15 @@ static void v_fixed_unaligned(struct cell_ctx *cell)
 
 static void v_no_such_pid(struct cell_ctx *cell)
 {
-	struct target t = { 0 };
-
-	if (target_start(cell, &t))
-		pvm_call(cell, &t, reaped_pid(NULL), t.priv, page, NULL, 0);
-	target_stop(&t);
+	pvm_pid(cell, reaped_pid(NULL), NULL, page);
 }
 
 static void v_zombie(struct cell_ctx *cell)
 {
-	struct target t = { 0 };
-	pid_t pid;
+	pid_t pid = zombie(NULL);
 
-	if (target_start(cell, &t)) {
-		pid = zombie(NULL);
-		pvm_call(cell, &t, pid, t.priv, page, NULL, 0);
-		reap(pid);
-	}
-	target_stop(&t);
+	pvm_pid(cell, pid, NULL, page);
+	reap(pid);
 }
 
 static void v_src_unmapped(struct cell_ctx *cell)
@@ -1480,12 +1406,8 @@ static const struct row vm_mmap_rows[] = {
 	   EPERM),
 };
 
-static struct operation vm_mmap_op = {
-	.name = "process_vm_mmap",
-	.backends = { "native", "shared", "readv", "proc-mem" },
-	.rows = vm_mmap_rows,
-	.row_count = sizeof(vm_mmap_rows) / sizeof(vm_mmap_rows[0]),
-};
+OPERATION(vm_mmap_op, "process_vm_mmap", vm_mmap_rows,
+	  "native", "shared", "readv", "proc-mem");
 
 static void test_process_vm_mmap_table(void **state)
 {

@@ -238,6 +238,13 @@ int harness_child_start(struct harness_child *child,
 	return 0;
 }
 
+void harness_setup_dumpable(void *arg)
+{
+	(void)arg;
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		_exit(1);
+}
+
 void harness_child_or_skip(struct harness_child *child,
 			   void (*setup)(void *arg), void *arg)
 {

@@ -125,6 +125,14 @@ void harness_child_or_skip(struct harness_child *child,
 void harness_child_stop(struct harness_child *child);
 
 /*
+ * A setup for harness_child_start() in a process that changed its uid
+ * (harness_drop_privileges()), which made it non-dumpable: the child is
+ * made dumpable again, so that its owner may read its /proc files and
+ * advise it as the kernel's ptrace access rule allows.
+ */
+void harness_setup_dumpable(void *arg);
+
+/*
  * A setup for harness_child_start(): a thread of the child calls vfork()
  * and stays blocked there until the vfork child exits: never (arg NULL),
  * or after sleeping the struct timespec arg points to.  Such a thread
