@@ -579,14 +579,20 @@ static void test_dev_zero_private_moves(void **state)
 	close(zero);
 }
 
-/* The descriptor of the library's userfaultfd: its only one here. */
-static int library_userfaultfd(void)
+/*
+ * How many of this process's descriptors are userfaultfds (-1: /proc
+ * unreadable); *last, if not NULL: the last one listed, or -1.
+ */
+static int userfaultfds(int *last)
 {
 	DIR *fds = opendir("/proc/self/fd");
 	struct dirent *entry;
-	int found = -1;
+	int count = 0;
 
-	assert_non_null(fds);
+	if (last)
+		*last = -1;
+	if (!fds)
+		return -1;
 	while ((entry = readdir(fds))) {
 		char path[300], target[64];
 		ssize_t n;
@@ -597,10 +603,22 @@ static int library_userfaultfd(void)
 		if (n < 0)
 			continue;
 		target[n] = '\0';
-		if (strstr(target, "[userfaultfd]"))
-			found = atoi(entry->d_name);
+		if (!strstr(target, "[userfaultfd]"))
+			continue;
+		count++;
+		if (last)
+			*last = atoi(entry->d_name);
 	}
 	closedir(fds);
+	return count;
+}
+
+/* The descriptor of the library's userfaultfd: its only one here. */
+static int library_userfaultfd(void)
+{
+	int found;
+
+	assert_true(userfaultfds(&found) >= 0);
 	return found;
 }
 
@@ -865,34 +883,9 @@ static void test_threads_disjoint_ranges(void **state)
 struct fork_move {
 	char *src, *dst;
 	size_t len;
-	/* userfaultfds the child starts with: 0 after fork()'s handlers */
+	/* userfaultfds the child starts with: fork()'s handler closed ours */
 	int inherited_uffds;
 };
-
-/* How many of this process's descriptors are userfaultfds. */
-static int count_userfaultfds(void)
-{
-	char path[300], target[64];
-	struct dirent *entry;
-	int count = 0;
-	DIR *dir = opendir("/proc/self/fd");
-
-	if (!dir)
-		return -1;
-	while ((entry = readdir(dir))) {
-		ssize_t len;
-
-		snprintf(path, sizeof(path), "/proc/self/fd/%s",
-			 entry->d_name);
-		len = readlink(path, target, sizeof(target) - 1);
-		if (len < 0)
-			continue;
-		target[len] = '\0';
-		count += !strcmp(target, "anon_inode:[userfaultfd]");
-	}
-	closedir(dir);
-	return count;
-}
 
 static int child_moves_own_pages(void *arg)
 {
@@ -900,7 +893,7 @@ static int child_moves_own_pages(void *arg)
 	unsigned long long sum;
 
 	/* The fork hook (atfork.c) closed the parent's; a raw clone not. */
-	CHILD_CHECK(count_userfaultfds() == fm->inherited_uffds);
+	CHILD_CHECK(userfaultfds(NULL) == fm->inherited_uffds);
 	/* Pages of its own: a write gives the child private copies. */
 	harness_fill_random(fm->src, fm->len, 99);
 	sum = harness_checksum(fm->src, fm->len);
@@ -943,7 +936,7 @@ static void test_fork_after_cached_userfaultfd(void **state)
 	warm_s.addr[0] = 1;
 	assert_int_equal(xmm_remap_anon_pages(warm_d.addr, warm_s.addr, page,
 					      0), page);
-	parent_uffds = count_userfaultfds();
+	parent_uffds = userfaultfds(NULL);
 	assert_true(parent_uffds >= 1);
 
 	for (raw = 0; raw < 2; raw++) {
