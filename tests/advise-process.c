@@ -959,40 +959,7 @@ static void test_errors(void **state)
 	close(pidfd);
 }
 
-/* harness_child_or_skip() for a setup that exits HARNESS_EXIT_SKIP. */
-static void child_or_skip_because(struct harness_child *child,
-				  void (*setup)(void *arg), void *arg,
-				  const char *why)
-{
-	int ret = harness_child_start(child, setup, arg);
-
-	if (ret == -EOPNOTSUPP)
-		harness_skip("%s", why);
-	if (ret == -ENOSYS)
-		harness_skip("pidfd_open(2) answers ENOSYS (valgrind)");
-	assert_int_equal(ret, 0);
-}
-
-#define LOCKED_ADDR	((void *)0x100000UL)
 #define LOCKED_REST	(8UL << 20)
-
-/* In the child: a locked page at the lowest address, then 8 MiB. */
-static void locked_lowest(void *arg)
-{
-	char *low, *rest;
-
-	(void)arg;
-	low = mmap(LOCKED_ADDR, 4096, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	/* The raw syscall: ASan's mlock() locks nothing. */
-	if (low != LOCKED_ADDR || syscall(SYS_mlock, low, 4096) < 0)
-		_exit(HARNESS_EXIT_SKIP);
-	rest = mmap(NULL, LOCKED_REST, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (rest == MAP_FAILED)
-		_exit(1);
-	memset(rest, 1, LOCKED_REST);
-}
 
 /*
  * A mapping the kernel refuses (mlocked, for cold) is skipped and counted
@@ -1010,9 +977,10 @@ static void test_refused_mapping_skipped(void **state)
 
 	(void)state;
 	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
-	child_or_skip_because(&child, locked_lowest, NULL,
-			      "cannot map at 0x100000 or mlock() there "
-			      "(RLIMIT_MEMLOCK)");
+	harness_child_or_skip_because(&child, harness_setup_locked_lowest,
+				      &(size_t){ LOCKED_REST },
+				      "cannot map at 0x100000 or mlock() "
+				      "there (RLIMIT_MEMLOCK)");
 	for (policy = XMM_ADVISE_ON_ERROR_SKIP_VMA;
 	     policy <= XMM_ADVISE_ON_ERROR_SKIP_PAGE; policy++) {
 		opts.on_error = policy;
@@ -1039,8 +1007,8 @@ static void test_refused_mapping_skipped(void **state)
 	assert_int_equal(report.stop_errno, EINVAL);
 	assert_int_equal(report.bytes_advised, 0);
 	/* Only the locked page selected: every mapping refused, EINVAL. */
-	anon.addr_min = (unsigned long)LOCKED_ADDR;
-	anon.addr_max = (unsigned long)LOCKED_ADDR + 4096;
+	anon.addr_min = (unsigned long)HARNESS_LOCKED_ADDR;
+	anon.addr_max = (unsigned long)HARNESS_LOCKED_ADDR + 4096;
 	opts.on_error = XMM_ADVISE_ON_ERROR_SKIP_VMA;
 	assert_int_equal(xmm_advise_process(child.pidfd, &anon, MADV_COLD,
 					    &opts, &report), -1);

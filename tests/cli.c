@@ -583,18 +583,6 @@ static void test_demo(void **state)
 /* ---- whole-process advice as a daily tool (issue 16) ---- */
 
 /* harness_child_or_skip() for a setup that exits HARNESS_EXIT_SKIP. */
-static void child_or_skip_because(struct harness_child *child,
-				  void (*setup)(void *arg), void *arg,
-				  const char *why)
-{
-	int ret = harness_child_start(child, setup, arg);
-
-	if (ret == -EOPNOTSUPP)
-		harness_skip("%s", why);
-	if (ret == -ENOSYS)
-		harness_skip("pidfd_open(2) answers ENOSYS (valgrind)");
-	assert_int_equal(ret, 0);
-}
 
 
 /* A file of len bytes under /var/tmp (or /tmp where it is missing). */
@@ -699,8 +687,8 @@ static void test_classes_on_every_kind(void **state)
 	static struct run r;
 	char value[256];
 
-	child_or_skip_because(&child, every_kind, NULL,
-			      "no System V IPC in this kernel");
+	harness_child_or_skip_because(&child, every_kind, NULL,
+				      "no System V IPC in this kernel");
 	check_selection(child.pid, "file", files, shmem);
 	check_selection(child.pid, "shmem", shmem, files);
 	check_selection(child.pid, "anon", anon, files);
@@ -776,28 +764,7 @@ static void test_selection_errors(void **state)
 	harness_child_stop(&child);
 }
 
-#define LOCKED_ADDR	((void *)0x100000UL)
 #define ANON_AFTER	(16UL << 20)
-
-/* In the child: a locked page at its lowest address, then 16 MiB. */
-static void locked_lowest(void *arg)
-{
-	char *low, *rest;
-
-	(void)arg;
-	low = mmap(LOCKED_ADDR, 4096, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (low != LOCKED_ADDR)
-		_exit(HARNESS_EXIT_SKIP);	/* the address is taken */
-	/* The raw syscall: ASan's mlock() locks nothing. */
-	if (syscall(SYS_mlock, low, 4096) < 0)
-		_exit(HARNESS_EXIT_SKIP);	/* RLIMIT_MEMLOCK */
-	rest = mmap(NULL, ANON_AFTER, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (rest == MAP_FAILED)
-		_exit(1);
-	memset(rest, 1, ANON_AFTER);
-}
 
 /*
  * The kernel refuses cold and pageout on a locked mapping: it is skipped
@@ -813,9 +780,10 @@ static void test_refused_mapping_skipped(void **state)
 	char value[256], expect[128];
 	size_t i;
 
-	child_or_skip_because(&child, locked_lowest, NULL,
-			      "cannot map at 0x100000 or mlock() there "
-			      "(RLIMIT_MEMLOCK)");
+	harness_child_or_skip_because(&child, harness_setup_locked_lowest,
+				      &(size_t){ ANON_AFTER },
+				      "cannot map at 0x100000 or mlock() "
+				      "there (RLIMIT_MEMLOCK)");
 	for (i = 0; i < 4; i++) {
 		run_tool(&r, "advise", pid_arg(child.pid), "-a", advice[i / 2],
 			 "-s", "anon", "-e", policies[i % 2], "-j", NULL);
@@ -907,8 +875,8 @@ static void test_sigterm_within_a_large_mapping(void **state)
 		harness_skip("transparent huge pages are off (%s)", thp);
 	if (!harness_kernel_at_least(6, 1))
 		harness_skip("MADV_COLLAPSE needs Linux 6.1");
-	child_or_skip_because(&child, collapsible_gib, NULL,
-			      "MADV_HUGEPAGE is refused (no THP)");
+	harness_child_or_skip_because(&child, collapsible_gib, NULL,
+				      "MADV_HUGEPAGE is refused (no THP)");
 	argv[0] = (char *)tool_path();
 	argv[1] = "advise";
 	argv[2] = (char *)pid_arg(child.pid);

@@ -245,6 +245,38 @@ void harness_setup_dumpable(void *arg)
 		_exit(1);
 }
 
+void harness_setup_locked_lowest(void *arg)
+{
+	size_t rest_len = *(const size_t *)arg;
+	char *low, *rest;
+
+	low = mmap(HARNESS_LOCKED_ADDR, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (low != HARNESS_LOCKED_ADDR)
+		_exit(HARNESS_EXIT_SKIP);	/* the address is taken */
+	/* The raw syscall: ASan's mlock() locks nothing. */
+	if (syscall(SYS_mlock, low, 4096) < 0)
+		_exit(HARNESS_EXIT_SKIP);	/* RLIMIT_MEMLOCK */
+	rest = mmap(NULL, rest_len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rest == MAP_FAILED)
+		_exit(1);
+	memset(rest, 1, rest_len);
+}
+
+void harness_child_or_skip_because(struct harness_child *child,
+				   void (*setup)(void *arg), void *arg,
+				   const char *why)
+{
+	int ret = harness_child_start(child, setup, arg);
+
+	if (ret == -EOPNOTSUPP)
+		harness_skip("%s", why);
+	if (ret == -ENOSYS)
+		harness_skip("clone(2) has no CLONE_PIDFD here (Linux 5.2)");
+	assert_int_equal(ret, 0);
+}
+
 void harness_child_or_skip(struct harness_child *child,
 			   void (*setup)(void *arg), void *arg)
 {

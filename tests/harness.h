@@ -125,12 +125,30 @@ void harness_child_or_skip(struct harness_child *child,
 void harness_child_stop(struct harness_child *child);
 
 /*
+ * harness_child_start() in a cmocka test for a setup that may find it
+ * cannot run here (it exits HARNESS_EXIT_SKIP): skips the test saying
+ * why; skips without CLONE_PIDFD; fails it on any other error.
+ */
+void harness_child_or_skip_because(struct harness_child *child,
+				   void (*setup)(void *arg), void *arg,
+				   const char *why);
+
+/*
  * A setup for harness_child_start() in a process that changed its uid
  * (harness_drop_privileges()), which made it non-dumpable: the child is
  * made dumpable again, so that its owner may read its /proc files and
  * advise it as the kernel's ptrace access rule allows.
  */
 void harness_setup_dumpable(void *arg);
+
+/*
+ * A setup for harness_child_start(): one page at HARNESS_LOCKED_ADDR, its
+ * lowest address, locked with mlock(2), then *(size_t *)arg bytes of
+ * anonymous memory, written.  Exits HARNESS_EXIT_SKIP when the address is
+ * taken or mlock() refused (RLIMIT_MEMLOCK).
+ */
+#define HARNESS_LOCKED_ADDR	((void *)0x100000UL)
+void harness_setup_locked_lowest(void *arg);
 
 /*
  * A setup for harness_child_start(): a thread of the child calls vfork()
