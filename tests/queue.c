@@ -887,12 +887,12 @@ static void test_waiting_share_one_pidfd(void **state)
 	int fds, i, pidfd;
 
 	assert_non_null(region);
+	blocker_open(&b);	/* first: it may skip */
 	done = calloc(WAITING_ON_ONE + 12, sizeof(*done));
 	assert_non_null(done);
 	harness_child_or_skip(&child, NULL, NULL);
 	harness_child_or_skip(&other, NULL, NULL);
 	harness_child_or_skip(&exited, NULL, NULL);
-	blocker_open(&b);
 	queue = xmm_queue_create(1, 0);
 	assert_non_null(queue);
 	blocker_start(&b, queue);
