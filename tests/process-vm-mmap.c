@@ -1293,8 +1293,9 @@ static pid_t fork_with_pid(pid_t pid)
 	if (ret == 0) {
 		/* Only this thread was copied: raw calls alone. */
 		syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+		/* ppoll, not pause: aarch64 and riscv64 have no pause. */
 		for (;;)
-			syscall(SYS_pause);
+			syscall(SYS_ppoll, NULL, 0, NULL, NULL, 0);
 	}
 	return ret < 0 ? -errno : (pid_t)ret;
 }

@@ -480,7 +480,8 @@ static bool smaps_says_uffd_missing(const void *addr)
 		uintptr_t start, end;
 		char dash;
 
-		if (sscanf(line, "%lx%c%lx ", &start, &dash, &end) == 3 &&
+		if (sscanf(line, "%" SCNxPTR "%c%" SCNxPTR " ", &start,
+			   &dash, &end) == 3 &&
 		    dash == '-') {
 			in_vma = start <= (uintptr_t)addr &&
 				 (uintptr_t)addr < end;
