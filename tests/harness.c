@@ -19,7 +19,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <limits.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -584,4 +587,167 @@ long harness_resident_pages(void *addr, size_t len)
 	}
 	free(vec);
 	return resident;
+}
+
+/*
+ * Run probe() in a child; its exit status (an errno), ETIMEDOUT if it did
+ * not end within 10 s (a blocked clone under qemu-i386), or -1 if it died.
+ */
+static int probe_in_child(int (*probe)(void))
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		alarm(10);
+		_exit(probe());
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		return ETIMEDOUT;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int probe_ptrace(void)
+{
+	return ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0 ? 0 : errno;
+}
+
+static int probe_seccomp(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K,
+					    SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = { .len = 1, .filter = &allow };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return errno;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return errno;
+	return 0;
+}
+
+static int probe_process_vm_readv(void)
+{
+	char from = 'x', to = 0;
+	struct iovec local = { &to, 1 }, remote = { &from, 1 };
+
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != 1)
+		return errno ? errno : EIO;
+	return to == 'x' ? 0 : EIO;
+}
+
+static int probe_pidfd_child(void)
+{
+	int pidfd = -1, status;
+	pid_t pid = harness_fork_pidfd(&pidfd);
+
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return -pid;
+	if (waitpid(pid, &status, 0) != pid)
+		return errno;
+	close(pidfd);
+	return 0;
+}
+
+#define HARNESS_EXEC_PROBE_ENV	"XMM_HARNESS_EXEC_PROBE"
+
+static int probe_exec(void)
+{
+	char *argv[] = { program_invocation_name, NULL };
+	char *envp[] = { HARNESS_EXEC_PROBE_ENV "=1", NULL };
+
+	execve(program_invocation_name, argv, envp);
+	return errno;
+}
+
+/* The ELF identification and machine of an executable: 20 bytes. */
+static int read_elf_machine(const char *path, unsigned char head[20])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return errno;
+	n = read(fd, head, 20);
+	close(fd);
+	return n == 20 ? 0 : EIO;
+}
+
+/*
+ * 0 if a child's /proc/PID/exe is of our own ELF class and machine (under
+ * qemu-user it is qemu, a program of the host).
+ */
+static int probe_proc_exe(void)
+{
+	unsigned char mine[20], its[20];
+	char path[64];
+	pid_t pid;
+	int ret;
+
+	ret = read_elf_machine("/proc/self/exe", mine);
+	if (ret)
+		return ret;
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	if (pid < 0)
+		return errno;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	ret = read_elf_machine(path, its);
+	/* e_ident (class, byte order, ABI) and e_machine; not e_type. */
+	if (!ret && (memcmp(mine, its, 16) || memcmp(mine + 18, its + 18, 2)))
+		ret = EXDEV;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return ret;
+}
+
+void harness_require(unsigned int needs)
+{
+	static const struct {
+		unsigned int need;
+		int (*probe)(void);
+		const char *what;
+	} probes[] = {
+		{ HARNESS_NEEDS_PTRACE, probe_ptrace, "ptrace(PTRACE_TRACEME)" },
+		{ HARNESS_NEEDS_SECCOMP, probe_seccomp,
+		  "installing a seccomp filter" },
+		{ HARNESS_NEEDS_PROCESS_VM_READV, probe_process_vm_readv,
+		  "process_vm_readv(2) on itself" },
+		{ HARNESS_NEEDS_PIDFD_CHILD, probe_pidfd_child,
+		  "clone(CLONE_PIDFD | CLONE_PARENT) from a helper" },
+		{ HARNESS_NEEDS_EXEC, probe_exec,
+		  "execve(2) of a program of this architecture" },
+		{ HARNESS_NEEDS_PROC_EXE, probe_proc_exe,
+		  "a child's /proc/PID/exe of this program's ELF machine" },
+	};
+	bool missing = false;
+	size_t i;
+
+	if (getenv(HARNESS_EXEC_PROBE_ENV))
+		_exit(0);
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		int err;
+
+		if (!(needs & probes[i].need))
+			continue;
+		err = probe_in_child(probes[i].probe);
+		if (err == 0)
+			continue;
+		printf("SKIP: this program needs %s, which fails here: %s\n",
+		       probes[i].what, err > 0 ? strerror(err) : "child died");
+		missing = true;
+	}
+	fflush(stdout);
+	if (missing)
+		exit(HARNESS_EXIT_SKIP);
 }
