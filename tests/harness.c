@@ -711,43 +711,68 @@ static int probe_proc_exe(void)
 	return ret;
 }
 
-void harness_require(unsigned int needs)
+static const struct {
+	unsigned int need;
+	int (*probe)(void);
+	const char *what;
+} harness_probes[] = {
+	{ HARNESS_NEEDS_PTRACE, probe_ptrace, "ptrace(PTRACE_TRACEME)" },
+	{ HARNESS_NEEDS_SECCOMP, probe_seccomp,
+	  "installing a seccomp filter" },
+	{ HARNESS_NEEDS_PROCESS_VM_READV, probe_process_vm_readv,
+	  "process_vm_readv(2) on itself" },
+	{ HARNESS_NEEDS_PIDFD_CHILD, probe_pidfd_child,
+	  "clone(CLONE_PIDFD | CLONE_PARENT) from a helper" },
+	{ HARNESS_NEEDS_EXEC, probe_exec,
+	  "execve(2) of a program of this architecture" },
+	{ HARNESS_NEEDS_PROC_EXE, probe_proc_exe,
+	  "a child's /proc/PID/exe of this program's ELF machine" },
+};
+
+/*
+ * Probe each of needs (each probe once per process) and print a line
+ * "SKIP: ..." for every one that fails.  True if all of them are there.
+ */
+static bool have_needs(unsigned int needs, const char *who)
 {
-	static const struct {
-		unsigned int need;
-		int (*probe)(void);
-		const char *what;
-	} probes[] = {
-		{ HARNESS_NEEDS_PTRACE, probe_ptrace, "ptrace(PTRACE_TRACEME)" },
-		{ HARNESS_NEEDS_SECCOMP, probe_seccomp,
-		  "installing a seccomp filter" },
-		{ HARNESS_NEEDS_PROCESS_VM_READV, probe_process_vm_readv,
-		  "process_vm_readv(2) on itself" },
-		{ HARNESS_NEEDS_PIDFD_CHILD, probe_pidfd_child,
-		  "clone(CLONE_PIDFD | CLONE_PARENT) from a helper" },
-		{ HARNESS_NEEDS_EXEC, probe_exec,
-		  "execve(2) of a program of this architecture" },
-		{ HARNESS_NEEDS_PROC_EXE, probe_proc_exe,
-		  "a child's /proc/PID/exe of this program's ELF machine" },
-	};
-	bool missing = false;
+	/* Each probe's answer (0, an errno, -1 if it died) once probed. */
+	static int answers[sizeof(harness_probes) / sizeof(harness_probes[0])];
+	static bool probed[sizeof(harness_probes) / sizeof(harness_probes[0])];
+	bool all = true;
 	size_t i;
 
-	if (getenv(HARNESS_EXEC_PROBE_ENV))
-		_exit(0);
-	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+	for (i = 0; i < sizeof(harness_probes) / sizeof(harness_probes[0]);
+	     i++) {
 		int err;
 
-		if (!(needs & probes[i].need))
+		if (!(needs & harness_probes[i].need))
 			continue;
-		err = probe_in_child(probes[i].probe);
+		if (!probed[i]) {
+			answers[i] = probe_in_child(harness_probes[i].probe);
+			probed[i] = true;
+		}
+		err = answers[i];
 		if (err == 0)
 			continue;
-		printf("SKIP: this program needs %s, which fails here: %s\n",
-		       probes[i].what, err > 0 ? strerror(err) : "child died");
-		missing = true;
+		printf("SKIP: %s needs %s, which fails here: %s\n", who,
+		       harness_probes[i].what,
+		       err > 0 ? strerror(err) : "child died");
+		all = false;
 	}
 	fflush(stdout);
-	if (missing)
+	return all;
+}
+
+void harness_require(unsigned int needs)
+{
+	if (getenv(HARNESS_EXEC_PROBE_ENV))
+		_exit(0);
+	if (!have_needs(needs, "this program"))
 		exit(HARNESS_EXIT_SKIP);
+}
+
+void harness_need(unsigned int needs)
+{
+	if (!have_needs(needs, "this test"))
+		skip();
 }

@@ -217,4 +217,7 @@ long harness_resident_pages(void *addr, size_t len);
  */
 void harness_require(unsigned int needs);
 
+/* In a cmocka test: skip this test likewise unless all of needs are there. */
+void harness_need(unsigned int needs);
+
 #endif /* XMM_TESTS_HARNESS_H */

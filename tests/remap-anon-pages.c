@@ -749,6 +749,8 @@ static void test_pages_shared_with_child(void **state)
 {
 	bool saw_ebusy = false;
 
+	/* What the child still sees is read with process_vm_readv(2). */
+	harness_need(HARNESS_NEEDS_PROCESS_VM_READV);
 	FOR_EACH_BACKEND(name) {
 		struct area s, d;
 		char *src = area_map(&s, 16 * page);
