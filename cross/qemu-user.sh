@@ -7,13 +7,16 @@
 #   cross/qemu-user.sh [-o OUTDIR] [TARGET...]
 #
 # TARGETs are build dirs OUTDIR/<target> made by cross/build-all.sh
-# (default build-cross/; targets aarch64 armhf riscv64 ppc64el s390x
-# mips64el by default.  Left out: i386, where under qemu-i386 7.2 a forked
-# child hangs before its first system call, so every program that forks
-# runs into its timeout; x32, which needs a kernel with
-# CONFIG_X86_X32_ABI).  binfmt_misc need not be mounted: each program runs as
-# `qemu-ARCH-static -L /usr/TRIPLE PROGRAM`, with the environment and
-# timeout meson gives it (meson introspect --tests).  Only the cmocka
+# (default build-cross/; targets aarch64 armhf i386 riscv64 ppc64el s390x
+# mips64el by default.  Left out: x32, which qemu-user does not emulate
+# and which needs a kernel with CONFIG_X86_X32_ABI).  binfmt_misc need not
+# be mounted: each program runs as `qemu-ARCH-static -L /usr/TRIPLE -E
+# LD_LIBRARY_PATH=/usr/TRIPLE/lib PROGRAM`, with the environment and
+# timeout meson gives it (meson introspect --tests).  LD_LIBRARY_PATH keeps
+# the target's ld.so (from -L) with its own libc: without it the host's
+# /etc/ld.so.cache sent i386's to libc6-i386's /lib32/libc.so.6, another
+# build of glibc than the cross ld.so, and every forked child then spun
+# forever in user space.  Only the cmocka
 # programs of the default suite run (not the stress suite, not the
 # scripts).  The programs skip, with the reason printed, what qemu-user
 # cannot do (tests/harness.c probes ptrace, seccomp, process_vm_readv,
@@ -27,7 +30,7 @@ if [ "${1:-}" = "-o" ]; then
 	out=$2
 	shift 2
 fi
-targets=${*:-aarch64 armhf riscv64 ppc64el s390x mips64el}
+targets=${*:-aarch64 armhf i386 riscv64 ppc64el s390x mips64el}
 
 # qemu's name for a target's machine.
 qemu_arch() {
@@ -79,7 +82,8 @@ for t in json.load(sys.stdin):
 		log=$dir/qemu-user/$name.log
 		start=$(date +%s.%N)
 		( cd "$dir" && eval "timeout $timeout env ${rest%% -- *}" \
-			"$qemu -L $sysroot ${rest#* -- }" ) >"$log" 2>&1 </dev/null
+			"$qemu -L $sysroot -E LD_LIBRARY_PATH=$sysroot/lib" \
+			"${rest#* -- }" ) >"$log" 2>&1 </dev/null
 		rc=$?
 		secs=$(echo "$(date +%s.%N) - $start" | bc)
 		case $rc in

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -641,6 +642,48 @@ static int probe_process_vm_readv(void)
 	return to == 'x' ? 0 : EIO;
 }
 
+/*
+ * The library reads maps as openat(open("/proc/self"), "maps"): qemu-user
+ * emulates only the path /proc/self/maps, so that shows it qemu's own
+ * host mappings (for i386, its reservation of the guest's 4 GiB).  A
+ * read-only page between two writable ones must be a line of its own.
+ */
+static int probe_proc_self_maps(void)
+{
+	size_t page = harness_page_size();
+	char *area = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t mid = (uintptr_t)area + page;
+	int dirfd, fd, err = ENODATA;
+	char line[512];
+	FILE *maps;
+
+	if (area == MAP_FAILED || mprotect(area + page, page, PROT_READ))
+		return errno;
+	dirfd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return errno;
+	fd = openat(dirfd, "maps", O_RDONLY | O_CLOEXEC);
+	close(dirfd);
+	if (fd < 0)
+		return errno;
+	maps = fdopen(fd, "r");
+	if (!maps)
+		return errno;
+	while (fgets(line, sizeof(line), maps)) {
+		uintptr_t start, end;
+		char perms[5];
+
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %4s", &start,
+			   &end, perms) == 3 && start == mid &&
+		    end == mid + page && !strcmp(perms, "r--p"))
+			err = 0;
+	}
+	fclose(maps);
+	munmap(area, 3 * page);
+	return err;
+}
+
 static int probe_pidfd_child(void)
 {
 	int pidfd = -1, status;
@@ -711,10 +754,13 @@ static int probe_proc_exe(void)
 	return ret;
 }
 
+/* A probe with no lasting effect runs in this process (.here): a fork
+ * would change the library's choices (the remap default after a fork). */
 static const struct {
 	unsigned int need;
 	int (*probe)(void);
 	const char *what;
+	bool here;
 } harness_probes[] = {
 	{ HARNESS_NEEDS_PTRACE, probe_ptrace, "ptrace(PTRACE_TRACEME)" },
 	{ HARNESS_NEEDS_SECCOMP, probe_seccomp,
@@ -727,6 +773,9 @@ static const struct {
 	  "execve(2) of a program of this architecture" },
 	{ HARNESS_NEEDS_PROC_EXE, probe_proc_exe,
 	  "a child's /proc/PID/exe of this program's ELF machine" },
+	{ HARNESS_NEEDS_PROC_SELF_MAPS, probe_proc_self_maps,
+	  "its own mappings in maps opened from a /proc/self descriptor",
+	  true },
 };
 
 /*
@@ -748,7 +797,9 @@ static bool have_needs(unsigned int needs, const char *who)
 		if (!(needs & harness_probes[i].need))
 			continue;
 		if (!probed[i]) {
-			answers[i] = probe_in_child(harness_probes[i].probe);
+			answers[i] = harness_probes[i].here ?
+				     harness_probes[i].probe() :
+				     probe_in_child(harness_probes[i].probe);
 			probed[i] = true;
 		}
 		err = answers[i];

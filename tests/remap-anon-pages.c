@@ -1354,5 +1354,7 @@ int main(void)
 		TEST(test_enosys_forced_backend_cannot_serve),
 	};
 
+	/* Every backend but native checks the mappings in maps. */
+	harness_require(HARNESS_NEEDS_PROC_SELF_MAPS);
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
