@@ -684,6 +684,50 @@ static int probe_proc_self_maps(void)
 	return err;
 }
 
+/*
+ * The library reads /proc/self/pagemap through a /proc/self descriptor as
+ * well, and qemu-user passes the host's file through: its entries are in
+ * the host's byte order, wrong for a big-endian target (s390x).  Eight
+ * written pages must read present and not swapped, and a mapped page
+ * never touched not present.
+ */
+static int probe_pagemap(void)
+{
+	enum { WRITTEN = 8 };
+	size_t page = harness_page_size();
+	char *area = mmap(NULL, (WRITTEN + 1) * page, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t entries[WRITTEN + 1];
+	int dirfd, fd, err = 0, i;
+	ssize_t got;
+
+	if (area == MAP_FAILED)
+		return errno;
+	for (i = 0; i < WRITTEN; i++)
+		area[i * page] = 1;
+	dirfd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return errno;
+	fd = openat(dirfd, "pagemap", O_RDONLY | O_CLOEXEC);
+	close(dirfd);
+	if (fd < 0)
+		return errno;
+	got = pread(fd, entries, sizeof(entries),
+		    (off_t)((uintptr_t)area / page * sizeof(entries[0])));
+	if (got != (ssize_t)sizeof(entries))
+		err = got < 0 ? errno : EIO;
+	close(fd);
+	for (i = 0; !err && i <= WRITTEN; i++) {
+		bool present = entries[i] >> 63 & 1;
+		bool swapped = entries[i] >> 62 & 1;
+
+		if (present != (i < WRITTEN) || swapped)
+			err = EBADMSG;
+	}
+	munmap(area, (WRITTEN + 1) * page);
+	return err;
+}
+
 static int probe_pidfd_child(void)
 {
 	int pidfd = -1, status;
@@ -775,6 +819,9 @@ static const struct {
 	  "a child's /proc/PID/exe of this program's ELF machine" },
 	{ HARNESS_NEEDS_PROC_SELF_MAPS, probe_proc_self_maps,
 	  "its own mappings in maps opened from a /proc/self descriptor",
+	  true },
+	{ HARNESS_NEEDS_PAGEMAP, probe_pagemap,
+	  "its pages' present bits in pagemap, in this ABI's byte order",
 	  true },
 };
 

@@ -200,8 +200,9 @@ long harness_resident_pages(void *addr, size_t len);
  * What a test program needs of the kernel (or of the emulator running
  * it: qemu-user answers ENOSYS to ptrace(2) and process_vm_readv(2),
  * refuses seccomp filters, cannot exec a program of its target without
- * binfmt_misc, shows itself as a child's /proc/PID/exe, and emulates
- * /proc/self/maps only when opened by that path).  Each is
+ * binfmt_misc, shows itself as a child's /proc/PID/exe, emulates
+ * /proc/self/maps only when opened by that path, and passes the host's
+ * pagemap through in the host's byte order).  Each is
  * probed at run time, in a child where it has effects.
  */
 #define HARNESS_NEEDS_PTRACE		(1u << 0)	/* PTRACE_TRACEME */
@@ -211,6 +212,7 @@ long harness_resident_pages(void *addr, size_t len);
 #define HARNESS_NEEDS_EXEC		(1u << 4)	/* execve of our program */
 #define HARNESS_NEEDS_PROC_EXE		(1u << 5)	/* child's exe: our ELF */
 #define HARNESS_NEEDS_PROC_SELF_MAPS	(1u << 6)	/* maps via a dirfd */
+#define HARNESS_NEEDS_PAGEMAP		(1u << 7)	/* its byte order */
 
 /*
  * First thing in main(): skip the whole program (exit 77), printing each

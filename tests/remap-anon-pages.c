@@ -1354,7 +1354,8 @@ int main(void)
 		TEST(test_enosys_forced_backend_cannot_serve),
 	};
 
-	/* Every backend but native checks the mappings in maps. */
-	harness_require(HARNESS_NEEDS_PROC_SELF_MAPS);
+	/* Every backend but native checks the mappings in maps, and the
+	 * copy and mremap backends which pages are there in pagemap. */
+	harness_require(HARNESS_NEEDS_PROC_SELF_MAPS | HARNESS_NEEDS_PAGEMAP);
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
