@@ -21,8 +21,9 @@
 # scripts).  The programs skip, with the reason printed, what qemu-user
 # cannot do (tests/harness.c probes ptrace, seccomp, process_vm_readv,
 # process_madvise, userfaultfd, exec and /proc/PID/exe at run time).
-# Logs: OUTDIR/<target>/qemu-user/<test>.log.  Exit status 1 if any cell
-# is FAIL.
+# Logs: OUTDIR/<target>/qemu-user/<test>.log, and results.txt there (one
+# "NAME rc=N pass|skip|fail" line per program, the form .ci/check-skips
+# reads from the guests).  Exit status 1 if any cell is FAIL.
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=$src/build-cross
@@ -68,6 +69,9 @@ for t in $targets; do
 	fi
 	ninja -C "$dir" >/dev/null || { echo "FAIL $t: build"; failed=1; continue; }
 	mkdir -p "$dir/qemu-user"
+	# One line per program, as kernel/run-guest.sh writes them, for
+	# .ci/check-skips STAGE guest DIR.
+	: >"$dir/qemu-user/results.txt"
 	sysroot=/usr/$(triple "$t")
 	# name, timeout, NUL-separated env and command, one test per line.
 	meson introspect --tests "$dir" | python3 -c '
@@ -98,6 +102,8 @@ for t in json.load(sys.stdin):
 		[ "$cell" = FAIL ] && printf '  exit %d, log %s' $rc "$log"
 		echo
 		echo "$t|$name|$cell" >>"$results"
+		echo "$name rc=$rc $(case $rc in 0) echo pass ;; 77) echo skip ;;
+			*) echo fail ;; esac)" >>"$dir/qemu-user/results.txt"
 	done
 done
 
