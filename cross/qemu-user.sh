@@ -4,7 +4,11 @@
 # Run the cross-built test programs of each architecture under qemu-user
 # and print a table: test program x architecture, pass / skip / FAIL.
 #
-#   cross/qemu-user.sh [-o OUTDIR] [TARGET...]
+#   cross/qemu-user.sh [-o OUTDIR] [-n] [TARGET...]
+#
+# -n: run the programs natively instead, on this kernel (i386 on an x86_64
+# kernel with IA32 emulation; logs and results.txt then go to
+# OUTDIR/<target>/native/).
 #
 # TARGETs are build dirs OUTDIR/<target> made by cross/build-all.sh
 # (default build-cross/; targets aarch64 armhf i386 riscv64 ppc64el s390x
@@ -31,6 +35,13 @@ if [ "${1:-}" = "-o" ]; then
 	out=$2
 	shift 2
 fi
+native=false
+if [ "${1:-}" = "-n" ]; then
+	native=true
+	shift
+fi
+logdir=qemu-user
+$native && logdir=native
 targets=${*:-aarch64 armhf i386 riscv64 ppc64el s390x mips64el}
 
 # qemu's name for a target's machine.
@@ -62,17 +73,19 @@ for t in $targets; do
 	dir=$out/$t
 	qemu=qemu-$(qemu_arch "$t")-static || {
 		echo "FAIL $t: no qemu-user for it"; failed=1; continue; }
+	sysroot=/usr/$(triple "$t")
+	runner="$qemu -L $sysroot -E LD_LIBRARY_PATH=$sysroot/lib"
+	$native && runner=""
 	if [ ! -f "$dir/build.ninja" ]; then
 		echo "FAIL $t: $dir missing (run cross/build-all.sh $t)"
 		failed=1
 		continue
 	fi
 	ninja -C "$dir" >/dev/null || { echo "FAIL $t: build"; failed=1; continue; }
-	mkdir -p "$dir/qemu-user"
+	mkdir -p "$dir/$logdir"
 	# One line per program, as kernel/run-guest.sh writes them, for
 	# .ci/check-skips STAGE guest DIR.
-	: >"$dir/qemu-user/results.txt"
-	sysroot=/usr/$(triple "$t")
+	: >"$dir/$logdir/results.txt"
 	# name, timeout, NUL-separated env and command, one test per line.
 	meson introspect --tests "$dir" | python3 -c '
 import json, shlex, sys
@@ -83,11 +96,10 @@ for t in json.load(sys.stdin):
     print(t["name"], t["timeout"], env, "--",
           " ".join(shlex.quote(c) for c in t["cmd"]))
 ' | while read -r name timeout rest; do
-		log=$dir/qemu-user/$name.log
+		log=$dir/$logdir/$name.log
 		start=$(date +%s.%N)
 		( cd "$dir" && eval "timeout $timeout env ${rest%% -- *}" \
-			"$qemu -L $sysroot -E LD_LIBRARY_PATH=$sysroot/lib" \
-			"${rest#* -- }" ) >"$log" 2>&1 </dev/null
+			"$runner ${rest#* -- }" ) >"$log" 2>&1 </dev/null
 		rc=$?
 		secs=$(echo "$(date +%s.%N) - $start" | bc)
 		case $rc in
@@ -103,7 +115,7 @@ for t in json.load(sys.stdin):
 		echo
 		echo "$t|$name|$cell" >>"$results"
 		echo "$name rc=$rc $(case $rc in 0) echo pass ;; 77) echo skip ;;
-			*) echo fail ;; esac)" >>"$dir/qemu-user/results.txt"
+			*) echo fail ;; esac)" >>"$dir/$logdir/results.txt"
 	done
 done
 
