@@ -26,13 +26,21 @@
 /* Has the kernel accepted MREMAP_DONTUNMAP in this process? */
 static atomic_bool dontunmap_known;
 
-/* Move one page of a scratch mapping onto its other page. */
+/*
+ * Move one page of a scratch mapping onto its other page, then ask
+ * mincore() about the source, which must still be mapped.  qemu-user (7.2)
+ * runs the host's mremap but then marks the source unmapped in its own
+ * page table, so every later system call naming the source page (mincore,
+ * write from it...) fails there with ENOMEM or EFAULT: the backend would
+ * break its promise that src stays mapped.
+ */
 static int mremap_probe(const char **detail)
 {
 	size_t page_size = xmm_remap_page_size();
 	char *scratch = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	long ret;
+	unsigned char resident;
+	long ret, src_ret = 0;
 
 	if (scratch == MAP_FAILED) {
 		*detail = "no memory for a scratch mapping";
@@ -41,10 +49,17 @@ static int mremap_probe(const char **detail)
 	ret = xmm_sys(mremap, scratch, page_size, page_size,
 		      MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
 		      scratch + page_size);
+	if (ret >= 0 && mincore(scratch, page_size, &resident) < 0)
+		src_ret = -errno;
 	munmap(scratch, 2 * page_size);
 	if (ret < 0) {
 		*detail = ret == -ENOSYS ? "mremap is refused here (seccomp)" :
 			  "the kernel has no MREMAP_DONTUNMAP (Linux 5.7)";
+		return -ENOSYS;
+	}
+	if (src_ret < 0 && src_ret != -ENOSYS) {
+		*detail = "after mremap(MREMAP_DONTUNMAP) system calls see "
+			  "the source unmapped (qemu-user)";
 		return -ENOSYS;
 	}
 	atomic_store_explicit(&dontunmap_known, true, memory_order_relaxed);

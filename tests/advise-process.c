@@ -1158,5 +1158,7 @@ int main(void)
 		cmocka_unit_test(test_select_patterns_any),
 	};
 
+	harness_require(HARNESS_NEEDS_PTRACE |
+			 HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -289,5 +289,8 @@ int main(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	atexit(cleanup);
+	harness_require(HARNESS_NEEDS_EXEC |
+			 HARNESS_NEEDS_PTRACE |
+			 HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

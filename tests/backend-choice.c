@@ -157,5 +157,8 @@ int main(void)
 	page = harness_page_size();
 	patched_kernel = expect && !strcmp(expect, "patched");
 	printf("environment: %s kernel\n", expect ? expect : "host");
+	harness_require(HARNESS_NEEDS_PTRACE |
+			 HARNESS_NEEDS_PROCESS_VM_READV |
+			 HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -257,5 +257,7 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "--env-check"))
 		return env_check();
+	harness_require(HARNESS_NEEDS_EXEC |
+			 HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

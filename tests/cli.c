@@ -1409,5 +1409,8 @@ int main(void)
 	/* A child that cannot exec (no python3 in a minimal guest) closes
 	 * its input early: let write() say EPIPE rather than kill us. */
 	signal(SIGPIPE, SIG_IGN);
+	harness_require(HARNESS_NEEDS_EXEC |
+			 HARNESS_NEEDS_PTRACE |
+			 HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1430,5 +1430,8 @@ int main(void)
 		cmocka_unit_test(test_process_vm_mmap_table),
 	};
 
+	harness_require(HARNESS_NEEDS_PTRACE |
+			 HARNESS_NEEDS_PROCESS_VM_READV |
+			 HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

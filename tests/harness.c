@@ -19,7 +19,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -623,4 +627,289 @@ long harness_resident_pages(void *addr, size_t len)
 	}
 	free(vec);
 	return resident;
+}
+
+/*
+ * Run probe() in a child; its exit status (an errno), ETIMEDOUT if it did
+ * not end within 10 s (a blocked clone under qemu-i386), or -1 if it died.
+ */
+static int probe_in_child(int (*probe)(void))
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		alarm(10);
+		_exit(probe());
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		return ETIMEDOUT;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int probe_ptrace(void)
+{
+	return ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0 ? 0 : errno;
+}
+
+static int probe_seccomp(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K,
+					    SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = { .len = 1, .filter = &allow };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return errno;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return errno;
+	return 0;
+}
+
+static int probe_process_vm_readv(void)
+{
+	char from = 'x', to = 0;
+	struct iovec local = { &to, 1 }, remote = { &from, 1 };
+
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != 1)
+		return errno ? errno : EIO;
+	return to == 'x' ? 0 : EIO;
+}
+
+/*
+ * The library reads maps as openat(open("/proc/self"), "maps"): qemu-user
+ * emulates only the path /proc/self/maps, so that shows it qemu's own
+ * host mappings (for i386, its reservation of the guest's 4 GiB).  A
+ * read-only page between two writable ones must be a line of its own.
+ */
+static int probe_proc_self_maps(void)
+{
+	size_t page = harness_page_size();
+	char *area = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t mid = (uintptr_t)area + page;
+	int dirfd, fd, err = ENODATA;
+	char line[512];
+	FILE *maps;
+
+	if (area == MAP_FAILED || mprotect(area + page, page, PROT_READ))
+		return errno;
+	dirfd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return errno;
+	fd = openat(dirfd, "maps", O_RDONLY | O_CLOEXEC);
+	close(dirfd);
+	if (fd < 0)
+		return errno;
+	maps = fdopen(fd, "r");
+	if (!maps)
+		return errno;
+	while (fgets(line, sizeof(line), maps)) {
+		uintptr_t start, end;
+		char perms[5];
+
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %4s", &start,
+			   &end, perms) == 3 && start == mid &&
+		    end == mid + page && !strcmp(perms, "r--p"))
+			err = 0;
+	}
+	fclose(maps);
+	munmap(area, 3 * page);
+	return err;
+}
+
+/*
+ * The library reads /proc/self/pagemap through a /proc/self descriptor as
+ * well, and qemu-user passes the host's file through: its entries are in
+ * the host's byte order, wrong for a big-endian target (s390x).  Eight
+ * written pages must read present and not swapped, and a mapped page
+ * never touched not present.
+ */
+static int probe_pagemap(void)
+{
+	enum { WRITTEN = 8 };
+	size_t page = harness_page_size();
+	char *area = mmap(NULL, (WRITTEN + 1) * page, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t entries[WRITTEN + 1];
+	int dirfd, fd, err = 0, i;
+	ssize_t got;
+
+	if (area == MAP_FAILED)
+		return errno;
+	for (i = 0; i < WRITTEN; i++)
+		area[i * page] = 1;
+	dirfd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return errno;
+	fd = openat(dirfd, "pagemap", O_RDONLY | O_CLOEXEC);
+	close(dirfd);
+	if (fd < 0)
+		return errno;
+	got = pread(fd, entries, sizeof(entries),
+		    (off_t)((uintptr_t)area / page * sizeof(entries[0])));
+	if (got != (ssize_t)sizeof(entries))
+		err = got < 0 ? errno : EIO;
+	close(fd);
+	for (i = 0; !err && i <= WRITTEN; i++) {
+		bool present = entries[i] >> 63 & 1;
+		bool swapped = entries[i] >> 62 & 1;
+
+		if (present != (i < WRITTEN) || swapped)
+			err = EBADMSG;
+	}
+	munmap(area, (WRITTEN + 1) * page);
+	return err;
+}
+
+static int probe_pidfd_child(void)
+{
+	int pidfd = -1, status;
+	pid_t pid = harness_fork_pidfd(&pidfd);
+
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return -pid;
+	if (waitpid(pid, &status, 0) != pid)
+		return errno;
+	close(pidfd);
+	return 0;
+}
+
+#define HARNESS_EXEC_PROBE_ENV	"XMM_HARNESS_EXEC_PROBE"
+
+static int probe_exec(void)
+{
+	char *argv[] = { program_invocation_name, NULL };
+	char *envp[] = { HARNESS_EXEC_PROBE_ENV "=1", NULL };
+
+	execve(program_invocation_name, argv, envp);
+	return errno;
+}
+
+/* The ELF identification and machine of an executable: 20 bytes. */
+static int read_elf_machine(const char *path, unsigned char head[20])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return errno;
+	n = read(fd, head, 20);
+	close(fd);
+	return n == 20 ? 0 : EIO;
+}
+
+/*
+ * 0 if a child's /proc/PID/exe is of our own ELF class and machine (under
+ * qemu-user it is qemu, a program of the host).
+ */
+static int probe_proc_exe(void)
+{
+	unsigned char mine[20], its[20];
+	char path[64];
+	pid_t pid;
+	int ret;
+
+	ret = read_elf_machine("/proc/self/exe", mine);
+	if (ret)
+		return ret;
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	if (pid < 0)
+		return errno;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	ret = read_elf_machine(path, its);
+	/* e_ident (class, byte order, ABI) and e_machine; not e_type. */
+	if (!ret && (memcmp(mine, its, 16) || memcmp(mine + 18, its + 18, 2)))
+		ret = EXDEV;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return ret;
+}
+
+/* A probe with no lasting effect runs in this process (.here): a fork
+ * would change the library's choices (the remap default after a fork). */
+static const struct {
+	unsigned int need;
+	int (*probe)(void);
+	const char *what;
+	bool here;
+} harness_probes[] = {
+	{ HARNESS_NEEDS_PTRACE, probe_ptrace, "ptrace(PTRACE_TRACEME)" },
+	{ HARNESS_NEEDS_SECCOMP, probe_seccomp,
+	  "installing a seccomp filter" },
+	{ HARNESS_NEEDS_PROCESS_VM_READV, probe_process_vm_readv,
+	  "process_vm_readv(2) on itself" },
+	{ HARNESS_NEEDS_PIDFD_CHILD, probe_pidfd_child,
+	  "clone(CLONE_PIDFD | CLONE_PARENT) from a helper" },
+	{ HARNESS_NEEDS_EXEC, probe_exec,
+	  "execve(2) of a program of this architecture" },
+	{ HARNESS_NEEDS_PROC_EXE, probe_proc_exe,
+	  "a child's /proc/PID/exe of this program's ELF machine" },
+	{ HARNESS_NEEDS_PROC_SELF_MAPS, probe_proc_self_maps,
+	  "its own mappings in maps opened from a /proc/self descriptor",
+	  true },
+	{ HARNESS_NEEDS_PAGEMAP, probe_pagemap,
+	  "its pages' present bits in pagemap, in this ABI's byte order",
+	  true },
+};
+
+/*
+ * Probe each of needs (each probe once per process) and print a line
+ * "SKIP: ..." for every one that fails.  True if all of them are there.
+ */
+static bool have_needs(unsigned int needs, const char *who)
+{
+	/* Each probe's answer (0, an errno, -1 if it died) once probed. */
+	static int answers[sizeof(harness_probes) / sizeof(harness_probes[0])];
+	static bool probed[sizeof(harness_probes) / sizeof(harness_probes[0])];
+	bool all = true;
+	size_t i;
+
+	for (i = 0; i < sizeof(harness_probes) / sizeof(harness_probes[0]);
+	     i++) {
+		int err;
+
+		if (!(needs & harness_probes[i].need))
+			continue;
+		if (!probed[i]) {
+			answers[i] = harness_probes[i].here ?
+				     harness_probes[i].probe() :
+				     probe_in_child(harness_probes[i].probe);
+			probed[i] = true;
+		}
+		err = answers[i];
+		if (err == 0)
+			continue;
+		printf("SKIP: %s needs %s, which fails here: %s\n", who,
+		       harness_probes[i].what,
+		       err > 0 ? strerror(err) : "child died");
+		all = false;
+	}
+	fflush(stdout);
+	return all;
+}
+
+void harness_require(unsigned int needs)
+{
+	if (getenv(HARNESS_EXEC_PROBE_ENV))
+		_exit(0);
+	if (!have_needs(needs, "this program"))
+		exit(HARNESS_EXIT_SKIP);
+}
+
+void harness_need(unsigned int needs)
+{
+	if (!have_needs(needs, "this test"))
+		skip();
 }

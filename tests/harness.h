@@ -222,4 +222,32 @@ unsigned long long harness_checksum(const void *buf, size_t len);
 /* Pages of [addr, addr+len) resident per mincore(2), or -errno. */
 long harness_resident_pages(void *addr, size_t len);
 
+/*
+ * What a test program needs of the kernel (or of the emulator running
+ * it: qemu-user answers ENOSYS to ptrace(2) and process_vm_readv(2),
+ * refuses seccomp filters, cannot exec a program of its target without
+ * binfmt_misc, shows itself as a child's /proc/PID/exe, emulates
+ * /proc/self/maps only when opened by that path, and passes the host's
+ * pagemap through in the host's byte order).  Each is
+ * probed at run time, in a child where it has effects.
+ */
+#define HARNESS_NEEDS_PTRACE		(1u << 0)	/* PTRACE_TRACEME */
+#define HARNESS_NEEDS_SECCOMP		(1u << 1)	/* a filter installs */
+#define HARNESS_NEEDS_PROCESS_VM_READV	(1u << 2)	/* not ENOSYS */
+#define HARNESS_NEEDS_PIDFD_CHILD	(1u << 3)	/* harness_fork_pidfd */
+#define HARNESS_NEEDS_EXEC		(1u << 4)	/* execve of our program */
+#define HARNESS_NEEDS_PROC_EXE		(1u << 5)	/* child's exe: our ELF */
+#define HARNESS_NEEDS_PROC_SELF_MAPS	(1u << 6)	/* maps via a dirfd */
+#define HARNESS_NEEDS_PAGEMAP		(1u << 7)	/* its byte order */
+
+/*
+ * First thing in main(): skip the whole program (exit 77), printing each
+ * missing need and why, unless all of needs are there.  (A program that
+ * asks HARNESS_NEEDS_EXEC is its own exec probe: argv is not needed.)
+ */
+void harness_require(unsigned int needs);
+
+/* In a cmocka test: skip this test likewise unless all of needs are there. */
+void harness_need(unsigned int needs);
+
 #endif /* XMM_TESTS_HARNESS_H */

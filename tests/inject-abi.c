@@ -248,5 +248,7 @@ int main(void)
 		cmocka_unit_test(test_other_abi),
 	};
 
+	harness_require(HARNESS_NEEDS_PROC_EXE |
+			 HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,6 +117,9 @@ int main(void)
 		cmocka_unit_test(test_docker_profile_target_kill_filter),
 	};
 
+	harness_require(HARNESS_NEEDS_PTRACE |
+			 HARNESS_NEEDS_SECCOMP |
+			 HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, setup, inject_teardown);
 }
 

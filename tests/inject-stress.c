@@ -334,5 +334,8 @@ int main(void)
 		cmocka_unit_test(test_callers_killed_mid_injection),
 	};
 
+	harness_require(HARNESS_NEEDS_PTRACE |
+			 HARNESS_NEEDS_SECCOMP |
+			 HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1239,5 +1239,8 @@ int main(void)
 
 	if (drop_to_nobody() < 0)
 		return 1;
+	harness_require(HARNESS_NEEDS_PTRACE |
+			 HARNESS_NEEDS_SECCOMP |
+			 HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, setup, inject_teardown);
 }

@@ -4,10 +4,13 @@
  * it never would: every field missing in turn, numbers out of range,
  * a name longer than any buffer, no final newline, NUL bytes.
  */
+#include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -31,28 +34,59 @@ static size_t parse(const char *text, struct xmm_vma *vmas, size_t max,
 	return xmm_maps_parse(buf, len, vmas, max, malformed);
 }
 
+/*
+ * What a 64-bit kernel prints (x86_64), and what a 32-bit one prints
+ * (armhf): the addresses of a 64-bit process do not fit a 32-bit
+ * unsigned long, and a 32-bit build must skip those lines as malformed.
+ */
+static const char kernel_lines_64[] =
+	"55d0c8a00000-55d0c8a21000 rw-p 00000000 00:00 0"
+	"                          [heap]\n"
+	"7f1c2e600000-7f1c2e628000 r-xp 00028000 fe:01 1835023"
+	"                    /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+	"7f1c2e800000-7f1c2e900000 rw-s 00001000 00:01 42"
+	"   /memfd:my buf (deleted)\n"
+	"7ffd1a000000-7ffd1a021000 rw-p 00000000 00:00 0 [stack]\n"
+	"7f1c2ea00000-7f1c2ea01000 ---p 00000000 00:00 0\n"
+	"7f1c2eb00000-7f1c2eb01000 rw-p 00000000 00:00 0"
+	" [anon:my name]\n"
+	"ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0"
+	"  [vsyscall]";
+
+static const char kernel_lines_32[] =
+	"00455000-00476000 rw-p 00000000 00:00 0"
+	"          [heap]\n"
+	"b6e00000-b6e28000 r-xp 00028000 fe:01 1835023"
+	"    /usr/lib/arm-linux-gnueabihf/libc.so.6\n"
+	"b6f00000-b7000000 rw-s 00001000 00:01 42"
+	"   /memfd:my buf (deleted)\n"
+	"bea1a000-bea3b000 rw-p 00000000 00:00 0 [stack]\n"
+	"b6fa0000-b6fa1000 ---p 00000000 00:00 0\n"
+	"b6fb0000-b6fb1000 rw-p 00000000 00:00 0"
+	" [anon:my name]\n"
+	"ffff0000-ffff1000 r-xp 00000000 00:00 0"
+	"  [vectors]";
+
 static void test_kernel_lines(void **state)
 {
+	bool lp64 = sizeof(unsigned long) == 8;
 	struct xmm_vma v[8];
 	size_t bad, n;
 	char *buf;
 
-	n = parse("55d0c8a00000-55d0c8a21000 rw-p 00000000 00:00 0"
-		  "                          [heap]\n"
-		  "7f1c2e600000-7f1c2e628000 r-xp 00028000 fe:01 1835023"
-		  "                    /usr/lib/x86_64-linux-gnu/libc.so.6\n"
-		  "7f1c2e800000-7f1c2e900000 rw-s 00001000 00:01 42"
-		  "   /memfd:my buf (deleted)\n"
-		  "7ffd1a000000-7ffd1a021000 rw-p 00000000 00:00 0 [stack]\n"
-		  "7f1c2ea00000-7f1c2ea01000 ---p 00000000 00:00 0\n"
-		  "7f1c2eb00000-7f1c2eb01000 rw-p 00000000 00:00 0"
-		  " [anon:my name]\n"
-		  "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0"
-		  "  [vsyscall]", v, 8, &bad, &buf);
+	if (!lp64) {
+		/* Every 64-bit address is out of range: 7 lines skipped. */
+		n = parse(kernel_lines_64, v, 8, &bad, &buf);
+		assert_int_equal(n, 0);
+		assert_int_equal(bad, 7);
+		free(buf);
+	}
+	n = parse(lp64 ? kernel_lines_64 : kernel_lines_32, v, 8, &bad,
+		  &buf);
 	assert_int_equal(n, 7);
 	assert_int_equal(bad, 0);
-	assert_int_equal(v[0].start, 0x55d0c8a00000UL);
-	assert_int_equal(v[0].end, 0x55d0c8a21000UL);
+	assert_int_equal(v[0].start, lp64 ? 0x55d0c8a00000ULL : 0x455000);
+	assert_int_equal(v[0].end, lp64 ? 0x55d0c8a21000ULL : 0x476000);
 	assert_int_equal(v[0].vma_class, XMM_VMA_CLASS_HEAP);
 	assert_string_equal(v[0].name, "[heap]");
 	assert_int_equal(v[1].prot, PROT_READ | PROT_EXEC);
@@ -71,7 +105,7 @@ static void test_kernel_lines(void **state)
 	assert_string_equal(v[5].name, "[anon:my name]");
 	assert_int_equal(v[5].vma_class, XMM_VMA_CLASS_ANON);
 	/* The last line has no newline: its name still ends. */
-	assert_string_equal(v[6].name, "[vsyscall]");
+	assert_string_equal(v[6].name, lp64 ? "[vsyscall]" : "[vectors]");
 	assert_int_equal(v[6].vma_class, XMM_VMA_CLASS_SPECIAL);
 	free(buf);
 }
@@ -100,6 +134,7 @@ static void test_malformed_lines_are_skipped(void **state)
 	};
 	struct xmm_vma v[4];
 	size_t i, bad, n;
+	char line[80];
 	char *buf;
 
 	for (i = 0; i < sizeof(bad_lines) / sizeof(bad_lines[0]); i++) {
@@ -109,11 +144,19 @@ static void test_malformed_lines_are_skipped(void **state)
 				 i, bad_lines[i], n, bad);
 		free(buf);
 	}
+	/* One more than an unsigned long holds (33 bits on 32-bit ABIs). */
+	snprintf(line, sizeof(line), "1000-1%0*d rw-p 0 00:00 0",
+		 (int)(2 * sizeof(unsigned long)), 0);
+	n = parse(line, v, 4, &bad, &buf);
+	if (n != 0 || bad != 1)
+		fail_msg("\"%s\": %zu parsed, %zu malformed", line, n, bad);
+	free(buf);
 	/* The largest values that fit are accepted. */
-	n = parse("0-ffffffffffffffff rw-p ffffffffffffffff ffffffff:ffffffff "
-		  "18446744073709551615", v, 4, &bad, &buf);
+	snprintf(line, sizeof(line), "0-%lx rw-p ffffffffffffffff "
+		 "ffffffff:ffffffff 18446744073709551615", ULONG_MAX);
+	n = parse(line, v, 4, &bad, &buf);
 	assert_int_equal(n, 1);
-	assert_true(v[0].end == UINTPTR_MAX);
+	assert_true(v[0].end == ULONG_MAX);
 	assert_true(v[0].inode == UINT64_MAX);
 	assert_int_equal(v[0].dev_major, 0xffffffffU);
 	free(buf);

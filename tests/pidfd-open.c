@@ -131,5 +131,7 @@ int main(void)
 	harness_skip_all_under_valgrind("every test here calls "
 					"pidfd_open(2), which it answers "
 					"with ENOSYS");
+	harness_require(HARNESS_NEEDS_SECCOMP |
+			 HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -683,5 +683,8 @@ int main(void)
 	};
 
 	page = harness_page_size();
+	harness_require(HARNESS_NEEDS_PTRACE |
+			 HARNESS_NEEDS_SECCOMP |
+			 HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

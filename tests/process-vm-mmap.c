@@ -1749,5 +1749,7 @@ int main(void)
 		cmocka_unit_test(test_forced_backend_wrong_kind),
 	};
 
+	harness_require(HARNESS_NEEDS_PROCESS_VM_READV |
+			 HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -728,5 +728,6 @@ int main(void)
 		cmocka_unit_test(test_cgroup),
 	};
 
+	harness_require(HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, setup_maps, NULL);
 }

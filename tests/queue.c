@@ -1332,5 +1332,7 @@ int main(void)
 	page = harness_page_size();
 	printf("io_uring %s\n", uring_expected() ? "serves self-advice" :
 	       "is not available: workers serve everything");
+	harness_require(HARNESS_NEEDS_PTRACE |
+			 HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -767,6 +767,8 @@ static void test_pages_shared_with_child(void **state)
 {
 	bool saw_ebusy = false;
 
+	/* What the child still sees is read with process_vm_readv(2). */
+	harness_need(HARNESS_NEEDS_PROCESS_VM_READV);
 	FOR_EACH_BACKEND(name) {
 		struct area s, d;
 		char *src = area_map(&s, 16 * page);
@@ -1377,5 +1379,8 @@ int main(void)
 		TEST(test_enosys_forced_backend_cannot_serve),
 	};
 
+	/* Every backend but native checks the mappings in maps, and the
+	 * copy and mremap backends which pages are there in pagemap. */
+	harness_require(HARNESS_NEEDS_PROC_SELF_MAPS | HARNESS_NEEDS_PAGEMAP);
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -451,5 +451,6 @@ int main(void)
 		cmocka_unit_test(test_errors),
 	};
 
+	harness_require(HARNESS_NEEDS_PIDFD_CHILD);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
