@@ -141,19 +141,14 @@ static int whole_and_alike(int proc_self, const struct xmm_remap_call *call)
  * Has this process forked since the library was loaded (or is it a child
  * of such a fork)?  Its anonymous pages may then be shared with another
  * process: uffd-move answers EBUSY for such a page, mremap would move it.
- * The prepare handler runs in the parent before each fork, so parent and
- * child both see the flag.
+ * The prepare handler (called from atfork.c) runs in the parent before
+ * each fork, so parent and child both see the flag.
  */
 static atomic_bool process_forked;
 
-static void note_fork(void)
+void xmm_remap_choose_atfork_prepare(void)
 {
 	atomic_store_explicit(&process_forked, true, memory_order_relaxed);
-}
-
-__attribute__((constructor)) static void watch_forks(void)
-{
-	pthread_atfork(note_fork, NULL, NULL);
 }
 
 /* Is nothing in this process mlock()ed? */

@@ -19,4 +19,7 @@
  */
 bool xmm_remap_whole_mapping(const struct xmm_remap_call *call, long *moved);
 
+/* Before each fork() (atfork.c): the process has forked. */
+void xmm_remap_choose_atfork_prepare(void);
+
 #endif /* XMM_SRC_REMAP_CHOOSE_H */

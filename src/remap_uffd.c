@@ -15,7 +15,7 @@
  * the parent's pages.  Its number lives in a page marked MADV_WIPEONFORK,
  * which every fork (fork(), _Fork(), clone() without CLONE_VM) hands to the
  * child zeroed, so a child opens its own with one load of overhead; a
- * pthread_atfork() handler closes the inherited descriptor after fork().
+ * fork handler (atfork.c) closes the inherited descriptor after fork().
  *
  * The number is the caller's to close (a daemon closing every descriptor,
  * close_range()), and the kernel then gives it to the next file opened.
@@ -90,9 +90,7 @@ struct uffd_cache {
 static struct uffd_cache *_Atomic uffd_cache;
 /* The same number in ordinary memory, for the atfork handler to close. */
 static atomic_int uffd_opened_fd = -1;
-static pthread_once_t uffd_atfork_once = PTHREAD_ONCE_INIT;
-
-static void uffd_atfork_child(void)
+void xmm_uffd_atfork_child(void)
 {
 	int fd = atomic_exchange(&uffd_opened_fd, -1);
 
@@ -100,10 +98,6 @@ static void uffd_atfork_child(void)
 		close(fd);
 }
 
-static void uffd_atfork_register(void)
-{
-	pthread_atfork(NULL, NULL, uffd_atfork_child);
-}
 
 static struct uffd_cache *uffd_cache_get(void)
 {
@@ -196,7 +190,6 @@ static int uffd_replace(struct uffd_cache *cache, const char **detail)
 	if (fd >= 0 && uffd_still_ours(cache, fd))
 		goto out;	/* another thread replaced it meanwhile */
 
-	pthread_once(&uffd_atfork_once, uffd_atfork_register);
 	fd = uffd_open(detail);
 	if (fd < 0)
 		goto out;

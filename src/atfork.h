@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The library's one fork hook (atfork.c): a constructor registers these
+ * two with pthread_atfork() once, and they call each subsystem's handler,
+ * declared in that subsystem's header, in a fixed order.
+ */
+#ifndef XMM_SRC_ATFORK_H
+#define XMM_SRC_ATFORK_H
+
+/* Runs in the parent just before each fork(). */
+void xmm_atfork_prepare(void);
+
+/* Runs in the child just after each fork(). */
+void xmm_atfork_child(void);
+
+#endif /* XMM_SRC_ATFORK_H */
