@@ -37,6 +37,11 @@
  *   (xmm_inject_helper_atfork_child(), called from atfork.c, closes the
  *   inherited channel); a child forked without the handlers (raw clone)
  *   is told by getpid() and never uses the parent's helper.
+ * - Dead tracees.  A target that dies under the helper stays its tracee,
+ *   a zombie its parent cannot reap, until the tracer waits for it (the
+ *   per-call helper's exit let go of it): between requests the helper
+ *   waits on the channel and on a signalfd of its (blocked) SIGCHLD, and
+ *   reaps every wait status, all of them its tracees': it has no child.
  * - Concurrent callers.  One request at a time: a caller that finds the
  *   server busy (or is a signal handler interrupting a call) takes the
  *   per-call paths of inject_helper.c, which still work in parallel.
@@ -74,6 +79,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -198,6 +204,7 @@ static bool serve_one(int chan, struct xmm_inject_request *req)
 		.msg_controllen = sizeof(control.buf),
 	};
 	struct cmsghdr *cmsg;
+	bool never_stopped;
 	ssize_t got;
 	int pidfd = -1;
 
@@ -219,11 +226,54 @@ static bool serve_one(int chan, struct xmm_inject_request *req)
 		req->result = xmm_inject_trace_batch(req, true, true);
 		close(pidfd);
 	}
+	/* (req is the caller's again once it has the answer.) */
+	never_stopped = req->result == -EAGAIN;
 	if (send(chan, &byte, 1, MSG_NOSIGNAL) != 1)
 		return false;
 	/* A target that never stopped is seized still: only our exit lets
 	 * go of it (PTRACE_DETACH needs a stop). */
-	return req->result != -EAGAIN;
+	return !never_stopped;
+}
+
+/*
+ * A target that died under us stays our tracee, a zombie its parent
+ * cannot reap, until we wait for it: the exit of a per-call helper let go
+ * of it, the kept one reaps it.  We have no children of our own, so every
+ * wait status is such a tracee's.
+ */
+static void reap_dead_tracees(void)
+{
+	int status;
+
+	while (waitpid(-1, &status, __WALL | WNOHANG) > 0)
+		;
+}
+
+/*
+ * Between requests: wait for the next one, reaping tracees that die
+ * meanwhile (their SIGCHLD, blocked, read from sigchld).  true when the
+ * channel has something (a request, or the hang-up).
+ */
+static bool await_request(int chan, int sigchld)
+{
+	struct pollfd fds[2] = {
+		{ .fd = chan, .events = POLLIN },
+		{ .fd = sigchld, .events = POLLIN },
+	};
+	char drain[128];
+
+	for (;;) {
+		reap_dead_tracees();
+		if (poll(fds, sigchld >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return true;	/* let recvmsg() tell */
+		}
+		if (fds[0].revents)
+			return true;
+		while (read(sigchld, drain, sizeof(drain)) > 0)
+			;
+	}
 }
 
 static int helper_main(void *arg)
@@ -233,7 +283,8 @@ static int helper_main(void *arg)
 	size_t page = (size_t)getpagesize();
 	int chan = spawn->helper_end;
 	char ready = 'r';
-	sigset_t all;
+	sigset_t all, chld;
+	int sigchld;
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -241,10 +292,14 @@ static int helper_main(void *arg)
 	sigaction(SIGCHLD, &dfl, NULL);
 	prctl(PR_SET_NAME, "xmm-inject", 0, 0, 0);
 	close_all_but(chan);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigchld = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
 	atomic_store(&spawn->helper_ran, true);
 	if (send(chan, &ready, 1, MSG_NOSIGNAL) != 1)
 		return 0;
-	while (serve_one(chan, (struct xmm_inject_request *)
+	while (await_request(chan, sigchld) &&
+	       serve_one(chan, (struct xmm_inject_request *)
 			 (spawn->region + REQUEST_OFF(page))))
 		;
 	return 0;
