@@ -555,7 +555,7 @@ long xmm_inject_server_call(pid_t pid, int pidfd,
 			goto out;
 		req = (struct xmm_inject_request *)
 			(server.region + REQUEST_OFF(page));
-		req->caller = getpid();
+		req->caller = server.owner;	/* (the channel tells) */
 		req->pid = pid;
 		req->flags = flags;
 		req->count = count;
