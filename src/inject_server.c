@@ -55,6 +55,10 @@
  *   per-call permission checks of madvise.c (mm_access through environ,
  *   CAP_SYS_NICE) still run in the caller first.  Not compared: LSM
  *   labels and the user namespace (see xmm_process_madvise(3), BUGS).
+ * - Foreign closes.  A program may close descriptors it did not open (a
+ *   daemon closing them all) and reuse the numbers: the channel's inode
+ *   is checked before each request, and a changed one is forgotten, never
+ *   written to nor closed (the close hung the helper up already).
  * - Fallback.  Where the server cannot be made (RLIMIT_NPROC, a seccomp
  *   policy refusing clone, an emulator whose clone does not share
  *   memory), it answers "unavailable" and the per-call paths serve.
@@ -81,6 +85,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -128,6 +133,10 @@ static struct {
 	int chan;		/* our end of the channel; -1: no helper */
 	pid_t helper;
 	int helper_pidfd;	/* readable once it is gone for good */
+	/* What the two numbers were: a program that closes descriptors it
+	 * did not open (a daemon closing them all) may reuse them. */
+	dev_t chan_dev, pidfd_dev;
+	ino_t chan_ino, pidfd_ino;
 	bool unsupported;	/* clone does not share memory here */
 	char *region;
 	struct server_creds creds;
@@ -369,6 +378,36 @@ static bool creds_read(struct server_creds *c)
 	return true;
 }
 
+/* Is fd still the descriptor we opened (device and inode as noted)? */
+static bool still_ours(int fd, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev &&
+	       st.st_ino == ino;
+}
+
+static void note_identity(int fd, dev_t *dev, ino_t *ino)
+{
+	struct stat st;
+
+	*dev = 0;
+	*ino = 0;
+	if (fstat(fd, &st) == 0) {
+		*dev = st.st_dev;
+		*ino = st.st_ino;
+	}
+}
+
+/* Forget a helper whose descriptors the program closed (and perhaps
+ * reused): not ours to close; its hang-up ended the helper. */
+static void server_forget(void)
+{
+	server.chan = -1;
+	server.helper_pidfd = -1;
+	server.helper = 0;
+}
+
 /*
  * Hang up and wait until the helper has left user code (its end of the
  * channel closes), then until it is gone, its ptrace links with it (its
@@ -382,6 +421,13 @@ static void server_stop(void)
 
 	if (server.chan < 0)
 		return;
+	if (!still_ours(server.chan, server.chan_dev, server.chan_ino)) {
+		server_forget();
+		return;
+	}
+	if (gone.fd >= 0 &&
+	    !still_ours(gone.fd, server.pidfd_dev, server.pidfd_ino))
+		gone.fd = -1;
 	shutdown(server.chan, SHUT_WR);
 	for (;;) {
 		ssize_t got = recv(server.chan, &byte, 1, 0);
@@ -436,6 +482,7 @@ static bool server_start(const struct server_creds *creds)
 	spawn->region = server.region;
 	spawn->helper_end = ends[1];
 	server.chan = ends[0];
+	note_identity(server.chan, &server.chan_dev, &server.chan_ino);
 	server.owner = getpid();
 
 	if (pthread_attr_init(&attr) != 0)
@@ -472,6 +519,9 @@ static bool server_start(const struct server_creds *creds)
 	/* It waits for us now: its pid cannot be reused yet. */
 	ret = xmm_sys(pidfd_open, server.helper, 0);
 	server.helper_pidfd = ret < 0 ? -1 : (int)ret;
+	if (server.helper_pidfd >= 0)
+		note_identity(server.helper_pidfd, &server.pidfd_dev,
+			      &server.pidfd_ino);
 	server.creds = *creds;
 	return true;
 fail:
@@ -543,6 +593,9 @@ long xmm_inject_server_call(pid_t pid, int pidfd,
 	/* A child forked without our atfork handler: not its helper. */
 	if (server.chan >= 0 && server.owner != getpid())
 		goto out;
+	if (server.chan >= 0 &&
+	    !still_ours(server.chan, server.chan_dev, server.chan_ino))
+		server_forget();
 	/* Under a filter that may postdate the helper: the per-call one. */
 	seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
 	if ((seccomp != 0 && !(seccomp < 0 && errno == EINVAL)) ||

@@ -1185,6 +1185,47 @@ static void test_kept_helper_not_for_sandboxed_caller(void **state)
 	munmap(kc.s, sizeof(*kc.s));
 }
 
+/* A daemon that closes every descriptor it did not open, then opens
+ * others with the same numbers: the library writes to none of them, the
+ * old helper ends, a new one serves. */
+static int closing_caller(void *arg)
+{
+	struct kept_case *kc = arg;
+	struct iovec iov = { scratch, 4096 };
+	pid_t first;
+	int fd;
+
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	first = kept_helper();
+	CHILD_CHECK(first > 0);
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != kc->pidfd)
+			close(fd);
+	for (fd = 0; fd < 8; fd++)
+		CHILD_CHECK(open("/dev/null", O_WRONLY) >= 0);
+	CHILD_CHECK(process_ends(first));
+	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	CHILD_CHECK(kept_helper() > 0 && kept_helper() != first);
+	return 0;
+}
+
+static void test_kept_helper_survives_closed_descriptors(void **state)
+{
+	struct kept_case kc = { .s = shared_new() };
+	struct target t;
+
+	(void)state;
+	target_start(&t, pause_child, NULL);
+	kc.pidfd = t.pidfd;
+	assert_int_equal(harness_run_in_child(closing_caller, &kc), 0);
+	assert_true(untraced(t.pid));
+	target_kill(&t);
+	munmap(kc.s, sizeof(*kc.s));
+}
+
 /* Two threads injecting at once: one gets the kept helper, the other a
  * helper for its call; every call succeeds. */
 struct concurrent_case {
@@ -1427,6 +1468,7 @@ int main(void)
 		cmocka_unit_test(test_kept_helper_lifetime),
 		cmocka_unit_test(test_kept_helper_not_for_sandboxed_caller),
 		cmocka_unit_test(test_kept_helper_concurrent_callers),
+		cmocka_unit_test(test_kept_helper_survives_closed_descriptors),
 		cmocka_unit_test(test_nproc_limit_caller_traces_and_detaches),
 		cmocka_unit_test(test_nproc_limit_slow_stop_detaches),
 	};
