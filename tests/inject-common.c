@@ -308,12 +308,22 @@ pid_t kept_helper(void)
 /* Has pid exited (gone, or a zombie) within 5 s? */
 bool process_ends(pid_t pid)
 {
+	char path[64], buf[256], *close_paren;
 	int i;
 
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	for (i = 0; i < 5000; i++) {
-		char state = proc_state(pid);
+		FILE *f = fopen(path, "r");
+		bool ended = true;
 
-		if (state == 'Z' || state == 'X' || state == '?' || !state)
+		if (f) {
+			if (fgets(buf, sizeof(buf), f) &&
+			    (close_paren = strrchr(buf, ')')))
+				ended = close_paren[2] == 'Z' ||
+					close_paren[2] == 'X';
+			fclose(f);
+		}
+		if (ended)
 			return true;
 		nap();
 	}
