@@ -90,6 +90,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define XMM_P_PIDFD		3	/* waitid(2), Linux 5.4 */
+
 #define HELPER_STACK_SIZE	(192 * 1024)
 #define MIDDLE_STACK_SIZE	(16 * 1024)
 /* The spawning pthread: its stack, with its TLS and descriptor on top. */
@@ -122,6 +124,7 @@ struct server_spawn {
 	char *region;
 	int helper_end;		/* the helper's end of the channel */
 	atomic_bool spawner_tls_ours;	/* the TLS lies in our mapping */
+	atomic_bool middle_cloned;	/* the clone of the intermediate worked */
 	atomic_bool middle_ran;	/* the intermediate ran in our memory */
 	atomic_bool helper_ran;	/* the helper runs in our memory */
 	_Atomic pid_t helper;
@@ -353,7 +356,8 @@ static void *spawner_main(void *arg)
 		middle = clone(middle_main, stack, CLONE_VM | CLONE_VFORK,
 			       spawn);
 	if (middle < 0)
-		return NULL;
+		return NULL;	/* no process to spare: maybe later */
+	atomic_store(&spawn->middle_cloned, true);
 	while (waitpid(middle, &status, __WALL) < 0 && errno == EINTR)
 		;
 	return NULL;
@@ -417,7 +421,6 @@ static void server_stop(void)
 {
 	struct pollfd gone = { .fd = server.helper_pidfd, .events = POLLIN };
 	char byte;
-	int status;
 
 	if (server.chan < 0)
 		return;
@@ -438,14 +441,17 @@ static void server_stop(void)
 	close(server.chan);
 	server.chan = -1;
 	if (gone.fd >= 0) {
+		siginfo_t info;
+
 		while (poll(&gone, 1, -1) < 0 && errno == EINTR)
 			;
+		/* Ours to reap only if we are the subreaper it was given to;
+		 * by its pidfd, never a reused pid. */
+		waitid((idtype_t)XMM_P_PIDFD, (id_t)gone.fd, &info,
+		       WEXITED | WNOHANG | __WALL);
 		close(gone.fd);
 		server.helper_pidfd = -1;
 	}
-	/* Ours to reap only if we are the subreaper it was given to. */
-	while (waitpid(server.helper, &status, __WALL) < 0 && errno == EINTR)
-		;
 	server.helper = 0;
 }
 
@@ -502,8 +508,11 @@ static bool server_start(const struct server_creds *creds)
 	pthread_join(spawner, NULL);
 	close(ends[1]);
 	ends[1] = -1;
+	/* Never here: TLS a libc keeps elsewhere, a clone without CLONE_VM
+	 * (an emulator).  A clone refused (RLIMIT_NPROC) may work later. */
 	if (!atomic_load(&spawn->spawner_tls_ours) ||
-	    !atomic_load(&spawn->middle_ran))
+	    (atomic_load(&spawn->middle_cloned) &&
+	     !atomic_load(&spawn->middle_ran)))
 		server.unsupported = true;
 	if (atomic_load(&spawn->helper) <= 0)
 		goto fail;
