@@ -10,6 +10,7 @@
  */
 #include "internal.h"
 #include "atfork.h"
+#include "inject.h"
 #include "remap.h"
 #include "remap_choose.h"
 
@@ -24,6 +25,7 @@ void xmm_atfork_prepare(void)
 void xmm_atfork_child(void)
 {
 	xmm_uffd_atfork_child();
+	xmm_inject_helper_atfork_child();
 }
 
 __attribute__((constructor)) static void atfork_register(void)

@@ -32,10 +32,23 @@
 
 #ifdef XMM_HAVE_INJECT
 
+#include <poll.h>
 #include <unistd.h>
 
 /* From this many calls on, one stub run beats two stops per call. */
 #define STUB_MIN_CALLS		4
+
+/* Has the caller died (or exec'd) since it asked?  A per-call helper is
+ * reparented then; the server's channel hangs up. */
+static bool caller_gone(const struct xmm_inject_request *req)
+{
+	struct pollfd chan = { .fd = req->caller_chan, .events = POLLRDHUP };
+
+	if (req->caller_chan < 0)
+		return getppid() != req->caller;
+	return poll(&chan, 1, 0) > 0 &&
+	       (chan.revents & (POLLHUP | POLLRDHUP | POLLERR));
+}
 
 /* Everything after the seize: take R, check, run.  The count run or
  * -errno; the caller releases the target. */
@@ -61,8 +74,8 @@ static long run_batch(struct xmm_tracer *t, struct xmm_inject_request *req)
 	if (ret < 0)
 		return ret;
 	/* The last point of no change: a helper whose caller has died
-	 * (reparented) lets go of the target untouched. */
-	if (t->blocking_wait && getppid() != req->caller)
+	 * lets go of the target untouched. */
+	if (t->blocking_wait && caller_gone(req))
 		return -ESRCH;
 
 #ifdef XMM_INJECT_HAVE_STUB

@@ -3,10 +3,12 @@
  * The ptrace injection engine: run a batch of system calls inside another
  * process, in one stop, and leave it exactly as it was.
  *
- * The tracer is a short-lived helper process (a vfork-like clone of the
- * caller), so that a caller killed in the middle never leaves the target
- * with borrowed registers: the helper finishes the restore on its own.
- * Where Yama forbids a helper to attach (scope >= 1: only ancestors may
+ * The tracer is a helper process that shares the caller's memory, so that
+ * a caller killed in the middle never leaves the target with borrowed
+ * registers: the helper finishes the restore on its own.  One helper is
+ * kept between calls (inject_server.c, the "xmm-inject" process); where
+ * it cannot serve (busy, a sandboxed caller, no process to spare) a
+ * short-lived one is cloned for the call.  Where Yama forbids a helper to attach (scope >= 1: only ancestors may
  * trace), a short-lived thread of the caller traces instead (its exit
  * releases a target that never stopped), and a killed caller takes it
  * along; where neither can be created (RLIMIT_NPROC), the calling thread
@@ -80,5 +82,8 @@ bool xmm_inject_supported(void);
 
 long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 			 size_t count, unsigned int flags);
+
+/* In a fork child (atfork.c): forget the parent's kept helper. */
+void xmm_inject_helper_atfork_child(void);
 
 #endif /* XMM_SRC_INJECT_H */

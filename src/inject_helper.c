@@ -2,7 +2,8 @@
 /*
  * Who traces, and xmm_inject_syscalls(), the entry point.
  *
- * A helper process first: a vfork-like clone of the caller that shares
+ * The helper kept between calls first (inject_server.c); when it cannot
+ * serve, a helper process made for the call: a vfork-like clone of the caller that shares
  * its memory, so that a caller killed at any step never leaves the target
  * with borrowed registers: the helper finishes the restore on its own.
  * It blocks every signal it can, runs only async-signal-safe code (it
@@ -36,7 +37,7 @@
 #define HELPER_STACK_SIZE	(192 * 1024)
 
 /* A result no tracer writes: the helper never ran in our memory. */
-#define RESULT_UNSET	(-(long)XMM_TRY_NEXT_BASE * 4)
+#define RESULT_UNSET	XMM_INJECT_SERVER_UNAVAILABLE
 
 /* The helper's life: nothing but SIGKILL may end it half way. */
 static int helper_main(void *arg)
@@ -208,11 +209,19 @@ long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 	ret = xmm_inject_target_abi(pid);
 	if (ret < 0)
 		return ret;
+	/* The kept helper first; Yama refuses it as it refuses any helper. */
+	if (!(flags & XMM_INJECT_NO_HELPER)) {
+		ret = xmm_inject_server_call(pid, pidfd, calls, count, flags);
+		if (ret != XMM_INJECT_SERVER_UNAVAILABLE &&
+		    !(ret == -EPERM && yama_forbids_helper()))
+			return ret;
+	}
 	map = work_get(page);
 	if (!map)
 		return -ENOMEM;
 	req = (struct xmm_inject_request *)(map + page + HELPER_STACK_SIZE);
 	req->caller = getpid();
+	req->caller_chan = -1;
 	req->pid = pid;
 	req->pidfd = pidfd;
 	req->flags = flags;

@@ -9,10 +9,13 @@
  *   inject_seccomp.c  the target's seccomp filters, read and run
  *   inject_stub.c     the batch stub in a mapping of its own
  *   inject_thread.c   which thread to seize (a leaderless target)
- *   inject_helper.c   who traces: helper process, thread, or the caller
+ *   inject_helper.c   who traces: server, helper process, thread, or
+ *                     the caller
+ *   inject_server.c   the helper process kept between calls
  *
- * Everything that the helper process runs (all of the above but the
- * entry point of inject_helper.c) is async-signal-safe: it shares the
+ * Everything that a helper process runs (all of the above but the
+ * entry point of inject_helper.c and the caller's side of
+ * inject_server.c) is async-signal-safe: it shares the
  * caller's memory, and a caller killed while one of its threads held the
  * malloc lock must not hang it.  No malloc, no stdio, no opendir.
  */
@@ -49,6 +52,8 @@
 /* The request a tracer serves, in memory it shares with the caller. */
 struct xmm_inject_request {
 	pid_t caller;		/* who asked: a helper outliving it stops */
+	int caller_chan;	/* the server's channel, which hangs up when
+				 * the caller dies; -1: check getppid() */
 	pid_t pid;
 	int pidfd;
 	unsigned int flags;
@@ -128,6 +133,15 @@ int xmm_inject_seize_target(struct xmm_tracer *t,
 int xmm_inject_run_one(struct xmm_tracer *t, struct xmm_inject_call *c);
 int xmm_inject_run_one_retrying(struct xmm_tracer *t,
 				struct xmm_inject_call *c);
+
+/* A result no tracer writes: the server could not take the request. */
+#define XMM_INJECT_SERVER_UNAVAILABLE	(-16384L)
+
+/* inject_server.c: the request through the kept helper, or
+ * XMM_INJECT_SERVER_UNAVAILABLE (not created, busy, caller sandboxed). */
+long xmm_inject_server_call(pid_t pid, int pidfd,
+			    struct xmm_inject_call *calls, size_t count,
+			    unsigned int flags);
 
 /* inject.c: the request, run from the calling task. */
 long xmm_inject_trace_batch(struct xmm_inject_request *req,

@@ -29,8 +29,6 @@
 #include <time.h>
 
 /* <linux/ptrace.h>, which clashes with <sys/ptrace.h>. */
-#define PEEKSIGINFO		0x4209
-#define PEEKSIGINFO_SHARED	1U
 
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP		128
@@ -340,48 +338,31 @@ int xmm_tracer_deliver_and_restop(struct xmm_tracer *t, int sig)
 }
 
 #ifdef XMM_INJECT_HAVE_RESTART_RULE
-/* Is a signal queued for the thread or its process?  (Blocked ones too:
- * the answer only chooses the slower, always right path.) */
-static bool signal_queued(const struct xmm_tracer *t)
-{
-	/* The kernel's struct ptrace_peeksiginfo_args (libcs name it
-	 * differently). */
-	struct {
-		uint64_t off;
-		uint32_t flags;
-		int32_t nr;
-	} args = { .off = 0, .flags = 0, .nr = 1 };
-	siginfo_t info;
-
-	if (ptrace(PEEKSIGINFO, t->tid, &args, &info) != 0)
-		return true;
-	args.flags = PEEKSIGINFO_SHARED;
-	return ptrace(PEEKSIGINFO, t->tid, &args, &info) != 0;
-}
-
 /*
- * The short way out of a syscall-exit stop of ours: R with the kernel's
- * restart rule applied, and PTRACE_DETACH right there.  Right only when
- * nothing else would happen in get_signal(): no signal queued (one that
- * comes later finds the thread as after any restart decision), and no
- * group stop to go back to.  0 when detached, else -EAGAIN (take the
- * long way: a stop in get_signal()).
+ * The short way out of a syscall-exit stop of ours: R itself, then
+ * PTRACE_INTERRUPT (it sets TIF_SIGPENDING, and only that: the thread is
+ * stopped already) and PTRACE_DETACH (which clears the trap it asked
+ * for).  On its way out of the syscall the thread finds TIF_SIGPENDING
+ * and enters get_signal(), from which the kernel applies its own restart
+ * rule to R (-ERESTART_RESTARTBLOCK too) or delivers whatever signal is
+ * queued with the rule of that signal's handler: exactly what a stop in
+ * get_signal() and a detach there would give, without the stop.  Not for
+ * a group stop to go back to (the long way re-arms it).  0 when
+ * detached, else -EAGAIN (take the long way).
  */
 static int leave_from_syscall_stop(struct xmm_tracer *t)
 {
-	struct xmm_inject_regs regs = t->saved;
 	int sig;
 
 	if (t->running || t->group_stopped ||
-	    xmm_tracer_stop_kind(t, &sig) != XMM_STOP_SYSCALL ||
-	    !xmm_inject_apply_restart(&regs) || signal_queued(t))
+	    xmm_tracer_stop_kind(t, &sig) != XMM_STOP_SYSCALL)
 		return -EAGAIN;
-	if (xmm_inject_setregs(t->tid, &regs) < 0)
-		return -EAGAIN;
-	t->swapped = true;	/* until detached: R itself is not in place */
-	if (ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0)
+	if (t->swapped && xmm_inject_setregs(t->tid, &t->saved) < 0)
 		return -EAGAIN;
 	t->swapped = false;
+	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 ||
+	    ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0)
+		return -EAGAIN;
 	return 0;
 }
 #else
@@ -402,9 +383,10 @@ static int leave_from_syscall_stop(struct xmm_tracer *t)
  *    which the kernel restarts the target's interrupted syscall
  *    (-ERESTARTSYS must never leak); PTRACE_DETACH there.  A process that
  *    was group-stopped goes back to its stop: the kernel re-arms it.
- *    Where the arch knows the restart rule and nothing else is pending,
- *    the rule is applied to R instead, and the thread detached from the
- *    syscall-exit stop of our last call: one stop fewer.
+ *    Where the arch's syscall exit is known to enter get_signal() after
+ *    a detach (x86_64), the thread is detached from the syscall-exit stop
+ *    of our last call instead, R in place: one stop fewer, the kernel's
+ *    own rule (see leave_from_syscall_stop()).
  * 0, or -errno (-ESRCH: the target is gone; -EAGAIN: it would not stop
  * and our exit will release it).
  */

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,6 +26,44 @@ bool xmm_pidfd_is_self_sentinel(int pidfd)
 	return pidfd == -10000 || pidfd == -10001 || pidfd == -20000;
 }
 
+/* <linux/pidfd.h> of 6.13 (Debian's headers are 6.1): PIDFD_GET_INFO. */
+struct xmm_pidfd_info {
+	unsigned long long mask;
+	unsigned long long cgroupid;
+	unsigned int pid, tgid, ppid;
+	unsigned int ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	unsigned int spare0[1];
+};
+#define XMM_PIDFD_INFO_PID	0x1ULL
+#define XMM_PIDFD_GET_INFO	_IOWR(0xFF, 11, struct xmm_pidfd_info)
+#define XMM_PIDFS_MAGIC		0x50494446	/* pidfs, 6.9 */
+
+/*
+ * Linux 6.13 tells a pidfd's pid with one ioctl(2), where the fdinfo file
+ * costs a path lookup and a text read (a pidfs descriptor only, 6.9 and
+ * later; older pidfds are anonymous inodes).  The same answers: ESRCH once the
+ * process is reaped or outside our pid namespace ("Pid: -1" / "Pid: 0"),
+ * EBADF for no descriptor.  1 when this kernel cannot tell (another
+ * descriptor, an older kernel, a filter): ask fdinfo.
+ */
+static int pidfd_info_pid(int pidfd, pid_t *pid)
+{
+	struct xmm_pidfd_info info = { .mask = XMM_PIDFD_INFO_PID };
+	struct statfs fs;
+
+	/* Never a foreign ioctl to whatever else the descriptor is. */
+	if (fstatfs(pidfd, &fs) < 0)
+		return errno == EBADF ? -EBADF : 1;
+	if (fs.f_type != XMM_PIDFS_MAGIC)
+		return 1;
+	if (ioctl(pidfd, XMM_PIDFD_GET_INFO, &info) < 0)
+		return errno == ESRCH || errno == EBADF ? -errno : 1;
+	if (!(info.mask & XMM_PIDFD_INFO_PID) || (int)info.pid <= 0)
+		return 1;
+	*pid = (pid_t)info.pid;
+	return 0;
+}
+
 int xmm_pidfd_to_pid(int pidfd, pid_t *pid)
 {
 	char path[64], info[1024];
@@ -33,6 +73,9 @@ int xmm_pidfd_to_pid(int pidfd, pid_t *pid)
 
 	if (pidfd < 0)
 		return -EBADF;
+	ret = pidfd_info_pid(pidfd, pid);
+	if (ret <= 0)
+		return (int)ret;
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
 	ret = xmm_proc_read_small(AT_FDCWD, path, info, sizeof(info));
 	if (ret == -ENOENT)

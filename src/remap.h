@@ -94,4 +94,7 @@ long xmm_remap_scan(const struct xmm_remap_call *call, int *err);
  */
 int xmm_remap_copy_prefix(const struct xmm_remap_call *call, size_t len);
 
+/* In a fork child (atfork.c): close the inherited cached userfaultfd. */
+void xmm_uffd_atfork_child(void);
+
 #endif /* XMM_SRC_REMAP_H */

@@ -6,6 +6,7 @@
  */
 #include "inject-common.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include <linux/filter.h>
+#include <linux/kcmp.h>
 #include <linux/seccomp.h>
 
 
@@ -268,4 +270,62 @@ int sandboxed_caller(void *arg)
 	CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(pidfd);
 	return 0;
+}
+
+/*
+ * The kept injection helper of this process: the process named
+ * xmm-inject that shares our memory (kcmp KCMP_VM), 0 when there is none.
+ */
+pid_t kept_helper(void)
+{
+	char path[64], comm[32];
+	struct dirent *entry;
+	pid_t found = 0;
+	DIR *proc = opendir("/proc");
+
+	if (!proc)
+		return 0;
+	while (!found && (entry = readdir(proc))) {
+		pid_t pid = (pid_t)atoi(entry->d_name);
+		FILE *f;
+
+		if (pid <= 0 || pid == getpid() ||
+		    syscall(SYS_kcmp, getpid(), pid, KCMP_VM, 0, 0) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) &&
+		    strcmp(comm, "xmm-inject\n") == 0)
+			found = pid;
+		fclose(f);
+	}
+	closedir(proc);
+	return found;
+}
+
+/* Has pid exited (gone, or a zombie) within 5 s? */
+bool process_ends(pid_t pid)
+{
+	char path[64], buf[256], *close_paren;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (i = 0; i < 5000; i++) {
+		FILE *f = fopen(path, "r");
+		bool ended = true;
+
+		if (f) {
+			if (fgets(buf, sizeof(buf), f) &&
+			    (close_paren = strrchr(buf, ')')))
+				ended = close_paren[2] == 'Z' ||
+					close_paren[2] == 'X';
+			fclose(f);
+		}
+		if (ended)
+			return true;
+		nap();
+	}
+	return false;
 }

@@ -89,4 +89,10 @@ struct sandbox_case {
 
 int sandboxed_caller(void *arg);
 
+/* The kept injection helper of this process (the xmm-inject process
+ * sharing our memory), or 0. */
+pid_t kept_helper(void);
+/* Has pid exited (gone, or a zombie) within 5 s? */
+bool process_ends(pid_t pid);
+
 #endif /* XMM_TESTS_INJECT_COMMON_H */

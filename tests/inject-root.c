@@ -473,6 +473,71 @@ static void test_nondumpable_target_eperm(void **state)
 	munmap(s, sizeof(*s));
 }
 
+/*
+ * The kept helper traces with the credentials it was made with: a caller
+ * that drops root gets a new helper with its new uid, and the old one
+ * ends.
+ */
+struct cred_case {
+	int root_pidfd;
+	int nobody_pidfd;
+};
+
+static int helper_uid(pid_t pid)
+{
+	char uid[64];
+
+	status_field(pid, "Uid", uid, sizeof(uid));
+	return atoi(uid);
+}
+
+static int inject_then_drop_root(void *arg)
+{
+	struct cred_case *cc = arg;
+	struct iovec iov = { scratch, 4096 };
+	pid_t as_root, as_nobody;
+
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	CHILD_CHECK(xmm_process_madvise(cc->root_pidfd, &iov, 1, MADV_COLD,
+					0) == 4096);
+	as_root = kept_helper();
+	CHILD_CHECK(as_root > 0 && helper_uid(as_root) == 0);
+	CHILD_CHECK(harness_drop_privileges_keep_cap_sys_nice() == 0 &&
+		    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0);
+	/* The root target is refused now, as process_madvise refuses it. */
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(cc->root_pidfd, &iov, 1, MADV_COLD,
+					0) == -1 && errno == EACCES);
+	CHILD_CHECK(xmm_process_madvise(cc->nobody_pidfd, &iov, 1, MADV_COLD,
+					0) == 4096);
+	as_nobody = kept_helper();
+	CHILD_CHECK(as_nobody > 0 && as_nobody != as_root);
+	CHILD_CHECK(helper_uid(as_nobody) == 65534);
+	CHILD_CHECK(process_ends(as_root));
+	return 0;
+}
+
+static void test_kept_helper_follows_credentials(void **state)
+{
+	struct shared *s = shared_new();
+	struct cred_case cc;
+	struct target root_target, nobody_target;
+
+	(void)state;
+	target_start(&root_target, pause_child, NULL);
+	s->value[0] = 1;	/* dumpable */
+	target_start(&nobody_target, nondumpable_nobody_child, s);
+	wait_ready(s);
+	cc.root_pidfd = root_target.pidfd;
+	cc.nobody_pidfd = nobody_target.pidfd;
+	assert_int_equal(harness_run_in_child(inject_then_drop_root, &cc), 0);
+	assert_true(untraced(root_target.pid));
+	assert_true(untraced(nobody_target.pid));
+	target_kill(&root_target);
+	target_kill(&nobody_target);
+	munmap(s, sizeof(*s));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_seccomp_by_instruction_pointer),
 		cmocka_unit_test(test_other_uid_eperm),
 		cmocka_unit_test(test_nondumpable_target_eperm),
+		cmocka_unit_test(test_kept_helper_follows_credentials),
 	};
 
 	harness_require(HARNESS_NEEDS_PTRACE |

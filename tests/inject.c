@@ -1037,6 +1037,238 @@ static void test_sandboxed_caller_kill_filter_refused(void **state)
 	munmap(sc.s, sizeof(*sc.s));
 }
 
+/* ---- The helper kept between calls ---- */
+
+/* The ppid field of /proc/PID/stat. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *close_paren;
+	FILE *f;
+	int ppid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) && (close_paren = strrchr(buf, ')')))
+		sscanf(close_paren + 2, "%*c %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+struct kept_case {
+	struct shared *s;
+	int pidfd;
+};
+
+/*
+ * One helper serves every call of a process, is not its child, and ends
+ * with it: with a forked child's exit, a child's exec, each child's own.
+ */
+static int kept_helper_caller(void *arg)
+{
+	struct kept_case *kc = arg;
+	struct iovec iov = { scratch, 4096 };
+	pid_t first, child;
+	int status, i;
+
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	CHILD_CHECK(kept_helper() == 0);	/* none before the first call */
+	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	first = kept_helper();
+	CHILD_CHECK(first > 0);
+	CHILD_CHECK(parent_of(first) != getpid());
+	CHILD_CHECK(getpgid(first) == getpgid(0));
+	for (i = 0; i < 20; i++)
+		CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD,
+						0) == 4096);
+	CHILD_CHECK(kept_helper() == first);	/* the same one */
+
+	/* A forked child: a helper of its own, gone when the child is. */
+	fflush(NULL);
+	child = fork();
+	CHILD_CHECK(child >= 0);
+	if (child == 0) {
+		pid_t own;
+
+		if (kept_helper() != 0 ||
+		    xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) !=
+		    4096)
+			_exit(1);
+		own = kept_helper();
+		kc->s->value[0] = own;
+		_exit(own > 0 && own != first ? 0 : 2);
+	}
+	CHILD_CHECK(waitpid(child, &status, 0) == child);
+	CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHILD_CHECK(process_ends((pid_t)kc->s->value[0]));
+	CHILD_CHECK(kill(first, 0) == 0 && kept_helper() == first);
+
+	/* A child that execs: its helper ends while the new program runs. */
+	fflush(NULL);
+	child = fork();
+	CHILD_CHECK(child >= 0);
+	if (child == 0) {
+		if (xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) !=
+		    4096)
+			_exit(1);
+		kc->s->value[1] = kept_helper();
+		execl("/bin/sleep", "sleep", "10", (char *)NULL);
+		_exit(3);
+	}
+	for (i = 0; i < 5000 && kc->s->value[1] == 0; i++)
+		nap();
+	CHILD_CHECK(kc->s->value[1] > 0);
+	CHILD_CHECK(process_ends((pid_t)kc->s->value[1]));
+	CHILD_CHECK(waitpid(child, &status, WNOHANG) == 0);	/* sleeping */
+	kill(child, SIGKILL);
+	CHILD_CHECK(waitpid(child, &status, 0) == child);
+	return 0;
+}
+
+static void test_kept_helper_lifetime(void **state)
+{
+	struct kept_case kc = { .s = shared_new() };
+	struct target t;
+	pid_t helper;
+
+	(void)state;
+	target_start(&t, pause_child, NULL);
+	kc.pidfd = t.pidfd;
+	kc.s->value[2] = 0;
+	assert_int_equal(harness_run_in_child(kept_helper_caller, &kc), 0);
+	/* The caller's exit ended its helper too (no process left that
+	 * shares its memory is ours to see: the target is untraced). */
+	assert_true(untraced(t.pid));
+	helper = kept_helper();	/* ours, if an earlier test made one */
+	assert_true(helper == 0 || kill(helper, 0) == 0);
+	target_kill(&t);
+	munmap(kc.s, sizeof(*kc.s));
+}
+
+/*
+ * A caller that installs a seccomp filter after its helper was made must
+ * not keep the helper's freedom: with ptrace(2) refused by its new filter,
+ * the call fails as a fresh helper (which inherits the filter) fails.
+ */
+static int filtered_after_helper_caller(void *arg)
+{
+	struct kept_case *kc = arg;
+	struct iovec iov = { scratch, 4096 };
+
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	CHILD_CHECK(kept_helper() > 0);
+	CHILD_CHECK(harness_seccomp_errno(SYS_ptrace, EPERM) == 0);
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    -1);
+	CHILD_CHECK(errno == EPERM);
+	return 0;
+}
+
+static void test_kept_helper_not_for_sandboxed_caller(void **state)
+{
+	struct kept_case kc = { .s = shared_new() };
+	struct target t;
+
+	(void)state;
+	target_start(&t, pause_child, NULL);
+	kc.pidfd = t.pidfd;
+	assert_int_equal(harness_run_in_child(filtered_after_helper_caller,
+					      &kc), 0);
+	assert_true(untraced(t.pid));
+	assert_true(strchr("RS", proc_state(t.pid)) != NULL);
+	target_kill(&t);
+	munmap(kc.s, sizeof(*kc.s));
+}
+
+/* A daemon that closes every descriptor it did not open, then opens
+ * others with the same numbers: the library writes to none of them, the
+ * old helper ends, a new one serves. */
+static int closing_caller(void *arg)
+{
+	struct kept_case *kc = arg;
+	struct iovec iov = { scratch, 4096 };
+	pid_t first;
+	int fd;
+
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	first = kept_helper();
+	CHILD_CHECK(first > 0);
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != kc->pidfd)
+			close(fd);
+	for (fd = 0; fd < 8; fd++)
+		CHILD_CHECK(open("/dev/null", O_WRONLY) >= 0);
+	CHILD_CHECK(process_ends(first));
+	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	CHILD_CHECK(kept_helper() > 0 && kept_helper() != first);
+	return 0;
+}
+
+static void test_kept_helper_survives_closed_descriptors(void **state)
+{
+	struct kept_case kc = { .s = shared_new() };
+	struct target t;
+
+	(void)state;
+	target_start(&t, pause_child, NULL);
+	kc.pidfd = t.pidfd;
+	assert_int_equal(harness_run_in_child(closing_caller, &kc), 0);
+	assert_true(untraced(t.pid));
+	target_kill(&t);
+	munmap(kc.s, sizeof(*kc.s));
+}
+
+/* Two threads injecting at once: one gets the kept helper, the other a
+ * helper for its call; every call succeeds. */
+struct concurrent_case {
+	int pidfd;
+	int failed;
+};
+
+static void *concurrent_injector(void *arg)
+{
+	struct concurrent_case *cc = arg;
+	struct iovec iov = { scratch, 4096 };
+	int i;
+
+	for (i = 0; i < 200; i++)
+		if (xmm_process_madvise(cc->pidfd, &iov, 1, MADV_COLD, 0) !=
+		    4096)
+			cc->failed++;
+	return NULL;
+}
+
+static void test_kept_helper_concurrent_callers(void **state)
+{
+	struct concurrent_case cc[2] = { { 0 } };
+	struct target t[2];
+	pthread_t thread[2];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		target_start(&t[i], pause_child, NULL);
+		cc[i].pidfd = t[i].pidfd;
+		assert_int_equal(pthread_create(&thread[i], NULL,
+						concurrent_injector, &cc[i]),
+				 0);
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(thread[i], NULL), 0);
+		assert_int_equal(cc[i].failed, 0);
+		assert_true(untraced(t[i].pid));
+		target_kill(&t[i]);
+	}
+}
+
 /* ---- Neither a helper nor a thread: the caller's own thread ---- */
 
 struct nproc_case {
@@ -1233,6 +1465,10 @@ int main(void)
 		cmocka_unit_test(test_caller_killed_target_survives),
 		cmocka_unit_test(test_sandboxed_caller_eperm_unless_unchecked),
 		cmocka_unit_test(test_sandboxed_caller_kill_filter_refused),
+		cmocka_unit_test(test_kept_helper_lifetime),
+		cmocka_unit_test(test_kept_helper_not_for_sandboxed_caller),
+		cmocka_unit_test(test_kept_helper_concurrent_callers),
+		cmocka_unit_test(test_kept_helper_survives_closed_descriptors),
 		cmocka_unit_test(test_nproc_limit_caller_traces_and_detaches),
 		cmocka_unit_test(test_nproc_limit_slow_stop_detaches),
 	};

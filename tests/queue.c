@@ -991,11 +991,14 @@ static void busy_then_destroy(unsigned char *region, int pidfd)
 	xmm_queue_destroy(queue);
 }
 
+/* Rounds of the leak check: a leak of one line a round shows in any. */
+#define LEAK_ROUNDS 4
+
 static void test_destroy_in_flight_leaks_nothing(void **state)
 {
 	unsigned char *region = filled(BUSY_RANGES);
 	struct harness_child child;
-	int fds, tasks, maps;
+	int fds, tasks, maps, round;
 
 	assert_non_null(region);
 	SKIP_UNDER_VALGRIND(HARNESS_VALGRIND_NO_INJECT);
@@ -1006,10 +1009,17 @@ static void test_destroy_in_flight_leaks_nothing(void **state)
 	fds = count_dir("/proc/self/fd");
 	tasks = count_dir("/proc/self/task") + 1;
 	maps = count_lines("/proc/self/maps");
-	busy_then_destroy(region, child.pidfd);
+	for (round = 0; round < LEAK_ROUNDS; round++)
+		busy_then_destroy(region, child.pidfd);
 	assert_int_equal(count_dir("/proc/self/fd"), fds);
 	assert_int_equal(count_dir("/proc/self/task") + 1, tasks);
-	assert_int_equal(count_lines("/proc/self/maps"), maps);
+	/*
+	 * A queue that leaked its ring or a worker's stack would leave at
+	 * least one more line every round.  The allocator may keep one page
+	 * it mapped on the way (ASan's thread registry grows a page at a
+	 * time, never unmapped), so fewer lines than rounds is no leak.
+	 */
+	assert_true(count_lines("/proc/self/maps") - maps < LEAK_ROUNDS);
 
 	harness_child_stop(&child);
 	munmap(region, BUSY_RANGES * page);

@@ -84,32 +84,13 @@ static inline long xmm_inject_result(const struct xmm_inject_regs *r)
 }
 
 /*
- * The kernel's syscall-restart rule, as arch_do_signal_or_restart()
- * applies it when get_signal() delivers nothing, applied to registers
- * saved inside get_signal(): a thread that leaves a syscall-exit stop
- * with them returns to user space exactly as it would have.  False when
- * the rule needs the kernel itself (-ERESTART_RESTARTBLOCK: its number
- * depends on the thread's ABI): stop in get_signal() again instead.
+ * The syscall exit path enters arch_do_signal_or_restart() when the thread
+ * has TIF_SIGPENDING, which PTRACE_INTERRUPT and PTRACE_DETACH set: a
+ * thread detached from a syscall-exit stop with registers saved inside
+ * get_signal() goes through the kernel's own restart rule, exactly as if
+ * it had been detached from that stop (inject_ptrace.c).
  */
 #define XMM_INJECT_HAVE_RESTART_RULE	1
-
-static inline bool xmm_inject_apply_restart(struct xmm_inject_regs *r)
-{
-	if ((long)r->gp.orig_rax < 0)
-		return true;	/* not in a syscall */
-	switch ((long)r->gp.rax) {
-	case -512:		/* ERESTARTSYS */
-	case -513:		/* ERESTARTNOINTR */
-	case -514:		/* ERESTARTNOHAND */
-		r->gp.rax = r->gp.orig_rax;
-		r->gp.rip -= XMM_INJECT_INSN_LEN;
-		return true;
-	case -516:		/* ERESTART_RESTARTBLOCK */
-		return false;
-	default:
-		return true;
-	}
-}
 
 static inline bool xmm_inject_regs_equal(const struct xmm_inject_regs *a,
 					 const struct xmm_inject_regs *b)

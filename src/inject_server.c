@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The injection server: one helper process kept between calls, so that a
+ * call pays two socket messages instead of a process's creation and exit
+ * (clone, acct_collect over the shared mm, the extra wake-ups).  What it
+ * must hold, and how:
+ *
+ * - Lifetime.  Created on the first injection of a process, by the
+ *   calling thread.  It exits when its channel hangs up: the caller's end
+ *   is a close-on-exec socket, so the caller's exit *and* its exec close
+ *   it (an exec would otherwise leave the helper holding the old mm).  The
+ *   helper has a descriptor table of its own (no CLONE_FILES: with a
+ *   shared table a close-on-exec socket never hangs up, and the helper
+ *   would keep every descriptor of the old process open) and first closes
+ *   every descriptor it inherited but its end of the channel.  The
+ *   library's destructor hangs up and waits until the helper's end closes
+ *   (it has left user code then), so dlclose() never unmaps code it runs.
+ * - Memory.  CLONE_VM: the request is read and answered in place, and a
+ *   caller killed half way leaves the helper its memory to finish the
+ *   restore with (it checks the hang-up at the last point of no change,
+ *   as the per-call helper checks its parent).  It runs only
+ *   async-signal-safe code (see inject_private.h), with every signal
+ *   blocked, on a stack of its own with a guard page below.  Its thread
+ *   pointer (errno, the stack protector's canary) must stay valid after
+ *   the thread that created it is gone: a short-lived pthread running on
+ *   a stack in our mapping (glibc and musl place its TLS there) spawns
+ *   it, and the helper keeps that TLS, which nothing else uses.
+ * - Not our child.  The pthread clones an intermediate (CLONE_VFORK) that
+ *   clones the helper and exits: the helper is reparented to init (or a
+ *   subreaper), which reaps it, so no zombie is left to the caller, nor
+ *   to the program it execs, and wait(2) in the caller never sees it.
+ * - The target's pidfd travels with each request (SCM_RIGHTS) into the
+ *   helper's own table, where the pid-reuse check after the seize uses it
+ *   (pidfd_getfd(2) would need ptrace rights over the caller, which Yama
+ *   scope 1 refuses to a non-ancestor).
+ * - One helper per process.  A fork child forgets its parent's helper
+ *   (xmm_inject_helper_atfork_child(), called from atfork.c, closes the
+ *   inherited channel); a child forked without the handlers (raw clone)
+ *   is told by getpid() and never uses the parent's helper.
+ * - Dead tracees.  A target that dies under the helper stays its tracee,
+ *   a zombie its parent cannot reap, until the tracer waits for it (the
+ *   per-call helper's exit let go of it): between requests the helper
+ *   waits on the channel and on a signalfd of its (blocked) SIGCHLD, and
+ *   reaps every wait status, all of them its tracees': it has no child.
+ * - Concurrent callers.  One request at a time: a caller that finds the
+ *   server busy (or is a signal handler interrupting a call) takes the
+ *   per-call paths of inject_helper.c, which still work in parallel.
+ * - Credentials.  The helper traces with the credentials the caller had
+ *   when it was created.  Before each request the caller compares its
+ *   real/effective/saved uid and gid and its effective and permitted
+ *   capabilities with those: any change stops the helper and starts a new
+ *   one.  A caller under a seccomp filter never uses the server (the
+ *   filter may postdate the helper, and no cheap call tells whether it
+ *   does): it keeps the per-call helper, which inherits its filter.  The
+ *   per-call permission checks of madvise.c (mm_access through environ,
+ *   CAP_SYS_NICE) still run in the caller first.  Not compared: LSM
+ *   labels and the user namespace (see xmm_process_madvise(3), BUGS).
+ * - Foreign closes.  A program may close descriptors it did not open (a
+ *   daemon closing them all) and reuse the numbers: the channel's inode
+ *   is checked before each request, and a changed one is forgotten, never
+ *   written to nor closed (the close hung the helper up already).
+ * - Fallback.  Where the server cannot be made (RLIMIT_NPROC, a seccomp
+ *   policy refusing clone, an emulator whose clone does not share
+ *   memory), it answers "unavailable" and the per-call paths serve.
+ *
+ * ps(1) shows the helper with the command name "xmm-inject" (and, sharing
+ * the memory, the caller's command line), in the caller's process group.
+ */
+#include "internal.h"
+#include "inject_private.h"
+#include "syscall.h"
+
+#ifdef XMM_HAVE_INJECT
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define XMM_P_PIDFD		3	/* waitid(2), Linux 5.4 */
+
+#define HELPER_STACK_SIZE	(192 * 1024)
+#define MIDDLE_STACK_SIZE	(16 * 1024)
+/* The spawning pthread: its stack, with its TLS and descriptor on top. */
+#define SPAWNER_STACK_SIZE	(256 * 1024)
+#define REQUEST_SIZE	(sizeof(struct xmm_inject_request) + \
+			 XMM_INJECT_MAX_CALLS * sizeof(struct xmm_inject_call))
+
+/*
+ * The mapping: [guard][helper stack][guard][intermediate's stack]
+ * [spawner's stack, TLS on top][request].  Kept for the life of the
+ * process (a new helper reuses it once the old one is gone).
+ */
+#define HELPER_STACK_OFF(page)	(page)
+#define MIDDLE_STACK_OFF(page)	(HELPER_STACK_OFF(page) + HELPER_STACK_SIZE + \
+				 (page))
+#define SPAWNER_STACK_OFF(page)	(MIDDLE_STACK_OFF(page) + MIDDLE_STACK_SIZE)
+#define REQUEST_OFF(page)	(SPAWNER_STACK_OFF(page) + SPAWNER_STACK_SIZE)
+#define REGION_SIZE(page)	(REQUEST_OFF(page) + REQUEST_SIZE)
+
+/* What the caller compares before each request (see the top). */
+struct server_creds {
+	uid_t uid[3];
+	gid_t gid[3];
+	__u32 cap_effective[2];
+	__u32 cap_permitted[2];
+};
+
+/* What the spawner, the intermediate and the helper share at the start. */
+struct server_spawn {
+	char *region;
+	int helper_end;		/* the helper's end of the channel */
+	atomic_bool spawner_tls_ours;	/* the TLS lies in our mapping */
+	atomic_bool middle_cloned;	/* the clone of the intermediate worked */
+	atomic_bool middle_ran;	/* the intermediate ran in our memory */
+	atomic_bool helper_ran;	/* the helper runs in our memory */
+	_Atomic pid_t helper;
+};
+
+static struct {
+	atomic_bool busy;	/* a request (or the creation) is under way */
+	pid_t owner;		/* the process the helper serves */
+	int chan;		/* our end of the channel; -1: no helper */
+	pid_t helper;
+	int helper_pidfd;	/* readable once it is gone for good */
+	/* What the two numbers were: a program that closes descriptors it
+	 * did not open (a daemon closing them all) may reuse them. */
+	dev_t chan_dev, pidfd_dev;
+	ino_t chan_ino, pidfd_ino;
+	bool unsupported;	/* clone does not share memory here */
+	char *region;
+	struct server_creds creds;
+	struct server_spawn spawn;
+} server = { .chan = -1, .helper_pidfd = -1 };
+
+/* ---- The helper: async-signal-safe from here to helper_main() ---- */
+
+struct linux_dirent64 {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Close every descriptor but keep (close_range(2), or /proc/self/fd). */
+static void close_all_but(int keep)
+{
+	char buf[1024] __attribute__((aligned(8)));
+	long got;
+	int dir;
+
+#ifdef __NR_close_range
+	if ((keep == 0 || syscall(__NR_close_range, 0, keep - 1, 0) == 0) &&
+	    syscall(__NR_close_range, keep + 1, ~0U, 0) == 0)
+		return;
+#endif
+	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return;
+	/* Closing while listing: list again until only we two are left. */
+	for (;;) {
+		bool closed = false;
+
+		lseek(dir, 0, SEEK_SET);
+		while ((got = syscall(SYS_getdents64, dir, buf,
+				      sizeof(buf))) > 0) {
+			long off = 0;
+
+			while (off < got) {
+				const struct linux_dirent64 *entry =
+					(const void *)(buf + off);
+				long fd = xmm_inject_parse_decimal(
+						entry->d_name);
+
+				off += entry->d_reclen;
+				if (fd >= 0 && fd != keep && fd != dir) {
+					close((int)fd);
+					closed = true;
+				}
+			}
+		}
+		if (!closed)
+			break;
+	}
+	close(dir);
+}
+
+/* One request: its pidfd arrives with it.  false when the caller hung
+ * up (exit, exec, the destructor). */
+static bool serve_one(int chan, struct xmm_inject_request *req)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *cmsg;
+	bool never_stopped;
+	ssize_t got;
+	int pidfd = -1;
+
+	do
+		got = recvmsg(chan, &msg, MSG_CMSG_CLOEXEC);
+	while (got < 0 && errno == EINTR);
+	if (got <= 0)
+		return false;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (cmsg && cmsg->cmsg_level == SOL_SOCKET &&
+	    cmsg->cmsg_type == SCM_RIGHTS &&
+	    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&pidfd, CMSG_DATA(cmsg), sizeof(int));
+	if (pidfd < 0) {
+		req->result = -EBADF;
+	} else {
+		req->pidfd = pidfd;
+		req->caller_chan = chan;
+		req->result = xmm_inject_trace_batch(req, true, true);
+		close(pidfd);
+	}
+	/* (req is the caller's again once it has the answer.) */
+	never_stopped = req->result == -EAGAIN;
+	if (send(chan, &byte, 1, MSG_NOSIGNAL) != 1)
+		return false;
+	/* A target that never stopped is seized still: only our exit lets
+	 * go of it (PTRACE_DETACH needs a stop). */
+	return !never_stopped;
+}
+
+/*
+ * A target that died under us stays our tracee, a zombie its parent
+ * cannot reap, until we wait for it: the exit of a per-call helper let go
+ * of it, the kept one reaps it.  We have no children of our own, so every
+ * wait status is such a tracee's.
+ */
+static void reap_dead_tracees(void)
+{
+	int status;
+
+	while (waitpid(-1, &status, __WALL | WNOHANG) > 0)
+		;
+}
+
+/*
+ * Between requests: wait for the next one, reaping tracees that die
+ * meanwhile (their SIGCHLD, blocked, read from sigchld).  true when the
+ * channel has something (a request, or the hang-up).
+ */
+static bool await_request(int chan, int sigchld)
+{
+	struct pollfd fds[2] = {
+		{ .fd = chan, .events = POLLIN },
+		{ .fd = sigchld, .events = POLLIN },
+	};
+	char drain[128];
+
+	for (;;) {
+		reap_dead_tracees();
+		if (poll(fds, sigchld >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return true;	/* let recvmsg() tell */
+		}
+		if (fds[0].revents)
+			return true;
+		while (read(sigchld, drain, sizeof(drain)) > 0)
+			;
+	}
+}
+
+static int helper_main(void *arg)
+{
+	struct server_spawn *spawn = arg;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	size_t page = (size_t)getpagesize();
+	int chan = spawn->helper_end;
+	char ready = 'r';
+	sigset_t all, chld;
+	int sigchld;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	/* Our own copy of the dispositions: SIGCHLD must be sent to us. */
+	sigaction(SIGCHLD, &dfl, NULL);
+	prctl(PR_SET_NAME, "xmm-inject", 0, 0, 0);
+	close_all_but(chan);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigchld = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+	atomic_store(&spawn->helper_ran, true);
+	if (send(chan, &ready, 1, MSG_NOSIGNAL) != 1)
+		return 0;
+	while (await_request(chan, sigchld) &&
+	       serve_one(chan, (struct xmm_inject_request *)
+			 (spawn->region + REQUEST_OFF(page))))
+		;
+	return 0;
+}
+
+/* The intermediate: clone the helper, exit, and so orphan it. */
+static int middle_main(void *arg)
+{
+	struct server_spawn *spawn = arg;
+	size_t page = (size_t)getpagesize();
+	pid_t helper;
+
+	atomic_store(&spawn->middle_ran, true);
+	helper = clone(helper_main, spawn->region + HELPER_STACK_OFF(page) +
+		       HELPER_STACK_SIZE, CLONE_VM, spawn);
+	atomic_store(&spawn->helper, helper);
+	return 0;
+}
+
+/* ---- The caller's side ---- */
+
+/* The spawner pthread: its TLS becomes the helper's. */
+static void *spawner_main(void *arg)
+{
+	struct server_spawn *spawn = arg;
+	size_t page = (size_t)getpagesize();
+	char *stack = spawn->region + MIDDLE_STACK_OFF(page) +
+		      MIDDLE_STACK_SIZE;
+	char *tls = (char *)&errno;
+	pid_t middle;
+	int status;
+
+	/* Where a libc puts this thread's TLS elsewhere (and frees it when
+	 * the thread ends), the helper could not keep it. */
+	if (tls < spawn->region + SPAWNER_STACK_OFF(page) ||
+	    tls >= spawn->region + REQUEST_OFF(page))
+		return NULL;
+	atomic_store(&spawn->spawner_tls_ours, true);
+	middle = clone(middle_main, stack,
+		       CLONE_VM | CLONE_VFORK | CLONE_FILES, spawn);
+	if (middle < 0 && errno == EINVAL)	/* an emulator's limits */
+		middle = clone(middle_main, stack, CLONE_VM | CLONE_VFORK,
+			       spawn);
+	if (middle < 0)
+		return NULL;	/* no process to spare: maybe later */
+	atomic_store(&spawn->middle_cloned, true);
+	while (waitpid(middle, &status, __WALL) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static bool creds_read(struct server_creds *c)
+{
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(c, 0, sizeof(*c));
+	if (getresuid(&c->uid[0], &c->uid[1], &c->uid[2]) < 0 ||
+	    getresgid(&c->gid[0], &c->gid[1], &c->gid[2]) < 0 ||
+	    syscall(SYS_capget, &header, data) < 0)
+		return false;
+	c->cap_effective[0] = data[0].effective;
+	c->cap_effective[1] = data[1].effective;
+	c->cap_permitted[0] = data[0].permitted;
+	c->cap_permitted[1] = data[1].permitted;
+	return true;
+}
+
+/* Is fd still the descriptor we opened (device and inode as noted)? */
+static bool still_ours(int fd, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev &&
+	       st.st_ino == ino;
+}
+
+static void note_identity(int fd, dev_t *dev, ino_t *ino)
+{
+	struct stat st;
+
+	*dev = 0;
+	*ino = 0;
+	if (fstat(fd, &st) == 0) {
+		*dev = st.st_dev;
+		*ino = st.st_ino;
+	}
+}
+
+/* Forget a helper whose descriptors the program closed (and perhaps
+ * reused): not ours to close; its hang-up ended the helper. */
+static void server_forget(void)
+{
+	server.chan = -1;
+	server.helper_pidfd = -1;
+	server.helper = 0;
+}
+
+/*
+ * Hang up and wait until the helper has left user code (its end of the
+ * channel closes), then until it is gone, its ptrace links with it (its
+ * pidfd polls readable only after exit_ptrace()).
+ */
+static void server_stop(void)
+{
+	struct pollfd gone = { .fd = server.helper_pidfd, .events = POLLIN };
+	char byte;
+
+	if (server.chan < 0)
+		return;
+	if (!still_ours(server.chan, server.chan_dev, server.chan_ino)) {
+		server_forget();
+		return;
+	}
+	if (gone.fd >= 0 &&
+	    !still_ours(gone.fd, server.pidfd_dev, server.pidfd_ino))
+		gone.fd = -1;
+	shutdown(server.chan, SHUT_WR);
+	for (;;) {
+		ssize_t got = recv(server.chan, &byte, 1, 0);
+
+		if (got == 0 || (got < 0 && errno != EINTR))
+			break;
+	}
+	close(server.chan);
+	server.chan = -1;
+	if (gone.fd >= 0) {
+		siginfo_t info;
+
+		while (poll(&gone, 1, -1) < 0 && errno == EINTR)
+			;
+		/* Ours to reap only if we are the subreaper it was given to;
+		 * by its pidfd, never a reused pid. */
+		waitid((idtype_t)XMM_P_PIDFD, (id_t)gone.fd, &info,
+		       WEXITED | WNOHANG | __WALL);
+		close(gone.fd);
+		server.helper_pidfd = -1;
+	}
+	server.helper = 0;
+}
+
+static bool server_start(const struct server_creds *creds)
+{
+	size_t page = (size_t)getpagesize();
+	struct server_spawn *spawn = &server.spawn;
+	pthread_attr_t attr;
+	pthread_t spawner;
+	sigset_t all, old;
+	int ends[2], err;
+	char byte;
+	long ret;
+
+	if (!server.region) {
+		char *map = mmap(NULL, REGION_SIZE(page),
+				 PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				 -1, 0);
+
+		if (map == MAP_FAILED)
+			return false;
+		if (mprotect(map, page, PROT_NONE) < 0 ||
+		    mprotect(map + MIDDLE_STACK_OFF(page) - page, page,
+			     PROT_NONE) < 0) {
+			munmap(map, REGION_SIZE(page));
+			return false;
+		}
+		server.region = map;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) < 0)
+		return false;
+	memset(spawn, 0, sizeof(*spawn));
+	spawn->region = server.region;
+	spawn->helper_end = ends[1];
+	server.chan = ends[0];
+	note_identity(server.chan, &server.chan_dev, &server.chan_ino);
+	server.owner = getpid();
+
+	if (pthread_attr_init(&attr) != 0)
+		goto fail;
+	err = pthread_attr_setstack(&attr, server.region +
+				    SPAWNER_STACK_OFF(page),
+				    SPAWNER_STACK_SIZE);
+	/* None of the caller's signals is the spawner's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (err == 0)
+		err = pthread_create(&spawner, &attr, spawner_main, spawn);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (err != 0)
+		goto fail;
+	pthread_join(spawner, NULL);
+	close(ends[1]);
+	ends[1] = -1;
+	/* Never here: TLS a libc keeps elsewhere, a clone without CLONE_VM
+	 * (an emulator).  A clone refused (RLIMIT_NPROC) may work later. */
+	if (!atomic_load(&spawn->spawner_tls_ours) ||
+	    (atomic_load(&spawn->middle_cloned) &&
+	     !atomic_load(&spawn->middle_ran)))
+		server.unsupported = true;
+	if (atomic_load(&spawn->helper) <= 0)
+		goto fail;
+	server.helper = atomic_load(&spawn->helper);
+	/* Its first message says it runs; the flag, that it runs here. */
+	while (recv(server.chan, &byte, 1, 0) < 0 && errno == EINTR)
+		;
+	if (!atomic_load(&spawn->helper_ran)) {
+		server.unsupported = true;
+		server_stop();
+		return false;
+	}
+	/* It waits for us now: its pid cannot be reused yet. */
+	ret = xmm_sys(pidfd_open, server.helper, 0);
+	server.helper_pidfd = ret < 0 ? -1 : (int)ret;
+	if (server.helper_pidfd >= 0)
+		note_identity(server.helper_pidfd, &server.pidfd_dev,
+			      &server.pidfd_ino);
+	server.creds = *creds;
+	return true;
+fail:
+	if (ends[1] >= 0)
+		close(ends[1]);
+	close(server.chan);
+	server.chan = -1;
+	return false;
+}
+
+/* Hand the request over and wait for the answer. */
+static long server_request(int pidfd)
+{
+	size_t page = (size_t)getpagesize();
+	struct xmm_inject_request *req = (struct xmm_inject_request *)
+		(server.region + REQUEST_OFF(page));
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	char byte = 'q';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	ssize_t got;
+
+	memset(control.buf, 0, sizeof(control.buf));
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &pidfd, sizeof(int));
+	req->result = XMM_INJECT_SERVER_UNAVAILABLE;
+	do
+		got = sendmsg(server.chan, &msg, MSG_NOSIGNAL);
+	while (got < 0 && errno == EINTR);
+	if (got != 1)
+		return XMM_INJECT_SERVER_UNAVAILABLE;
+	do
+		got = recv(server.chan, &byte, 1, 0);
+	while (got < 0 && errno == EINTR);
+	/* Hung up: the helper was killed; whatever it wrote stands.  After
+	 * EAGAIN it exits to let go of the target: wait until it has. */
+	if (got != 1 || req->result == -EAGAIN)
+		server_stop();
+	return req->result;
+}
+
+long xmm_inject_server_call(pid_t pid, int pidfd,
+			    struct xmm_inject_call *calls, size_t count,
+			    unsigned int flags)
+{
+	size_t page = (size_t)getpagesize();
+	struct server_creds creds;
+	struct xmm_inject_request *req = NULL;
+	bool idle = false;
+	int cancel_state, attempt, seccomp;
+	long ret = XMM_INJECT_SERVER_UNAVAILABLE;
+
+	if (!atomic_compare_exchange_strong(&server.busy, &idle, true))
+		return ret;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+	if (server.unsupported)
+		goto out;
+	/* A child forked without our atfork handler: not its helper. */
+	if (server.chan >= 0 && server.owner != getpid())
+		goto out;
+	if (server.chan >= 0 &&
+	    !still_ours(server.chan, server.chan_dev, server.chan_ino))
+		server_forget();
+	/* Under a filter that may postdate the helper: the per-call one. */
+	seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
+	if ((seccomp != 0 && !(seccomp < 0 && errno == EINVAL)) ||
+	    !creds_read(&creds))
+		goto out;
+	if (server.chan >= 0 && memcmp(&creds, &server.creds, sizeof(creds)))
+		server_stop();
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (server.chan < 0 && !server_start(&creds))
+			goto out;
+		req = (struct xmm_inject_request *)
+			(server.region + REQUEST_OFF(page));
+		req->caller = server.owner;	/* (the channel tells) */
+		req->pid = pid;
+		req->flags = flags;
+		req->count = count;
+		memcpy(req->calls, calls, count * sizeof(*calls));
+		ret = server_request(pidfd);
+		if (ret != XMM_INJECT_SERVER_UNAVAILABLE)
+			break;
+		/* Gone before it began (killed): one new helper, once. */
+		server_stop();
+	}
+	if (ret > 0 && req)
+		memcpy(calls, req->calls, (size_t)ret * sizeof(*calls));
+out:
+	pthread_setcancelstate(cancel_state, NULL);
+	atomic_store(&server.busy, false);
+	return ret;
+}
+
+void xmm_inject_helper_atfork_child(void)
+{
+	/* The parent's helper serves the parent; ours comes when asked. */
+	if (server.chan >= 0)
+		close(server.chan);
+	if (server.helper_pidfd >= 0)
+		close(server.helper_pidfd);
+	server.chan = -1;
+	server.helper_pidfd = -1;
+	server.helper = 0;
+	server.owner = 0;
+	atomic_store(&server.busy, false);
+}
+
+/* Unloaded (or exiting): the helper goes before our code does. */
+__attribute__((destructor)) static void server_unload(void)
+{
+	bool idle = false;
+
+	if (server.chan < 0 || server.owner != getpid())
+		return;
+	if (!atomic_compare_exchange_strong(&server.busy, &idle, true)) {
+		/* A call still runs: it hangs up when it ends. */
+		return;
+	}
+	server_stop();
+	if (server.region)
+		munmap(server.region, REGION_SIZE((size_t)getpagesize()));
+	server.region = NULL;
+	atomic_store(&server.busy, false);
+}
+
+#else /* !XMM_HAVE_INJECT */
+
+void xmm_inject_helper_atfork_child(void)
+{
+}
+
+#endif /* XMM_HAVE_INJECT */
