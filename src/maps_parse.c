@@ -191,12 +191,23 @@ bool xmm_maps_strip_deleted(char *name, size_t len)
 	return true;
 }
 
+/*
+ * The name part of a line whose fixed fields are in *vma: name[0,
+ * name_len), ended here with '\0' (name[name_len] is writable).
+ */
+static void finish_line(char *name, size_t name_len, struct xmm_vma *vma)
+{
+	name[name_len] = '\0';
+	if (xmm_maps_strip_deleted(name, name_len))
+		vma->flags |= XMM_VMA_F_DELETED;
+	vma->name = name;
+	vma->vma_class = xmm_maps_classify(vma);
+}
+
 bool xmm_maps_parse_line(char *line, size_t len, struct xmm_vma *vma)
 {
 	struct cursor c = { line, line + len };
 	unsigned long long start, end, offset, major, minor, inode;
-	char *name;
-	size_t name_len;
 
 	memset(vma, 0, sizeof(*vma));
 	if (!parse_hex(&c, UINTPTR_MAX, &start) || !expect(&c, '-') ||
@@ -213,21 +224,258 @@ bool xmm_maps_parse_line(char *line, size_t len, struct xmm_vma *vma)
 	if (c.p < c.end && !skip_spaces(&c))
 		return false;
 
-	name = (char *)c.p;
-	name_len = (size_t)(c.end - c.p);
-	name[name_len] = '\0';
-	if (xmm_maps_strip_deleted(name, name_len))
-		vma->flags |= XMM_VMA_F_DELETED;
-
 	vma->start = (unsigned long)start;
 	vma->end = (unsigned long)end;
 	vma->offset = offset;
 	vma->dev_major = (unsigned int)major;
 	vma->dev_minor = (unsigned int)minor;
 	vma->inode = inode;
-	vma->name = name;
-	vma->vma_class = xmm_maps_classify(vma);
+	finish_line((char *)c.p, (size_t)(c.end - c.p), vma);
 	return true;
+}
+
+/*
+ * The fast path: lines exactly as the kernel writes them
+ * (show_vma_header_prefix() in fs/proc/task_mmu.c): one space between
+ * fields, perms of four letters, a space after the inode, then the
+ * padded name or the newline.  The lines of one file share their field
+ * widths (addresses of 12 digits, the offset of 8, the device of 2:2 on
+ * a 64-bit machine), so the widths of the last line are tried first:
+ * every load then sits at a known place, and the digits are checked and
+ * converted eight bytes a step, independently of each other.  Whatever
+ * does not fit that layout goes to the careful parser above, which
+ * decides; the fast path never answers differently, only sooner.
+ */
+#define BYTES(c)	(0x0101010101010101ULL * (unsigned char)(c))
+#define HIGH_BITS	BYTES(0x80)
+#define FIELD_MAX	16	/* hex digits of one field, at most */
+/* Bytes it may read from the line's start: the fixed part (6 fields,
+ * at most 16 + 16 + 16 + 16 + 16 digits, the inode's 19, 10
+ * separators) and a word past the last field. */
+#define FAST_READ	128
+
+struct maps_layout {
+	unsigned char width[5];	/* start, end, offset, major, minor */
+};
+
+/* Eight bytes, the first one in the low byte whatever the byte order. */
+static inline __attribute__((always_inline)) uint64_t
+load_le64(const char *p)
+{
+	uint64_t word;
+
+	memcpy(&word, p, sizeof(word));
+	return __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ?
+	       __builtin_bswap64(word) : word;
+}
+
+/* 0x80 in each byte of word that is a hex digit (any case), else 0. */
+static inline __attribute__((always_inline)) uint64_t
+hex_digit_bytes(uint64_t word)
+{
+	uint64_t ascii = ~word & HIGH_BITS;
+	/* '0'..'9' -> 0..9; the high bit set first, so no borrow crosses. */
+	uint64_t digit = ((word ^ BYTES('0')) | HIGH_BITS) - BYTES(10);
+	/* 'a'..'f' and 'A'..'F' -> 1..6 */
+	uint64_t letter = ((word | BYTES(0x20)) ^ BYTES(0x60)) | HIGH_BITS;
+
+	letter = (letter - BYTES(1)) & ~(letter - BYTES(7));
+	return (~digit | letter) & ascii;
+}
+
+/*
+ * The value of the hex digits in word, the first (most significant) in
+ * the low byte; bytes of 0 count as leading zeros.
+ */
+static inline __attribute__((always_inline)) uint64_t
+hex8_value(uint64_t word)
+{
+	word = (word & BYTES(0x0f)) + 9 * ((word >> 6) & BYTES(1));
+	word = ((word << 4) | (word >> 8)) & 0x00ff00ff00ff00ffULL;
+	word = ((word << 8) | (word >> 16)) & 0x0000ffff0000ffffULL;
+	return ((word << 16) | (word >> 32)) & 0xffffffffULL;
+}
+
+/*
+ * Exactly width (1 to 16) hex digits at p, 16 bytes readable from p:
+ * their value into *value, and true; false if one is not a digit.
+ */
+static inline __attribute__((always_inline)) bool
+hex_field(const char *p, unsigned int width, uint64_t *value)
+{
+	uint64_t w0, w1, keep;
+	unsigned int i, bad = 0;
+
+	if (width <= 4) {
+		/* A device number: a few digits cost less one by one. */
+		w0 = 0;
+		for (i = 0; i < width; i++) {
+			unsigned int d = digit_value_1[(unsigned char)p[i]];
+
+			d -= 1U;	/* not a digit: wraps above 15 */
+			bad |= d;
+			w0 = w0 << 4 | (d & 15);
+		}
+		*value = w0;
+		return bad < 16;
+	}
+	w0 = load_le64(p);
+	if (width <= 8) {
+		keep = ~0ULL << (64 - 8 * width);
+		w0 <<= 64 - 8 * width;
+		*value = hex8_value(w0);
+		return (hex_digit_bytes(w0) & keep) == (HIGH_BITS & keep);
+	}
+	keep = ~0ULL << (128 - 8 * width);
+	w1 = load_le64(p + 8) << (128 - 8 * width);
+	*value = hex8_value(w0) << (4 * (width - 8)) | hex8_value(w1);
+	return (hex_digit_bytes(w0) &
+		(hex_digit_bytes(w1) | (~keep & HIGH_BITS))) == HIGH_BITS;
+}
+
+/* The digits of a hex run at p, up to FIELD_MAX + 1. */
+static unsigned int hex_run(const char *p)
+{
+	unsigned int n = 0;
+
+	while (n <= FIELD_MAX && digit_value_1[(unsigned char)p[n]])
+		n++;
+	return n;
+}
+
+/*
+ * The widths of the line at line (FAST_READ bytes readable), or false
+ * when it is not laid out as the kernel lays it out.
+ */
+static bool learn_layout(const char *line, struct maps_layout *layout)
+{
+	static const char after[5] = { '-', ' ', ' ', ':', ' ' };
+	const char *p = line;
+	unsigned int i, n;
+
+	for (i = 0; i < 5; i++) {
+		n = hex_run(p);
+		if (!n || n > FIELD_MAX || p[n] != after[i])
+			return false;
+		layout->width[i] = (unsigned char)n;
+		p += n + 1;
+		if (i == 1)
+			p += 5;	/* perms and their space */
+	}
+	return true;
+}
+
+/* The inode: 1 to 19 decimal digits (20 could overflow: the careful way). */
+static inline __attribute__((always_inline)) bool
+fast_decimal(const char **p, uint64_t *value)
+{
+	const char *q = *p, *last = q + 19;
+	unsigned int d = (unsigned int)(unsigned char)*q - '0';
+	uint64_t v = 0;
+
+	if (d >= 10)
+		return false;
+	do {
+		v = v * 10 + d;
+		d = (unsigned int)(unsigned char)*++q - '0';
+	} while (d < 10 && q < last);
+	if (d < 10)
+		return false;
+	*value = v;
+	*p = q;
+	return true;
+}
+
+/*
+ * The fixed fields of the line at line, FAST_READ bytes readable, laid
+ * out as layout says: true with *vma filled but for its name and *rest
+ * just past the inode.  False: not this layout.
+ */
+static inline __attribute__((always_inline)) bool
+fast_fixed_fields(const char *line, const struct maps_layout *layout,
+		  struct xmm_vma *vma, const char **rest)
+{
+	const unsigned int ws = layout->width[0], we = layout->width[1];
+	const unsigned int wo = layout->width[2], wj = layout->width[3];
+	const unsigned int wn = layout->width[4];
+	const char *end_at = line + ws + 1, *perms = end_at + we + 1;
+	const char *offset_at = perms + 5, *major_at = offset_at + wo + 1;
+	const char *minor_at = major_at + wj + 1, *inode_at = minor_at + wn + 1;
+	uint64_t start, end, offset, major, minor, inode;
+	unsigned int r, w, x, s;
+	bool ok;
+
+	ok = end_at[-1] == '-' && perms[-1] == ' ' && offset_at[-1] == ' ' &&
+	     major_at[-1] == ' ' && minor_at[-1] == ':' && inode_at[-1] == ' ';
+	r = perms[0] == 'r';
+	w = perms[1] == 'w';
+	x = perms[2] == 'x';
+	s = perms[3] == 's';
+	ok &= (r | (perms[0] == '-')) & (w | (perms[1] == '-')) &
+	      (x | (perms[2] == '-')) & (s | (perms[3] == 'p')) &
+	      (perms[4] == ' ');
+	ok &= hex_field(line, ws, &start);
+	ok &= hex_field(end_at, we, &end);
+	ok &= hex_field(offset_at, wo, &offset);
+	ok &= hex_field(major_at, wj, &major);
+	ok &= hex_field(minor_at, wn, &minor);
+	if (!ok || !fast_decimal(&inode_at, &inode))
+		return false;
+	if (start > end || start > UINTPTR_MAX || end > UINTPTR_MAX ||
+	    major > UINT32_MAX || minor > UINT32_MAX)
+		return false;
+	memset(vma, 0, sizeof(*vma));
+	vma->start = (unsigned long)start;
+	vma->end = (unsigned long)end;
+	vma->prot = (r ? PROT_READ : 0) | (w ? PROT_WRITE : 0) |
+		    (x ? PROT_EXEC : 0);
+	vma->flags = s ? XMM_VMA_F_SHARED : 0;
+	vma->offset = offset;
+	vma->dev_major = (unsigned int)major;
+	vma->dev_minor = (unsigned int)minor;
+	vma->inode = inode;
+	*rest = inode_at;
+	return true;
+}
+
+/*
+ * One line at line, with at least FAST_READ bytes of buf up to end:
+ * 1 with *vma and *next (past its newline), 0 when the careful parser
+ * must decide, -1 when its newline has not been read yet.
+ */
+static inline __attribute__((always_inline)) int
+fast_line(char *line, char *end, bool eof, struct maps_layout *layout,
+	  struct xmm_vma *vma, char **next)
+{
+	struct cursor c;
+	const char *rest;
+	char *nl;
+
+	if (!fast_fixed_fields(line, layout, vma, &rest)) {
+		if (!learn_layout(line, layout) ||
+		    !fast_fixed_fields(line, layout, vma, &rest))
+			return 0;
+	}
+	if (rest[0] == ' ' && rest[1] == '\n') {
+		rest++;
+		nl = (char *)rest;	/* the kernel's line without a name */
+	} else if (rest[0] == '\n') {
+		nl = (char *)rest;
+	} else {
+		c.p = rest;
+		c.end = end;
+		if (!skip_spaces(&c))
+			return 0;
+		nl = memchr(c.p, '\n', (size_t)(end - c.p));
+		if (!nl && !eof)
+			return -1;
+		if (!nl)
+			nl = end;	/* buf[len]: the caller's spare byte */
+		rest = c.p;
+	}
+	finish_line((char *)rest, (size_t)(nl - rest), vma);
+	*next = nl + 1;
+	return 1;
 }
 
 size_t xmm_maps_count_lines(const char *buf, size_t len)
@@ -250,13 +498,29 @@ size_t xmm_maps_parse_lines(char *buf, size_t len, bool eof,
 			    int (*each)(const struct xmm_vma *vma, void *arg),
 			    void *arg, size_t *malformed, int *stop)
 {
+	struct maps_layout layout = { { 12, 12, 8, 2, 2 } };
 	char *line = buf, *end = buf + len;
 	struct xmm_vma vma;
 
 	*stop = 0;
 	while (line < end) {
-		char *nl = memchr(line, '\n', (size_t)(end - line));
+		char *nl;
 
+		if (end - line >= FAST_READ) {
+			int fast = fast_line(line, end, eof, &layout, &vma,
+					     &nl);
+
+			if (fast < 0)
+				break;	/* the rest of this line is to come */
+			if (fast > 0) {
+				*stop = each(&vma, arg);
+				line = nl;
+				if (*stop)
+					break;
+				continue;
+			}
+		}
+		nl = memchr(line, '\n', (size_t)(end - line));
 		if (!nl && !eof)
 			break;	/* the rest of this line is still to come */
 		if (!nl)

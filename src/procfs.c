@@ -292,6 +292,52 @@ int xmm_proc_read_fd(int fd, size_t size_hint, char **buf, size_t *len)
 	return 0;
 }
 
+int xmm_proc_stream_lines(int fd, size_t size, size_t room,
+			  size_t (*lines)(char *buf, size_t len, bool eof,
+					  void *arg, int *stop),
+			  void *arg)
+{
+	size_t used = 0, consumed;
+	int ret = 0, stop = 0;
+	bool eof = false;
+	char *buf = malloc(size);
+
+	if (!buf)
+		return -ENOMEM;
+	while (!stop && !eof) {
+		ssize_t n;
+
+		/* One line fills the buffer: a long name, grow for it. */
+		if (used == size - 1) {
+			char *bigger = realloc(buf, size * 2);
+
+			if (!bigger) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = bigger;
+			size *= 2;
+		}
+		n = read(fd, buf + used, size - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		used += (size_t)n;
+		eof = n == 0;
+		/* seq_file hands out a page a read: gather before parsing. */
+		if (!eof && size - 1 - used >= room)
+			continue;
+		consumed = lines(buf, used, eof, arg, &stop);
+		used -= consumed;
+		memmove(buf, buf + consumed, used);
+	}
+	free(buf);
+	return stop ? stop : ret;
+}
+
 int xmm_proc_read_all(int dirfd, const char *name, char **buf, size_t *len)
 {
 	int fd = xmm_proc_openat(dirfd, name, false), ret;
