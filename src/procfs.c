@@ -11,9 +11,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* Signal 0 through the pidfd: 0 while the process lives. */
@@ -49,6 +51,71 @@ int xmm_proc_open_self(void)
 	return dirfd < 0 ? -errno : dirfd;
 }
 
+/*
+ * PIDFD_GET_INFO (Linux 6.13, <linux/pidfd.h>), which Debian's 6.1
+ * headers lack: the pid behind a pidfd in one ioctl(2), where fdinfo
+ * costs a path walk, an open, a read and a close.
+ */
+#ifndef PIDFD_GET_INFO
+struct pidfd_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t pid;
+	uint32_t tgid;
+	uint32_t ppid;
+	uint32_t ruid;
+	uint32_t rgid;
+	uint32_t euid;
+	uint32_t egid;
+	uint32_t suid;
+	uint32_t sgid;
+	uint32_t fsuid;
+	uint32_t fsgid;
+	uint32_t spare0[1];
+};
+
+#define PIDFD_GET_INFO		_IOWR(0xFF, 11, struct pidfd_info)
+#define PIDFD_INFO_PID		(1UL << 0)
+#endif
+
+/* 1 until PIDFD_GET_INFO is found missing; then fdinfo alone. */
+static atomic_int get_info_works = 1;
+
+/*
+ * The pid behind pidfd, as xmm_pidfd_to_pid() answers it.  The ioctl
+ * goes only to a descriptor that pidfd_send_signal(2) took for a pidfd,
+ * never to whatever else a caller passed; everything else (an older
+ * kernel, a filter refusing either call) asks fdinfo.
+ */
+static int pidfd_pid(int pidfd, pid_t *pid)
+{
+	struct pidfd_info info;
+	long alive;
+
+	if (!atomic_load_explicit(&get_info_works, memory_order_relaxed))
+		return xmm_pidfd_to_pid(pidfd, pid);
+	alive = xmm_sys(pidfd_send_signal, pidfd, 0, NULL, 0);
+	if (alive == -EBADF || alive == -ESRCH)
+		return (int)alive;	/* not a pidfd; reaped */
+	if (alive < 0 && alive != -EPERM)
+		return xmm_pidfd_to_pid(pidfd, pid);
+	memset(&info, 0, sizeof(info));
+	info.mask = PIDFD_INFO_PID;
+	if (ioctl(pidfd, PIDFD_GET_INFO, &info) == 0) {
+		/* 0: not in our pid namespace, as fdinfo's "Pid: 0". */
+		if (!(info.mask & PIDFD_INFO_PID) || !info.pid)
+			return -ESRCH;
+		*pid = (pid_t)info.pid;
+		return 0;
+	}
+	if (errno == ESRCH)
+		return -ESRCH;
+	if (errno == ENOTTY || errno == EINVAL)
+		atomic_store_explicit(&get_info_works, 0,
+				      memory_order_relaxed);
+	return xmm_pidfd_to_pid(pidfd, pid);
+}
+
 int xmm_proc_open(int pidfd, pid_t *pid)
 {
 	int dirfd, ret;
@@ -57,7 +124,7 @@ int xmm_proc_open(int pidfd, pid_t *pid)
 		*pid = getpid();
 		return xmm_proc_open_self();
 	}
-	ret = xmm_pidfd_to_pid(pidfd, pid);
+	ret = pidfd_pid(pidfd, pid);
 	if (ret < 0)
 		return ret;
 	dirfd = open_pid_dir(*pid);
