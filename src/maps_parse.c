@@ -195,12 +195,18 @@ bool xmm_maps_strip_deleted(char *name, size_t len)
  * The name part of a line whose fixed fields are in *vma: name[0,
  * name_len), ended here with '\0' (name[name_len] is writable).
  */
-static void finish_line(char *name, size_t name_len, struct xmm_vma *vma)
+static inline __attribute__((always_inline)) void
+finish_line(char *name, size_t name_len, struct xmm_vma *vma)
 {
 	name[name_len] = '\0';
+	vma->name = name;
+	if (!name_len) {	/* most lines: xmm_maps_classify()'s first test */
+		vma->vma_class = vma->inode == 0 ? XMM_VMA_CLASS_ANON :
+						   XMM_VMA_CLASS_FILE;
+		return;
+	}
 	if (xmm_maps_strip_deleted(name, name_len))
 		vma->flags |= XMM_VMA_F_DELETED;
-	vma->name = name;
 	vma->vma_class = xmm_maps_classify(vma);
 }
 
