@@ -151,8 +151,13 @@ static int run_xmm_clone(struct bench_leg *leg, unsigned long iterations,
 	} else if (made) {
 		leg->served = xmm_backend_last("process_vm_mmap");
 	}
+	/*
+	 * The first clone of the slice is checked: the others come from
+	 * the same call on the same region, and touching them all would
+	 * leave their page tables for the next slice to pay for.
+	 */
 	for (i = 0; i < made; i++) {
-		if (!ret && !clone_matches(ctx, copies[i])) {
+		if (!ret && !i && !clone_matches(ctx, copies[i])) {
 			leg->why = "the clone differs from the child's memory";
 			ret = -EIO;
 		}
