@@ -247,17 +247,21 @@ bool xmm_maps_parse_line(char *line, size_t len, struct xmm_vma *vma)
  * padded name or the newline.  The lines of one file share their field
  * widths (addresses of 12 digits, the offset of 8, the device of 2:2 on
  * a 64-bit machine), so the widths of the last line are tried first:
- * every load then sits at a known place, and the digits are checked and
- * converted eight bytes a step, independently of each other.  Whatever
+ * every load then sits at a known place, and the digits of start, end
+ * and offset are checked and converted eight bytes a step, each field
+ * independently of the others (the device numbers, two or three digits,
+ * cost less digit by digit).  Whatever
  * does not fit that layout goes to the careful parser above, which
  * decides; the fast path never answers differently, only sooner.
  */
 #define BYTES(c)	(0x0101010101010101ULL * (unsigned char)(c))
 #define HIGH_BITS	BYTES(0x80)
 #define FIELD_MAX	16	/* hex digits of one field, at most */
-/* Bytes it may read from the line's start: the fixed part (6 fields,
- * at most 16 + 16 + 16 + 16 + 16 digits, the inode's 19, 10
- * separators) and a word past the last field. */
+/*
+ * Bytes it may read from the line's start: the fixed part (five hex
+ * fields of at most 16 digits, the inode's 19, the separators) and what
+ * it looks at after it, with room to spare.
+ */
 #define FAST_READ	128
 
 struct maps_layout {
