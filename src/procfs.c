@@ -316,6 +316,18 @@ int xmm_proc_stat_state(int dirfd, const char *name, char *state)
 	return 0;
 }
 
+/* Double *buf, keeping its contents: 0, or -ENOMEM with *buf as it was. */
+static int grow_buffer(char **buf, size_t *size)
+{
+	char *bigger = realloc(*buf, *size * 2);
+
+	if (!bigger)
+		return -ENOMEM;
+	*buf = bigger;
+	*size *= 2;
+	return 0;
+}
+
 int xmm_proc_read_fd(int fd, size_t size_hint, char **buf, size_t *len)
 {
 	size_t size = size_hint ? size_hint : 16 * 1024, used = 0;
@@ -329,14 +341,9 @@ int xmm_proc_read_fd(int fd, size_t size_hint, char **buf, size_t *len)
 
 		/* Room for a full page from seq_file, and the '\0'. */
 		if (size - used < 4096 + 1) {
-			char *bigger = realloc(text, size * 2);
-
-			if (!bigger) {
-				err = -ENOMEM;
+			err = grow_buffer(&text, &size);
+			if (err < 0)
 				break;
-			}
-			text = bigger;
-			size *= 2;
 		}
 		n = read(fd, text + used, size - used - 1);
 		if (n < 0 && errno == EINTR)
@@ -376,14 +383,9 @@ int xmm_proc_stream_lines(int fd, size_t size, size_t room,
 
 		/* One line fills the buffer: a long name, grow for it. */
 		if (used == size - 1) {
-			char *bigger = realloc(buf, size * 2);
-
-			if (!bigger) {
-				ret = -ENOMEM;
+			ret = grow_buffer(&buf, &size);
+			if (ret < 0)
 				break;
-			}
-			buf = bigger;
-			size *= 2;
 		}
 		n = read(fd, buf + used, size - 1 - used);
 		if (n < 0 && errno == EINTR)
