@@ -143,9 +143,9 @@ bool xmm_proc_vma_is_anon(const struct xmm_vma *vma);
 int xmm_proc_maps_read(int dirfd, struct xmm_vma_list *list);
 
 /*
- * Read maps under dirfd line by line through a small buffer and call
- * each() with every record; the record and its name are valid only
- * during the call.  Stops at the first non-zero answer of each(), which
+ * Read maps under dirfd through one 64 KiB buffer, parsed when it is
+ * nearly full (the kernel serves a page a read), and call each() with
+ * every record; the record and its name are valid only during the call.  Stops at the first non-zero answer of each(), which
  * it returns; 0 at the end, or -errno.  Unparsable lines are counted in
  * *malformed.
  */

@@ -97,9 +97,38 @@ static atomic_size_t last_count, last_names;
 #define STREAM_BUFFER	(64 * 1024)
 #define STREAM_ROOM	4096
 
+struct maps_stream {
+	int (*each)(const struct xmm_vma *vma, void *arg);
+	void *arg;
+	size_t *malformed;
+};
+
+static size_t maps_lines(char *buf, size_t len, bool eof, void *arg,
+			 int *stop)
+{
+	struct maps_stream *stream = arg;
+
+	return xmm_maps_parse_lines(buf, len, eof, stream->each, stream->arg,
+				    stream->malformed, stop);
+}
+
+/* room: as xmm_proc_stream_lines() takes it. */
 static int maps_stream(int dirfd, size_t room,
 		       int (*each)(const struct xmm_vma *vma, void *arg),
-		       void *arg, size_t *malformed);
+		       void *arg, size_t *malformed)
+{
+	struct maps_stream stream = { each, arg, malformed };
+	int fd, ret;
+
+	*malformed = 0;
+	fd = xmm_proc_openat(dirfd, "maps", false);
+	if (fd < 0)
+		return fd;
+	ret = xmm_proc_stream_lines(fd, STREAM_BUFFER, room, maps_lines,
+				    &stream);
+	close(fd);
+	return ret;
+}
 
 struct list_state {
 	struct xmm_vma_list *list;
@@ -202,39 +231,6 @@ int xmm_proc_maps_read(int dirfd, struct xmm_vma_list *list)
 	atomic_store_explicit(&last_names, state.names_len,
 			      memory_order_relaxed);
 	return 0;
-}
-
-struct maps_stream {
-	int (*each)(const struct xmm_vma *vma, void *arg);
-	void *arg;
-	size_t *malformed;
-};
-
-static size_t maps_lines(char *buf, size_t len, bool eof, void *arg,
-			 int *stop)
-{
-	struct maps_stream *stream = arg;
-
-	return xmm_maps_parse_lines(buf, len, eof, stream->each, stream->arg,
-				    stream->malformed, stop);
-}
-
-/* room: as xmm_proc_stream_lines() takes it. */
-static int maps_stream(int dirfd, size_t room,
-		       int (*each)(const struct xmm_vma *vma, void *arg),
-		       void *arg, size_t *malformed)
-{
-	struct maps_stream stream = { each, arg, malformed };
-	int fd, ret;
-
-	*malformed = 0;
-	fd = xmm_proc_openat(dirfd, "maps", false);
-	if (fd < 0)
-		return fd;
-	ret = xmm_proc_stream_lines(fd, STREAM_BUFFER, room, maps_lines,
-				    &stream);
-	close(fd);
-	return ret;
 }
 
 int xmm_proc_maps_for_each(int dirfd,
