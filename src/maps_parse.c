@@ -263,9 +263,35 @@ bool xmm_maps_parse_line(char *line, size_t len, struct xmm_vma *vma)
  */
 #define FAST_READ	128
 
-struct maps_layout {
-	unsigned char width[5];	/* start, end, offset, major, minor */
+/* One field's width, and what the vector path needs of it, made once. */
+struct maps_field {
+	unsigned int width;
+	unsigned int shift;	/* 4 * (16 - width) */
+	uint64_t keep_lo;	/* the digits' bytes among the first 8 */
+	uint64_t keep_hi;	/* and among the next 8 */
 };
+
+struct maps_layout {
+	struct maps_field field[5];	/* start, end, offset, major, minor */
+};
+
+static void set_width(struct maps_field *field, unsigned int width)
+{
+	field->width = width;
+	field->shift = 4 * (16 - width);
+	field->keep_lo = width >= 8 ? ~0ULL : ~(~0ULL << (8 * width));
+	field->keep_hi = width <= 8 ? 0 : ~0ULL >> (128 - 8 * width);
+}
+
+/* What a 64-bit kernel writes: 12-digit addresses, offset 8, dev 2:2. */
+static void default_layout(struct maps_layout *layout)
+{
+	static const unsigned char widths[5] = { 12, 12, 8, 2, 2 };
+	unsigned int i;
+
+	for (i = 0; i < 5; i++)
+		set_width(&layout->field[i], widths[i]);
+}
 
 /*
  * Exactly width (5 to 16) hex digits at p, 16 bytes readable from p, in
@@ -279,13 +305,13 @@ typedef uint32_t u32x4 __attribute__((vector_size(16)));
 typedef uint64_t u64x2 __attribute__((vector_size(16)));
 
 static inline __attribute__((always_inline)) bool
-hex16_field(const char *p, unsigned int width, uint64_t *value)
+hex16_field(const char *p, const struct maps_field *field, uint64_t *value)
 {
 	u8x16 bytes, digit, letter, is_digit, is_letter, nibbles;
 	u16x8 pairs;
 	u32x4 quads;
 	u64x2 octets, valid;
-	uint64_t all, keep_lo, keep_hi;
+	uint64_t all;
 
 	memcpy(&bytes, p, sizeof(bytes));
 	digit = bytes - '0';
@@ -302,11 +328,10 @@ hex16_field(const char *p, unsigned int width, uint64_t *value)
 	octets = (u64x2)quads;
 	octets = ((octets << 16) | (octets >> 32)) & 0xffffffffULL;
 	all = octets[0] << 32 | octets[1];
-	*value = all >> (4 * (16 - width));
+	*value = all >> field->shift;
 	/* The first width bytes must all be digits. */
-	keep_lo = width >= 8 ? ~0ULL : ~(~0ULL << (8 * width));
-	keep_hi = width <= 8 ? 0 : ~0ULL >> (128 - 8 * width);
-	return ((~valid[0] & keep_lo) | (~valid[1] & keep_hi)) == 0;
+	return ((~valid[0] & field->keep_lo) |
+		(~valid[1] & field->keep_hi)) == 0;
 }
 
 /*
@@ -314,15 +339,15 @@ hex16_field(const char *p, unsigned int width, uint64_t *value)
  * their value into *value, and true; false if one is not a digit.
  */
 static inline __attribute__((always_inline)) bool
-hex_field(const char *p, unsigned int width, uint64_t *value)
+hex_field(const char *p, const struct maps_field *field, uint64_t *value)
 {
 	unsigned int i, bad = 0;
 	uint64_t v = 0;
 
-	if (width > 4 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
-		return hex16_field(p, width, value);
+	if (field->width > 4 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+		return hex16_field(p, field, value);
 	/* A device number: a few digits cost less one by one. */
-	for (i = 0; i < width; i++) {
+	for (i = 0; i < field->width; i++) {
 		unsigned int d = digit_value_1[(unsigned char)p[i]];
 
 		d -= 1U;	/* not a digit: wraps above 15 */
@@ -357,7 +382,7 @@ static bool learn_layout(const char *line, struct maps_layout *layout)
 		n = hex_run(p);
 		if (!n || n > FIELD_MAX || p[n] != after[i])
 			return false;
-		layout->width[i] = (unsigned char)n;
+		set_width(&layout->field[i], n);
 		p += n + 1;
 		if (i == 1)
 			p += 5;	/* perms and their space */
@@ -395,9 +420,11 @@ static inline __attribute__((always_inline)) bool
 fast_fixed_fields(const char *line, const struct maps_layout *layout,
 		  struct xmm_vma *vma, const char **rest)
 {
-	const unsigned int ws = layout->width[0], we = layout->width[1];
-	const unsigned int wo = layout->width[2], wj = layout->width[3];
-	const unsigned int wn = layout->width[4];
+	const unsigned int ws = layout->field[0].width;
+	const unsigned int we = layout->field[1].width;
+	const unsigned int wo = layout->field[2].width;
+	const unsigned int wj = layout->field[3].width;
+	const unsigned int wn = layout->field[4].width;
 	const char *end_at = line + ws + 1, *perms = end_at + we + 1;
 	const char *offset_at = perms + 5, *major_at = offset_at + wo + 1;
 	const char *minor_at = major_at + wj + 1, *inode_at = minor_at + wn + 1;
@@ -414,11 +441,11 @@ fast_fixed_fields(const char *line, const struct maps_layout *layout,
 	ok &= (r | (perms[0] == '-')) & (w | (perms[1] == '-')) &
 	      (x | (perms[2] == '-')) & (s | (perms[3] == 'p')) &
 	      (perms[4] == ' ');
-	ok &= hex_field(line, ws, &start);
-	ok &= hex_field(end_at, we, &end);
-	ok &= hex_field(offset_at, wo, &offset);
-	ok &= hex_field(major_at, wj, &major);
-	ok &= hex_field(minor_at, wn, &minor);
+	ok &= hex_field(line, &layout->field[0], &start);
+	ok &= hex_field(end_at, &layout->field[1], &end);
+	ok &= hex_field(offset_at, &layout->field[2], &offset);
+	ok &= hex_field(major_at, &layout->field[3], &major);
+	ok &= hex_field(minor_at, &layout->field[4], &minor);
 	if (!ok || !fast_decimal(&inode_at, &inode))
 		return false;
 	if (start > end || start > UINTPTR_MAX || end > UINTPTR_MAX ||
@@ -498,11 +525,12 @@ size_t xmm_maps_parse_lines(char *buf, size_t len, bool eof,
 			    int (*each)(const struct xmm_vma *vma, void *arg),
 			    void *arg, size_t *malformed, int *stop)
 {
-	struct maps_layout layout = { { 12, 12, 8, 2, 2 } };
 	char *line = buf, *end = buf + len;
+	struct maps_layout layout;
 	struct xmm_vma vma;
 
 	*stop = 0;
+	default_layout(&layout);
 	while (line < end) {
 		char *nl;
 
