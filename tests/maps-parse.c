@@ -230,13 +230,16 @@ static void test_fast_path_matches_careful(void **state)
 		"7f1c2ea0a000-7f1c2ea0b000 rwzp 00000000 00:00 0 ",
 		"ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0"
 		"                  [vsyscall]",
+		/* widths no kernel writes, but laid out as it would */
+		"10000-fffff r--p 000a0 0a:1f 5 ",
+		"1234567-89abcde r--p 0000000000abcdef 0a:1f 5 ",
 	};
 	const size_t count = sizeof(lines) / sizeof(lines[0]);
-	struct xmm_vma all[2 * 16], one;
+	struct xmm_vma all[2 * 18], one;
 	size_t i, j, k, len = 0, bad, n, expect_bad = 0;
 	char *text, *copy;
 
-	assert_int_equal(count, 16);
+	assert_int_equal(count, 18);
 	for (i = 0; i < count; i++)
 		len += strlen(lines[i]) + 1;
 	text = malloc(2 * len + 1);
@@ -289,6 +292,13 @@ static void test_fast_path_matches_careful(void **state)
 	assert_int_equal(all[9].dev_minor, 0xfffff);
 	assert_string_equal(all[11].name, "x");
 	assert_int_equal(all[12].start, 0xffffffffff600000UL);
+	assert_int_equal(all[13].start, 0x10000UL);
+	assert_int_equal(all[13].end, 0xfffffUL);
+	assert_int_equal(all[13].offset, 0xa0);
+	assert_int_equal(all[13].dev_minor, 0x1f);
+	assert_int_equal(all[14].start, 0x1234567UL);
+	assert_int_equal(all[14].end, 0x89abcdeUL);
+	assert_int_equal(all[14].offset, 0xabcdef);
 	free(text);
 }
 
