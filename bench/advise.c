@@ -204,86 +204,48 @@ static int advise_vectors(const struct advise_target *target)
 }
 
 /* The floor of the maps row: read(2) of the whole file, no parsing. */
-static int run_bare_maps(struct bench_leg *leg, unsigned long iterations,
-			 uint64_t *ns)
+static int bare_maps(struct bench_leg *leg)
 {
-	uint64_t start = bench_now_ns();
-	unsigned long i;
-	ssize_t ret = 0;
+	ssize_t len = read_maps(leg->ctx);
 
-	for (i = 0; i < iterations && ret >= 0; i++)
-		ret = read_maps(leg->ctx);
-	*ns += bench_now_ns() - start;
-	return ret < 0 ? (int)ret : 0;
+	return len < 0 ? (int)len : 0;
 }
 
 /* The floor of whole-process advice: one read(2), vectors of ranges known. */
-static int run_floor(struct bench_leg *leg, unsigned long iterations,
-		     uint64_t *ns)
+static int floor_advise(struct bench_leg *leg)
 {
-	struct advise_target *target = leg->ctx;
-	uint64_t start = bench_now_ns();
-	unsigned long i;
-	int ret = 0;
+	ssize_t len = read_maps(leg->ctx);
 
-	for (i = 0; i < iterations && !ret; i++) {
-		ssize_t len = read_maps(target);
-
-		ret = len < 0 ? (int)len : advise_vectors(target);
-	}
-	*ns += bench_now_ns() - start;
-	return ret;
+	return len < 0 ? (int)len : advise_vectors(leg->ctx);
 }
 
-static int run_hand_maps(struct bench_leg *leg, unsigned long iterations,
-			 uint64_t *ns)
-{
-	static struct vma_range ranges[VMA_COUNT];
-	uint64_t start = bench_now_ns();
-	unsigned long i;
-	int ret = 0;
+static struct vma_range hand_ranges[VMA_COUNT];
 
-	for (i = 0; i < iterations && ret >= 0; i++)
-		ret = find_vmas(leg->ctx, ranges);
-	*ns += bench_now_ns() - start;
-	return ret < 0 ? ret : 0;
+static int hand_maps(struct bench_leg *leg)
+{
+	int found = find_vmas(leg->ctx, hand_ranges);
+
+	return found < 0 ? found : 0;
 }
 
-static int run_hand_advise(struct bench_leg *leg, unsigned long iterations,
-			   uint64_t *ns)
+static int hand_advise(struct bench_leg *leg)
 {
-	static struct vma_range ranges[VMA_COUNT];
-	uint64_t start = bench_now_ns();
-	unsigned long i;
-	int ret = 0;
+	int found = find_vmas(leg->ctx, hand_ranges);
 
-	for (i = 0; i < iterations && ret >= 0; i++) {
-		ret = find_vmas(leg->ctx, ranges);
-		if (ret >= 0)
-			ret = advise_ranges(leg->ctx, ranges, VMA_COUNT);
-	}
-	*ns += bench_now_ns() - start;
-	return ret < 0 ? ret : 0;
+	return found < 0 ? found :
+	       advise_ranges(leg->ctx, hand_ranges, VMA_COUNT);
 }
 
-static int run_known_ranges(struct bench_leg *leg, unsigned long iterations,
-			    uint64_t *ns)
+static int known_ranges(struct bench_leg *leg)
 {
 	const struct advise_target *target = leg->ctx;
-	uint64_t start = bench_now_ns();
-	unsigned long i;
-	int ret = 0;
 
-	for (i = 0; i < iterations && !ret; i++)
-		ret = advise_ranges(target, target->ranges, VMA_COUNT);
-	*ns += bench_now_ns() - start;
-	return ret;
+	return advise_ranges(target, target->ranges, VMA_COUNT);
 }
 
 #if HAVE_XMM_ADVISE_PROCESS
 /* The library's whole-process call over the same VMAs. */
-static int run_xmm_advise(struct bench_leg *leg, unsigned long iterations,
-			  uint64_t *ns)
+static int xmm_advise(struct bench_leg *leg)
 {
 	const struct advise_target *target = leg->ctx;
 	const struct xmm_vma_select select = {
@@ -291,20 +253,19 @@ static int run_xmm_advise(struct bench_leg *leg, unsigned long iterations,
 		.addr_min = target->lo,
 		.addr_max = target->hi,
 	};
-	uint64_t start = bench_now_ns();
-	unsigned long i;
-	int ret = 0;
+	struct xmm_advise_report report;
 
-	for (i = 0; i < iterations && !ret; i++) {
-		struct xmm_advise_report report;
+	if (xmm_advise_process(target->child.pidfd, &select, MADV_COLD, NULL,
+			       &report) < 0)
+		return -errno;
+	return report.vmas_advised != target->count ? -EPROTO : 0;
+}
 
-		if (xmm_advise_process(target->child.pidfd, &select,
-				       MADV_COLD, NULL, &report) < 0)
-			ret = -errno;
-		else if (report.vmas_advised != target->count)
-			ret = -EPROTO;
-	}
-	*ns += bench_now_ns() - start;
+static int run_xmm_advise(struct bench_leg *leg, unsigned long iterations,
+			  uint64_t *ns)
+{
+	int ret = bench_time_loop(leg, iterations, ns, xmm_advise);
+
 	if (ret == -ENOSYS)
 		return bench_unavailable(leg, ENOSYS, NULL);
 	if (ret == -EPROTO)
@@ -466,19 +427,23 @@ void bench_vector_advice(void)
 		},
 		[LEG_HAND_ADVISE] = {
 			.name = "read maps + one process_madvise per VMA",
-			.run = run_hand_advise,
+			.run = bench_run_op,
+			.op = hand_advise,
 		},
 		[LEG_HAND_MAPS] = {
 			.name = "hand-written maps reading and parsing",
-			.run = run_hand_maps,
+			.run = bench_run_op,
+			.op = hand_maps,
 		},
 		[LEG_KNOWN_RANGES] = {
 			.name = "one process_madvise per VMA, ranges known",
-			.run = run_known_ranges,
+			.run = bench_run_op,
+			.op = known_ranges,
 		},
 		[LEG_BARE_MAPS] = {
 			.name = "read(2) of the whole maps file, no parsing",
-			.run = run_bare_maps,
+			.run = bench_run_op,
+			.op = bare_maps,
 		},
 	};
 	int i, err;
@@ -560,7 +525,8 @@ void bench_advise_scale(void)
 		legs[2 * i].ctx = &targets[i];
 		legs[2 * i].err = -err;
 		legs[2 * i + 1].name = names[i][1];
-		legs[2 * i + 1].run = run_floor;
+		legs[2 * i + 1].run = bench_run_op;
+		legs[2 * i + 1].op = floor_advise;
 		legs[2 * i + 1].ctx = &targets[i];
 		legs[2 * i + 1].err = -err;
 	}

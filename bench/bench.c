@@ -71,6 +71,17 @@ void bench_stats(const double *samples, size_t count, struct bench_stats *st)
 	free(sorted);
 }
 
+static int leg_op(struct bench_leg *leg)
+{
+	return leg->op(leg);
+}
+
+int bench_run_op(struct bench_leg *leg, unsigned long iterations,
+		 uint64_t *ns)
+{
+	return bench_time_loop(leg, iterations, ns, leg_op);
+}
+
 int bench_unavailable(struct bench_leg *leg, int err, const char *why)
 {
 	leg->unavailable = true;

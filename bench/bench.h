@@ -50,6 +50,8 @@ typedef int (*bench_run_fn)(struct bench_leg *leg, unsigned long iterations,
 struct bench_leg {
 	const char *name;	/* what it runs, for the table */
 	bench_run_fn run;
+	/* For run = bench_run_op: one operation, 0 or -errno. */
+	int (*op)(struct bench_leg *leg);
 	void *ctx;
 	/* Set by run(): which backend served, a sentence on an error. */
 	const char *served;
@@ -62,6 +64,34 @@ struct bench_leg {
 	size_t rounds;
 	double op_ns[BENCH_MAX_ROUNDS];	/* per operation, each round */
 };
+
+/*
+ * The timing loop of most legs: op(leg) iterations times under one
+ * clock, the time added to *ns; it stops at the first answer other than
+ * 0 (-errno), which it returns.  Inline, so that op is inlined too and
+ * the loop costs what a hand-written one does.
+ */
+static inline int bench_time_loop(struct bench_leg *leg,
+				  unsigned long iterations, uint64_t *ns,
+				  int (*op)(struct bench_leg *leg))
+{
+	uint64_t start = bench_now_ns();
+	unsigned long i;
+	int ret = 0;
+
+	for (i = 0; i < iterations && !ret; i++)
+		ret = op(leg);
+	*ns += bench_now_ns() - start;
+	return ret;
+}
+
+/*
+ * A bench_run_fn for the legs whose operation is leg->op: the same loop
+ * through a pointer, for operations long enough (microseconds) that the
+ * indirect call does not count.
+ */
+int bench_run_op(struct bench_leg *leg, unsigned long iterations,
+		 uint64_t *ns);
 
 /* How bench_measure() runs the legs. */
 struct bench_plan {

@@ -41,12 +41,18 @@ static int check_answer(const struct advise_ctx *ctx, ssize_t ret)
 	return 0;
 }
 
+static int xmm_madvise(struct bench_leg *leg)
+{
+	const struct advise_ctx *ctx = leg->ctx;
+
+	return check_answer(ctx, xmm_process_madvise(ctx->pidfd, ctx->iov,
+			    ctx->vlen, MADV_COLD, ctx->flags));
+}
+
 static int run_xmm_madvise(struct bench_leg *leg, unsigned long iterations,
 			   uint64_t *ns)
 {
 	const struct advise_ctx *ctx = leg->ctx;
-	uint64_t start;
-	unsigned long i;
 	int ret = 0;
 
 	if (ctx->backend) {
@@ -54,12 +60,7 @@ static int run_xmm_madvise(struct bench_leg *leg, unsigned long iterations,
 		if (ret < 0)
 			return ret;
 	}
-	start = bench_now_ns();
-	for (i = 0; i < iterations && !ret; i++)
-		ret = check_answer(ctx, xmm_process_madvise(ctx->pidfd,
-				   ctx->iov, ctx->vlen, MADV_COLD,
-				   ctx->flags));
-	*ns += bench_now_ns() - start;
+	ret = bench_time_loop(leg, iterations, ns, xmm_madvise);
 	if (ctx->backend)
 		xmm_backend_force("process_madvise", NULL);
 	if (ret == -ENOSYS)
@@ -75,19 +76,18 @@ static int run_xmm_madvise(struct bench_leg *leg, unsigned long iterations,
 	return ret;
 }
 
+static int glibc_madvise(struct bench_leg *leg)
+{
+	const struct advise_ctx *ctx = leg->ctx;
+
+	return check_answer(ctx, process_madvise(ctx->pidfd, ctx->iov,
+			    ctx->vlen, MADV_COLD, ctx->flags));
+}
+
 static int run_glibc_madvise(struct bench_leg *leg, unsigned long iterations,
 			     uint64_t *ns)
 {
-	const struct advise_ctx *ctx = leg->ctx;
-	uint64_t start = bench_now_ns();
-	unsigned long i;
-	int ret = 0;
-
-	for (i = 0; i < iterations && !ret; i++)
-		ret = check_answer(ctx, process_madvise(ctx->pidfd, ctx->iov,
-				   ctx->vlen, MADV_COLD, ctx->flags));
-	*ns += bench_now_ns() - start;
-	return ret;
+	return bench_time_loop(leg, iterations, ns, glibc_madvise);
 }
 
 /*

@@ -20,32 +20,32 @@ struct memcpy_ctx {
 	char *dst;
 };
 
+static int copy_once(struct bench_leg *leg)
+{
+	struct memcpy_ctx *ctx = leg->ctx;
+
+	memcpy(ctx->dst, ctx->src, MEMCPY_LEN);
+	/* Keep the compiler from proving the copies redundant. */
+	__asm__ volatile("" : : "r"(ctx->dst) : "memory");
+	return 0;
+}
+
 static int run_memcpy(struct bench_leg *leg, unsigned long iterations,
 		      uint64_t *ns)
 {
-	struct memcpy_ctx *ctx = leg->ctx;
-	uint64_t start = bench_now_ns();
-	unsigned long i;
+	return bench_time_loop(leg, iterations, ns, copy_once);
+}
 
-	for (i = 0; i < iterations; i++) {
-		memcpy(ctx->dst, ctx->src, MEMCPY_LEN);
-		/* Keep the compiler from proving the copies redundant. */
-		__asm__ volatile("" : : "r"(ctx->dst) : "memory");
-	}
-	*ns += bench_now_ns() - start;
+static int getppid_once(struct bench_leg *leg)
+{
+	syscall(SYS_getppid);
 	return 0;
 }
 
 static int run_getppid(struct bench_leg *leg, unsigned long iterations,
 		       uint64_t *ns)
 {
-	uint64_t start = bench_now_ns();
-	unsigned long i;
-
-	for (i = 0; i < iterations; i++)
-		syscall(SYS_getppid);
-	*ns += bench_now_ns() - start;
-	return 0;
+	return bench_time_loop(leg, iterations, ns, getppid_once);
 }
 
 static void memcpy_bandwidth(void)

@@ -425,26 +425,25 @@ void bench_remap_large(void)
 }
 
 /* One page back and forth; the hand-written range stays registered. */
+static int xmm_move_page(struct bench_leg *leg)
+{
+	struct remap_pair *pair = ((struct remap_leg *)leg->ctx)->pair;
+	ssize_t moved = xmm_remap_anon_pages(pair->area[!pair->full],
+					     pair->area[pair->full],
+					     pair->len, 0);
+
+	if (moved != (ssize_t)pair->len)
+		return moved < 0 ? -errno : -EIO;
+	pair->full ^= 1;
+	return 0;
+}
+
 static int run_xmm_remap_page(struct bench_leg *leg, unsigned long iterations,
 			      uint64_t *ns)
 {
 	struct remap_pair *pair = ((struct remap_leg *)leg->ctx)->pair;
-	uint64_t start = bench_now_ns();
-	unsigned long i;
-	int ret = 0;
+	int ret = bench_time_loop(leg, iterations, ns, xmm_move_page);
 
-	for (i = 0; i < iterations; i++) {
-		ssize_t moved = xmm_remap_anon_pages(
-			pair->area[!pair->full], pair->area[pair->full],
-			pair->len, 0);
-
-		if (moved != (ssize_t)pair->len) {
-			ret = moved < 0 ? -errno : -EIO;
-			break;
-		}
-		pair->full ^= 1;
-	}
-	*ns += bench_now_ns() - start;
 	if (ret == -ENOSYS)
 		return bench_unavailable(leg, ENOSYS, NULL);
 	if (ret) {
@@ -455,24 +454,28 @@ static int run_xmm_remap_page(struct bench_leg *leg, unsigned long iterations,
 	return pair_check(leg, pair);
 }
 
+static int hand_move_page(struct bench_leg *leg)
+{
+	const struct remap_leg *rl = leg->ctx;
+	struct remap_pair *pair = rl->pair;
+	int ret = hand_move(rl->uffd->fd, pair->area[!pair->full],
+			    pair->area[pair->full], pair->len);
+
+	pair->full ^= !ret;
+	return ret;
+}
+
 static int run_hand_move_page(struct bench_leg *leg, unsigned long iterations,
 			      uint64_t *ns)
 {
 	const struct remap_leg *rl = leg->ctx;
 	struct remap_pair *pair = rl->pair;
-	uint64_t start = bench_now_ns();
-	unsigned long i;
-	int ret = 0;
+	int ret;
 
 	if (rl->uffd->fd < 0)
 		return bench_unavailable(leg, rl->uffd->err,
 			"no userfaultfd with UFFD_FEATURE_MOVE (Linux 6.8)");
-	for (i = 0; i < iterations && !ret; i++) {
-		ret = hand_move(rl->uffd->fd, pair->area[!pair->full],
-				pair->area[pair->full], pair->len);
-		pair->full ^= !ret;
-	}
-	*ns += bench_now_ns() - start;
+	ret = bench_time_loop(leg, iterations, ns, hand_move_page);
 	if (ret)
 		return ret;
 	return pair_check(leg, pair);

@@ -4,6 +4,9 @@
  * arbitrary bytes in, and every record out must be sane: start <= end,
  * a name inside the buffer and terminated there, one class, prot bits
  * only.  AddressSanitizer catches any read or write outside the buffer.
+ * The whole-buffer parse (which takes the fast path on lines laid out as
+ * the kernel lays them out) must give, record for record, what the
+ * careful one-line parser gives for each line.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,6 +59,51 @@ static size_t parse_in_chunks(const uint8_t *data, size_t size, size_t chunk,
 	return count;
 }
 
+static bool same_record(const struct xmm_vma *a, const struct xmm_vma *b)
+{
+	return a->start == b->start && a->end == b->end &&
+	       a->offset == b->offset && a->inode == b->inode &&
+	       a->dev_major == b->dev_major && a->dev_minor == b->dev_minor &&
+	       a->prot == b->prot && a->flags == b->flags &&
+	       a->vma_class == b->vma_class && !strcmp(a->name, b->name);
+}
+
+/* Every line through xmm_maps_parse_line() alone: the same records. */
+static void check_line_by_line(const uint8_t *data, size_t size,
+			       const struct xmm_vma *vmas, size_t count,
+			       size_t malformed)
+{
+	char *buf = malloc(size + 1), *line, *end;
+	size_t n = 0, bad = 0;
+	struct xmm_vma vma;
+
+	if (!buf)
+		abort();
+	memcpy(buf, data, size);
+	line = buf;
+	end = buf + size;
+	while (line < end) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+
+		if (!nl)
+			nl = end;
+		if (nl == line) {
+			/* empty */
+		} else if (xmm_maps_parse_line(line, (size_t)(nl - line),
+					       &vma)) {
+			if (n >= count || !same_record(&vma, &vmas[n]))
+				abort();
+			n++;
+		} else {
+			bad++;
+		}
+		line = nl + 1;
+	}
+	if (n != count || bad != malformed)
+		abort();
+	free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* The parser may write one byte past the text: see its header. */
@@ -92,6 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					      PROT_EXEC))
 			abort();
 	}
+	check_line_by_line(data, size, vmas, count, malformed);
 	free(vmas);
 	free(buf);
 

@@ -36,7 +36,9 @@ bool xmm_maps_parse_line(char *line, size_t len, struct xmm_vma *vma);
  * record and its name live in buf.  Lines that do not parse are counted
  * in *malformed.  Stops early when each() answers non-zero, which is
  * stored in *stop (else 0).  Returns the bytes consumed: where the
- * incomplete last line starts, or len.
+ * incomplete last line starts, or len.  Lines laid out as the kernel
+ * writes them, with at least 128 bytes of buf from their start, take a
+ * fast path; the records are the same as xmm_maps_parse_line()'s.
  */
 size_t xmm_maps_parse_lines(char *buf, size_t len, bool eof,
 			    int (*each)(const struct xmm_vma *vma, void *arg),

@@ -57,6 +57,7 @@ int xmm_proc_open(int pidfd, pid_t *pid)
 		*pid = getpid();
 		return xmm_proc_open_self();
 	}
+	/* PIDFD_GET_INFO where the kernel has it, fdinfo otherwise. */
 	ret = xmm_pidfd_to_pid(pidfd, pid);
 	if (ret < 0)
 		return ret;
@@ -249,6 +250,18 @@ int xmm_proc_stat_state(int dirfd, const char *name, char *state)
 	return 0;
 }
 
+/* Double *buf, keeping its contents: 0, or -ENOMEM with *buf as it was. */
+static int grow_buffer(char **buf, size_t *size)
+{
+	char *bigger = realloc(*buf, *size * 2);
+
+	if (!bigger)
+		return -ENOMEM;
+	*buf = bigger;
+	*size *= 2;
+	return 0;
+}
+
 int xmm_proc_read_fd(int fd, size_t size_hint, char **buf, size_t *len)
 {
 	size_t size = size_hint ? size_hint : 16 * 1024, used = 0;
@@ -262,14 +275,9 @@ int xmm_proc_read_fd(int fd, size_t size_hint, char **buf, size_t *len)
 
 		/* Room for a full page from seq_file, and the '\0'. */
 		if (size - used < 4096 + 1) {
-			char *bigger = realloc(text, size * 2);
-
-			if (!bigger) {
-				err = -ENOMEM;
+			err = grow_buffer(&text, &size);
+			if (err < 0)
 				break;
-			}
-			text = bigger;
-			size *= 2;
 		}
 		n = read(fd, text + used, size - used - 1);
 		if (n < 0 && errno == EINTR)
@@ -290,6 +298,47 @@ int xmm_proc_read_fd(int fd, size_t size_hint, char **buf, size_t *len)
 	*buf = text;
 	*len = used;
 	return 0;
+}
+
+int xmm_proc_stream_lines(int fd, size_t size, size_t room,
+			  size_t (*lines)(char *buf, size_t len, bool eof,
+					  void *arg, int *stop),
+			  void *arg)
+{
+	size_t used = 0, consumed;
+	int ret = 0, stop = 0;
+	bool eof = false;
+	char *buf = malloc(size);
+
+	if (!buf)
+		return -ENOMEM;
+	while (!stop && !eof) {
+		ssize_t n;
+
+		/* One line fills the buffer: a long name, grow for it. */
+		if (used == size - 1) {
+			ret = grow_buffer(&buf, &size);
+			if (ret < 0)
+				break;
+		}
+		n = read(fd, buf + used, size - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		used += (size_t)n;
+		eof = n == 0;
+		/* seq_file hands out a page a read: gather before parsing. */
+		if (!eof && size - 1 - used >= room)
+			continue;
+		consumed = lines(buf, used, eof, arg, &stop);
+		used -= consumed;
+		memmove(buf, buf + consumed, used);
+	}
+	free(buf);
+	return stop ? stop : ret;
 }
 
 int xmm_proc_read_all(int dirfd, const char *name, char **buf, size_t *len)

@@ -88,6 +88,22 @@ ssize_t xmm_proc_read_small(int dirfd, const char *name, char *buf,
 			    size_t size);
 
 /*
+ * Read fd to its end through one buffer of size bytes (grown for a line
+ * longer than that), handing the text to lines(): it parses the complete
+ * lines of buf[0, len) (and, when eof, the unterminated last one, for
+ * which buf[len] is writable), answers the bytes it consumed and sets
+ * *stop non-zero to end the reading.  lines() is called once fewer than
+ * room bytes of the buffer are free (room >= size: after every read(2),
+ * for a reader that stops early), and at the end of the file.  Returns
+ * *stop's value if it stopped, else 0 or -errno.  The one streaming line
+ * reader of the /proc layer.
+ */
+int xmm_proc_stream_lines(int fd, size_t size, size_t room,
+			  size_t (*lines)(char *buf, size_t len, bool eof,
+					  void *arg, int *stop),
+			  void *arg);
+
+/*
  * The state letter ('R', 'S', 'T', 'Z', ...) of a stat file such as
  * /proc/PID/stat or task/TID/stat (name, relative to dirfd) into *state:
  * '?' when the text holds none.  0, or -errno when it cannot be read.
@@ -127,9 +143,9 @@ bool xmm_proc_vma_is_anon(const struct xmm_vma *vma);
 int xmm_proc_maps_read(int dirfd, struct xmm_vma_list *list);
 
 /*
- * Read maps under dirfd line by line through a small buffer and call
- * each() with every record; the record and its name are valid only
- * during the call.  Stops at the first non-zero answer of each(), which
+ * Read maps under dirfd through one 64 KiB buffer, parsed when it is
+ * nearly full (the kernel serves a page a read), and call each() with
+ * every record; the record and its name are valid only during the call.  Stops at the first non-zero answer of each(), which
  * it returns; 0 at the end, or -errno.  Unparsable lines are counted in
  * *malformed.
  */

@@ -88,6 +88,48 @@ bool xmm_proc_vma_is_anon(const struct xmm_vma *vma)
  */
 static atomic_size_t last_count, last_names;
 
+/*
+ * Sixteen pages: the kernel's seq_file fills one page a read(2), so the
+ * pages are gathered and parsed sixteen at a time (few lines fall on a
+ * boundary); a buffer this small comes from the heap, warm, rather than
+ * mapped fresh.
+ */
+#define STREAM_BUFFER	(64 * 1024)
+#define STREAM_ROOM	4096
+
+struct maps_stream {
+	int (*each)(const struct xmm_vma *vma, void *arg);
+	void *arg;
+	size_t *malformed;
+};
+
+static size_t maps_lines(char *buf, size_t len, bool eof, void *arg,
+			 int *stop)
+{
+	struct maps_stream *stream = arg;
+
+	return xmm_maps_parse_lines(buf, len, eof, stream->each, stream->arg,
+				    stream->malformed, stop);
+}
+
+/* room: as xmm_proc_stream_lines() takes it. */
+static int maps_stream(int dirfd, size_t room,
+		       int (*each)(const struct xmm_vma *vma, void *arg),
+		       void *arg, size_t *malformed)
+{
+	struct maps_stream stream = { each, arg, malformed };
+	int fd, ret;
+
+	*malformed = 0;
+	fd = xmm_proc_openat(dirfd, "maps", false);
+	if (fd < 0)
+		return fd;
+	ret = xmm_proc_stream_lines(fd, STREAM_BUFFER, room, maps_lines,
+				    &stream);
+	close(fd);
+	return ret;
+}
+
 struct list_state {
 	struct xmm_vma_list *list;
 	size_t capacity;
@@ -171,8 +213,8 @@ int xmm_proc_maps_read(int dirfd, struct xmm_vma_list *list)
 		list->vmas = NULL;
 		return -ENOMEM;
 	}
-	ret = xmm_proc_maps_for_each(dirfd, keep_one, &state,
-				     &list->malformed);
+	ret = maps_stream(dirfd, STREAM_ROOM, keep_one, &state,
+			  &list->malformed);
 	list->storage = state.names;
 	for (i = 0; i < list->count; i++) {
 		uintptr_t offset = (uintptr_t)list->vmas[i].name;
@@ -191,63 +233,11 @@ int xmm_proc_maps_read(int dirfd, struct xmm_vma_list *list)
 	return 0;
 }
 
-/*
- * Sixteen pages: the kernel's seq_file fills a read from one mapping to
- * the next, so a larger read saves system calls; a buffer this small is
- * taken from the heap, warm, rather than mapped fresh.
- */
-#define STREAM_BUFFER	(64 * 1024)
-
 int xmm_proc_maps_for_each(int dirfd,
 			   int (*each)(const struct xmm_vma *vma, void *arg),
 			   void *arg, size_t *malformed)
 {
-	size_t size = STREAM_BUFFER, used = 0;
-	int fd, ret = 0, stop = 0;
-	char *buf;
-
-	*malformed = 0;
-	fd = xmm_proc_openat(dirfd, "maps", false);
-	if (fd < 0)
-		return fd;
-	buf = malloc(size);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (!stop) {
-		size_t consumed;
-		ssize_t n;
-
-		/* One line fills the buffer: a long name, grow for it. */
-		if (used == size - 1) {
-			char *bigger = realloc(buf, size * 2);
-
-			if (!bigger) {
-				ret = -ENOMEM;
-				break;
-			}
-			buf = bigger;
-			size *= 2;
-		}
-		n = read(fd, buf + used, size - 1 - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		used += (size_t)n;
-		consumed = xmm_maps_parse_lines(buf, used, n == 0, each, arg,
-						malformed, &stop);
-		if (n == 0)
-			break;
-		used -= consumed;
-		memmove(buf, buf + consumed, used);
-	}
-	free(buf);
-	close(fd);
-	return stop ? stop : ret;
+	return maps_stream(dirfd, STREAM_ROOM, each, arg, malformed);
 }
 
 /* A record with its name copied into out. */
@@ -288,7 +278,8 @@ int xmm_proc_vma_scan(int dirfd, uintptr_t addr, struct xmm_proc_vma *out)
 	size_t malformed;
 	int ret;
 
-	ret = xmm_proc_maps_for_each(dirfd, scan_one, &state, &malformed);
+	/* It stops at the address: each page parsed as soon as it comes. */
+	ret = maps_stream(dirfd, STREAM_BUFFER, scan_one, &state, &malformed);
 	if (ret == 1)
 		return 0;
 	/* A process without a single mapping has exited (or is a kernel

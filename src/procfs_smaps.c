@@ -121,7 +121,8 @@ static int smaps_line(struct smaps_search *search, char *line, size_t len,
 
 /*
  * The lines of buf[0, len), the last one only when eof: 1 when the
- * answer is known, else 0 and *consumed the bytes of whole lines.
+ * answer is known (in *ret), else 0 and *consumed the bytes of whole
+ * lines.
  */
 static int smaps_lines(struct smaps_search *search, char *buf, size_t len,
 		       bool eof, size_t *consumed, int *ret)
@@ -180,50 +181,40 @@ int xmm_smaps_find_vm_flags(char *text, size_t len, uintptr_t start,
 
 #define SMAPS_BUFFER	8192
 
+struct smaps_stream {
+	struct smaps_search *search;
+	int ret;		/* the answer, once known */
+};
+
+/*
+ * xmm_proc_stream_lines()'s parser: *stop = 1 once the answer is known;
+ * at the end of the text without it, the answer is where it ended.
+ */
+static size_t smaps_stream_lines(char *buf, size_t len, bool eof, void *arg,
+				 int *stop)
+{
+	struct smaps_stream *stream = arg;
+	size_t consumed = len;
+
+	*stop = smaps_lines(stream->search, buf, len, eof, &consumed,
+			    &stream->ret);
+	if (!*stop && eof)
+		stream->ret = search_end(stream->search);
+	return consumed;
+}
+
 /*
  * smaps is generated as it is read, one mapping at a time, each walking
- * its page tables: read only up to the last mapping sought.
+ * its page tables: parse after every read(2), and read only up to the
+ * last mapping sought.
  */
 static int smaps_stream(int fd, struct smaps_search *search)
 {
-	size_t size = SMAPS_BUFFER, used = 0, consumed;
-	char *buf = malloc(size);
-	int ret = -EFAULT;
+	struct smaps_stream stream = { search, -EFAULT };
+	int ret = xmm_proc_stream_lines(fd, SMAPS_BUFFER, SMAPS_BUFFER,
+					smaps_stream_lines, &stream);
 
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (used == size - 1) {
-			char *bigger = realloc(buf, size * 2);
-
-			if (!bigger) {
-				ret = -ENOMEM;
-				break;
-			}
-			buf = bigger;
-			size *= 2;
-		}
-		n = read(fd, buf + used, size - 1 - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		used += (size_t)n;
-		if (smaps_lines(search, buf, used, n == 0, &consumed, &ret))
-			break;
-		if (n == 0) {
-			ret = search_end(search);
-			break;
-		}
-		used -= consumed;
-		memmove(buf, buf + consumed, used);
-	}
-	free(buf);
-	return ret;
+	return ret < 0 ? ret : stream.ret;
 }
 
 #define VM_FLAGS_MAX	4

@@ -236,6 +236,115 @@ static void test_padding_and_nameless_lines(void **state)
 	free(buf);
 }
 
+/*
+ * The fast path (lines laid out as the kernel lays them out, with at
+ * least a line's worth of text after them) against the careful parser
+ * alone, line by line: widths changing from line to line (8, 12 and 16
+ * digits, a 3-digit major), what it must leave to the careful parser
+ * (upper case, two spaces, 16-digit offset, an inode of 20 digits,
+ * trailing padding), and malformed lines among them.
+ */
+static void test_fast_path_matches_careful(void **state)
+{
+	static const char *const lines[] = {
+		"00400000-00452000 r-xp 00000000 08:02 173521"
+		"                             /usr/bin/dbus-daemon",
+		"55d0c8a00000-55d0c8a21000 rw-p 00000000 00:00 0"
+		"                          [heap]",
+		"7f1c2e600000-7f1c2e628000 r-xp 00028000 103:02 1835023"
+		"                   /usr/lib/libc.so.6",
+		"7f1c2e800000-7f1c2e900000 rw-s 00001000 00:01 42"
+		"                         /memfd:my buf (deleted)",
+		"7f1c2ea00000-7f1c2ea01000 ---p 00000000 00:00 0 ",
+		"7F1C2EA02000-7F1C2EA03000 rw-p 00000000 00:00 0 ",
+		"7f1c2ea03000-7f1c2ea04000 rw-p 00000000 00:00 0  ",
+		"7f1c2ea04000-7f1c2ea05000 rw-p 00000000 00:00 "
+		"18446744073709551615 ",
+		"7f1c2ea05000-7f1c2ea06000 rw-p 00000000 00:00 "
+		"18446744073709551616 ",	/* malformed: 2^64 */
+		"7f1c2ea06000-7f1c2ea07000 rw-p 0000000000000000 00:00 0 ",
+		"7f1c2ea07000-7f1c2ea08000 rwxs 00000000 fff:fffff 0"
+		"                      /dev/zero (deleted)",
+		/* malformed: start > end */
+		"7f1c2ea08000-7f1c2ea07000 rw-p 00000000 00:00 0 ",
+		"7f1c2ea08000-7f1c2ea09000 rw-p 00000000 00:00 0",
+		"7f1c2ea09000-7f1c2ea0a000 rw-p 00000000 00:00 0 x",
+		/* malformed: perms */
+		"7f1c2ea0a000-7f1c2ea0b000 rwzp 00000000 00:00 0 ",
+		"ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0"
+		"                  [vsyscall]",
+		/* widths no kernel writes, but laid out as it would */
+		"10000-fffff r--p 000a0 0a:1f 5 ",
+		"1234567-89abcde r--p 0000000000abcdef 0a:1f 5 ",
+	};
+	const size_t count = sizeof(lines) / sizeof(lines[0]);
+	struct xmm_vma all[2 * 18], one;
+	size_t i, j, k, len = 0, bad, n, expect_bad = 0;
+	char *text, *copy;
+
+	assert_int_equal(count, 18);
+	for (i = 0; i < count; i++)
+		len += strlen(lines[i]) + 1;
+	text = malloc(2 * len + 1);
+	assert_non_null(text);
+	/* Twice over: every line but the last few goes the fast way. */
+	for (k = 0, len = 0; k < 2; k++)
+		for (i = 0; i < count; i++) {
+			size_t l = strlen(lines[i]);
+
+			memcpy(text + len, lines[i], l);
+			text[len + l] = '\n';
+			len += l + 1;
+		}
+	n = xmm_maps_parse(text, len, all, 2 * count, &bad);
+	for (k = 0, j = 0; k < 2; k++)
+		for (i = 0; i < count; i++) {
+			copy = strdup(lines[i]);
+			assert_non_null(copy);
+			if (!xmm_maps_parse_line(copy, strlen(copy), &one)) {
+				expect_bad++;
+				free(copy);
+				continue;
+			}
+			assert_true(j < n);
+			assert_int_equal(all[j].start, one.start);
+			assert_int_equal(all[j].end, one.end);
+			assert_int_equal(all[j].offset, one.offset);
+			assert_true(all[j].inode == one.inode);
+			assert_int_equal(all[j].dev_major, one.dev_major);
+			assert_int_equal(all[j].dev_minor, one.dev_minor);
+			assert_int_equal(all[j].prot, one.prot);
+			assert_int_equal(all[j].flags, one.flags);
+			assert_int_equal(all[j].vma_class, one.vma_class);
+			assert_string_equal(all[j].name, one.name);
+			j++;
+			free(copy);
+		}
+	assert_int_equal(n, j);
+	assert_int_equal(bad, expect_bad);
+	assert_int_equal(bad, 6);
+	/* A few by value. */
+	assert_int_equal(all[0].start, 0x400000UL);
+	assert_string_equal(all[0].name, "/usr/bin/dbus-daemon");
+	assert_int_equal(all[2].dev_major, 0x103);
+	assert_int_equal(all[3].flags, XMM_VMA_F_SHARED | XMM_VMA_F_DELETED);
+	assert_int_equal(all[3].vma_class, XMM_VMA_CLASS_SHMEM);
+	assert_int_equal(all[5].start, 0x7f1c2ea02000UL);
+	assert_true(all[7].inode == UINT64_MAX);
+	assert_int_equal(all[9].dev_major, 0xfff);
+	assert_int_equal(all[9].dev_minor, 0xfffff);
+	assert_string_equal(all[11].name, "x");
+	assert_int_equal(all[12].start, 0xffffffffff600000UL);
+	assert_int_equal(all[13].start, 0x10000UL);
+	assert_int_equal(all[13].end, 0xfffffUL);
+	assert_int_equal(all[13].offset, 0xa0);
+	assert_int_equal(all[13].dev_minor, 0x1f);
+	assert_int_equal(all[14].start, 0x1234567UL);
+	assert_int_equal(all[14].end, 0x89abcdeUL);
+	assert_int_equal(all[14].offset, 0xabcdef);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_long_name_and_nul_bytes),
 		cmocka_unit_test(test_capacity_is_respected),
 		cmocka_unit_test(test_padding_and_nameless_lines),
+		cmocka_unit_test(test_fast_path_matches_careful),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -438,6 +439,76 @@ static void test_errors(void **state)
 	close(pidfd);
 }
 
+/*
+ * In a child whose filter answers err for syscall nr: the pid behind a
+ * pidfd then comes from fdinfo, and the answers stay the same: the
+ * parent's list, EBADF for a descriptor that is not a pidfd, ESRCH for
+ * a reaped process.
+ */
+struct refused_call {
+	long nr;
+	int err;
+	size_t count;	/* the parent's mappings, read before */
+};
+
+static int read_with_call_refused(void *arg)
+{
+	const struct refused_call *refused = arg;
+	struct xmm_vma_list list;
+	int pidfd, fd, status;
+	pid_t pid;
+
+	if (harness_seccomp_errno(refused->nr, refused->err) < 0)
+		return HARNESS_EXIT_SKIP;
+	pidfd = xmm_pidfd_open(getppid(), 0);
+	CHILD_CHECK(pidfd >= 0);
+	CHILD_CHECK(xmm_vma_read(pidfd, 0, &list) == 0);
+	/* The parent waits in waitpid(): its mappings do not change. */
+	CHILD_CHECK(list.count == refused->count);
+	xmm_vma_list_free(&list);
+	close(pidfd);
+
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	CHILD_CHECK(fd >= 0);
+	CHILD_CHECK(xmm_vma_read(fd, 0, &list) == -1 && errno == EBADF);
+	close(fd);
+
+	pid = fork();
+	CHILD_CHECK(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	pidfd = xmm_pidfd_open(pid, 0);
+	CHILD_CHECK(pidfd >= 0);
+	CHILD_CHECK(waitpid(pid, &status, 0) == pid);
+	CHILD_CHECK(xmm_vma_read(pidfd, 0, &list) == -1 && errno == ESRCH);
+	close(pidfd);
+	return 0;
+}
+
+static void test_pid_without_pidfd_info(void **state)
+{
+	static const struct refused_call calls[] = {
+		{ SYS_ioctl, ENOTTY },		/* before Linux 6.13 */
+		{ SYS_ioctl, EPERM },		/* a policy */
+		{ SYS_pidfd_send_signal, ENOSYS },
+	};
+	struct xmm_vma_list list;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		struct refused_call refused = calls[i];
+
+		assert_int_equal(xmm_vma_read(XMM_PIDFD_SELF, 0, &list), 0);
+		refused.count = list.count;
+		xmm_vma_list_free(&list);
+		ret = harness_run_in_child(read_with_call_refused, &refused);
+		if (ret == HARNESS_EXIT_SKIP)
+			harness_skip("no seccomp filter here");
+		assert_int_equal(ret, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_mem_usage),
 		cmocka_unit_test(test_out_of_memory),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_pid_without_pidfd_info),
 	};
 
 	harness_require(HARNESS_NEEDS_PIDFD_CHILD);
