@@ -491,6 +491,7 @@ static void test_pid_without_pidfd_info(void **state)
 		{ SYS_ioctl, ENOTTY },		/* before Linux 6.13 */
 		{ SYS_ioctl, EPERM },		/* a policy */
 		{ SYS_pidfd_send_signal, ENOSYS },
+		{ SYS_fstatfs, EPERM },		/* pidfs is not asked */
 	};
 	struct xmm_vma_list list;
 	size_t i;
