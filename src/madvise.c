@@ -477,6 +477,21 @@ struct xmm_operation xmm_op_process_madvise = {
 	.forced = XMM_FORCE_NONE,
 };
 
+/*
+ * Unknown advice is EINVAL even when no range is visited: 6.1 checks the
+ * advice first, and mainline does again (the selftest mm/process_madv.c,
+ * invalid_advice_zero_length); 6.18 answers 0 for the caller itself, and
+ * self-madvise and inject, which visit no range then, would too.
+ * madvise(2) with no range checks the advice and does nothing else.
+ */
+static long zero_result_advice_checked(const struct xmm_madvise_call *call,
+				       long ret)
+{
+	if (ret != 0 || xmm_sys(madvise, NULL, 0, call->advice) != -EINVAL)
+		return ret;
+	return -EINVAL;
+}
+
 XMM_EXPORT ssize_t xmm_process_madvise(int pidfd, const struct iovec *iov,
 				       size_t vlen, int advice,
 				       unsigned int flags)
@@ -505,7 +520,8 @@ XMM_EXPORT ssize_t xmm_process_madvise(int pidfd, const struct iovec *iov,
 		if (!xmm_is_try_next(ret)) {
 			xmm_backend_served(&xmm_op_process_madvise,
 					   &native_backend);
-			return xmm_errno_result(ret);
+			return xmm_errno_result(
+				zero_result_advice_checked(&call, ret));
 		}
 		ret = xmm_dispatch_after_first(&xmm_op_process_madvise,
 					       &call, ret);
@@ -523,5 +539,5 @@ XMM_EXPORT ssize_t xmm_process_madvise(int pidfd, const struct iovec *iov,
 			ret = bad;
 	}
 	free(call.checked_iov);
-	return xmm_errno_result(ret);
+	return xmm_errno_result(zero_result_advice_checked(&call, ret));
 }
