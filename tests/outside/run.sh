@@ -159,7 +159,10 @@ if [ "$guest" = 1 ]; then
 	"${flock_cmd[@]}" bash -c '
 		top=$1; shift
 		dir=$("$top"/kernel/cache.sh stock) || exit 1
+		# LTP reads the kernel config (no /proc/config.gz there).
 		"$top"/kernel/run-guest.sh -q -t 600 -e XMM_SHIM_LOG=1 \
+			-a "$dir"/config-stock \
+			-e KCONFIG_PATH="$dir"/config-stock \
 			"$dir"/bzImage-stock "$@"' run "$top" \
 		"$out/guest" "${guest_args[@]}" > "$out/guest.log" 2>&1
 	# Split the console by program, in the order they ran.
