@@ -216,6 +216,18 @@ static long native_run(void *arg)
 	if (self_may_fall_back(call, ret))
 		return xmm_try_next(native_cannot_serve_self(call, ret) ?
 				    ENOSYS : (int)-ret);
+	/*
+	 * The kernel answers EPERM (no CAP_SYS_NICE) only after the iovec,
+	 * the pidfd and the target passed; an EPERM before that came from a
+	 * seccomp policy (Docker's default profile answers process_madvise
+	 * so), and the kernel would have answered the argument's error.
+	 */
+	if (ret == -EPERM) {
+		long bad = xmm_madvise_prepare(call);
+
+		if (bad < 0)
+			return bad;
+	}
 	/* Advice refused for a remote target: injection may apply it. */
 	if (ret == -EINVAL && (call->flags & XMM_PMADV_INJECT))
 		return xmm_try_next(EINVAL);
@@ -518,6 +530,7 @@ XMM_EXPORT ssize_t xmm_process_madvise(int pidfd, const struct iovec *iov,
 					&native_backend)) {
 		ret = native_run(&call);
 		if (!xmm_is_try_next(ret)) {
+			free(call.checked_iov);
 			xmm_backend_served(&xmm_op_process_madvise,
 					   &native_backend);
 			return xmm_errno_result(
