@@ -7,7 +7,8 @@
 # checkouts.  Not run by meson or CI (it needs those checkouts, which need
 # the network).  doc/outside-tests.md records what was run and the results.
 #
-#   tests/outside/run.sh [-b XMM_BUILD] [-l LINUX] [-t LTP] [-g] [-o OUT]
+#   tests/outside/run.sh [-b XMM_BUILD] [-l LINUX] [-t LTP] [-m MOBY]
+#                        [-a BIONIC] [-g] [-o OUT]
 #
 #   -b XMM_BUILD  a meson build dir of xmm (default: build); its
 #                 src/libxmm.so is linked, with an rpath
@@ -17,6 +18,10 @@
 #   -t LTP        an LTP checkout; its lib/ is built if libltp.a is absent
 #                 (make autotools, ./configure, make -C lib: autoconf and
 #                 automake needed)
+#   -m MOBY       a checkout with Docker's profiles/seccomp/default.json
+#                 (moby/profiles, or moby/moby: vendor/github.com/moby/...)
+#   -a BIONIC     an Android bionic checkout (libc/SYSCALLS.TXT and the
+#                 SECCOMP_*.TXT lists)
 #   -g            also run in the 6.1 x86_64 QEMU guest (stock kernel from
 #                 kernel/cache.sh; takes /var/cache/xmm/x86.lock)
 #   -o OUT        work and log dir (default: a new dir under /tmp)
@@ -28,21 +33,34 @@
 #   enosys+inject   the same, the shim adding XMM_PMADV_INJECT to every call
 #   enosys+unchk    ... adding XMM_PMADV_INJECT_UNCHECKED
 #   enosys+both     ... adding both
-#   guest:...       the same five inside the 6.1 guest (-g)
+#   docker          Docker's default profile for a container with the
+#                   default capabilities (-m): process_madvise answers EPERM
+#   docker+unchk    the same, XMM_PMADV_INJECT_UNCHECKED added
+#   android12       Android's app policy from bionic (-a), process_madvise
+#                   allowed but answering ENOSYS (a 5.4 kernel)
+#   android12+unchk the same, XMM_PMADV_INJECT_UNCHECKED added
+#   android11       the app policy without process_madvise and pidfd_*
+#                   (bionic before 2020-12 and 2021-02): they trap, SIGSYS
+#   guest:...       plain and the four enosys setups inside the 6.1 guest (-g)
+# The Android setups also allow what the glibc test programs call and
+# bionic programs do not: $android_glibc_extras below.
 # A cell is pass, fail, skip (the test said why: see the log), or conf
 # (LTP's TCONF).  Exit status: 0 when no cell failed, 1 otherwise.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-build=$top/build linux= ltp= guest=0 out=
-while getopts b:l:t:go: opt; do
+build=$top/build linux= ltp= guest=0 out= moby= bionic=
+android_glibc_extras="access set_robust_list rseq alarm pause poll chmod dup2 unlink"
+while getopts b:l:t:m:a:go: opt; do
 	case $opt in
 	b) build=$(cd "$OPTARG" && pwd) ;;
 	l) linux=$(cd "$OPTARG" && pwd) ;;
 	t) ltp=$(cd "$OPTARG" && pwd) ;;
+	m) moby=$(cd "$OPTARG" && pwd) ;;
+	a) bionic=$(cd "$OPTARG" && pwd) ;;
 	g) guest=1 ;;
 	o) out=$OPTARG ;;
-	*) sed -n 9,33p "$0" >&2; exit 2 ;;
+	*) sed -n 9,50p "$0" >&2; exit 2 ;;
 	esac
 done
 [ -n "$linux$ltp" ] || { echo "$0: give -l LINUX and/or -t LTP" >&2; exit 2; }
@@ -60,6 +78,27 @@ programs=()	# "name path" of each built test program
 
 $cc $cflags $xmm_inc -c "$here/shim.c" -o "$out/shim.o" || exit 1
 $cc $cflags "$here/enosys-exec.c" -o "$out/enosys-exec" || exit 1
+if [ -n "$moby$bionic" ]; then
+	$cc $cflags "$here/policy-exec.c" -lseccomp -o "$out/policy-exec" ||
+		exit 1
+fi
+if [ -n "$moby" ]; then
+	m=$moby
+	[ -e "$m/profiles/seccomp/default.json" ] ||
+		m=$moby/vendor/github.com/moby
+	python3 "$here/policy-names.py" docker "$m" > "$out/docker.names" ||
+		exit 1
+fi
+if [ -n "$bionic" ]; then
+	python3 "$here/policy-names.py" android-app "$bionic" \
+		> "$out/android12.names" &&
+	python3 "$here/policy-names.py" android-app "$bionic" --without \
+		process_madvise,pidfd_open,pidfd_getfd,pidfd_send_signal \
+		> "$out/android11.names" || exit 1
+	for f in android12 android11; do
+		printf '%s\n' $android_glibc_extras >> "$out/$f.names"
+	done
+fi
 
 if [ -n "$linux" ]; then
 	st=$linux/tools/testing/selftests
@@ -90,6 +129,9 @@ if [ -n "$ltp" ]; then
 fi
 
 setups=(plain enosys enosys+inject enosys+unchk enosys+both)
+host_setups=("${setups[@]}")
+[ -n "$moby" ] && host_setups+=(docker docker+unchk)
+[ -n "$bionic" ] && host_setups+=(android12 android12+unchk android11)
 # The enosys-exec arguments of a setup.
 setup_args() {
 	case $1 in
@@ -98,6 +140,11 @@ setup_args() {
 	enosys+inject)	echo "$nr_process_madvise XMM_SHIM_FLAGS=inject" ;;
 	enosys+unchk)	echo "$nr_process_madvise XMM_SHIM_FLAGS=unchecked" ;;
 	enosys+both)	echo "$nr_process_madvise XMM_SHIM_FLAGS=inject,unchecked" ;;
+	docker)		echo "- $out/policy-exec -d eperm -D $out/docker.names" ;;
+	docker+unchk)	echo "- XMM_SHIM_FLAGS=unchecked $out/policy-exec -d eperm -D $out/docker.names" ;;
+	android12)	echo "$nr_process_madvise $out/policy-exec -d trap $out/android12.names" ;;
+	android12+unchk) echo "$nr_process_madvise XMM_SHIM_FLAGS=unchecked $out/policy-exec -d trap $out/android12.names" ;;
+	android11)	echo "- XMM_SHIM_FLAGS=unchecked $out/policy-exec -d trap $out/android11.names" ;;
 	esac
 }
 
@@ -130,11 +177,20 @@ parse() {
 for entry in "${programs[@]}"; do
 	set -- $entry
 	name=$1 path=$2
-	for setup in "${setups[@]}"; do
+	for setup in "${host_setups[@]}"; do
 		log=$out/$name.$setup.log
 		echo "== $name, $setup (log: $log)"
-		(cd "$out" && XMM_SHIM_LOG=1 timeout 600 "$out/enosys-exec" \
-			$(setup_args "$setup") "$path" > "$log" 2>&1 < /dev/null)
+		# In a session of its own, so that what a dead test leaves
+		# behind (a target child pausing) is killed with it.
+		(cd "$out" && XMM_SHIM_LOG=1 exec setsid timeout 600 \
+			"$out/enosys-exec" $(setup_args "$setup") "$path" \
+			> "$log" 2>&1 < /dev/null) &
+		session=$!
+		wait $session
+		# (kselftest puts each test in a process group of its own)
+		for pid in $(ps -eo pid=,sid= | awk -v s=$session '$2 == s { print $1 }'); do
+			kill -KILL "$pid" 2>/dev/null
+		done
 		parse "$log" "$name" "$setup"
 	done
 done
