@@ -216,6 +216,18 @@ static long native_run(void *arg)
 	if (self_may_fall_back(call, ret))
 		return xmm_try_next(native_cannot_serve_self(call, ret) ?
 				    ENOSYS : (int)-ret);
+	/*
+	 * The kernel answers EPERM (no CAP_SYS_NICE) only after the iovec,
+	 * the pidfd and the target passed; an EPERM before that came from a
+	 * seccomp policy (Docker's default profile answers process_madvise
+	 * so), and the kernel would have answered the argument's error.
+	 */
+	if (ret == -EPERM) {
+		long bad = xmm_madvise_prepare(call);
+
+		if (bad < 0)
+			return bad;
+	}
 	/* Advice refused for a remote target: injection may apply it. */
 	if (ret == -EINVAL && (call->flags & XMM_PMADV_INJECT))
 		return xmm_try_next(EINVAL);
@@ -471,6 +483,21 @@ struct xmm_operation xmm_op_process_madvise = {
 	.forced = XMM_FORCE_NONE,
 };
 
+/*
+ * Unknown advice is EINVAL even when no range is visited: 6.1 checks the
+ * advice first, and mainline does again (the selftest mm/process_madv.c,
+ * invalid_advice_zero_length); 6.18 answers 0 for the caller itself, and
+ * self-madvise and inject, which visit no range then, would too.
+ * madvise(2) with no range checks the advice and does nothing else.
+ */
+static long zero_result_advice_checked(const struct xmm_madvise_call *call,
+				       long ret)
+{
+	if (ret != 0 || xmm_sys(madvise, NULL, 0, call->advice) != -EINVAL)
+		return ret;
+	return -EINVAL;
+}
+
 XMM_EXPORT ssize_t xmm_process_madvise(int pidfd, const struct iovec *iov,
 				       size_t vlen, int advice,
 				       unsigned int flags)
@@ -497,9 +524,11 @@ XMM_EXPORT ssize_t xmm_process_madvise(int pidfd, const struct iovec *iov,
 					&native_backend)) {
 		ret = native_run(&call);
 		if (!xmm_is_try_next(ret)) {
+			free(call.checked_iov);
 			xmm_backend_served(&xmm_op_process_madvise,
 					   &native_backend);
-			return xmm_errno_result(ret);
+			return xmm_errno_result(
+				zero_result_advice_checked(&call, ret));
 		}
 		ret = xmm_dispatch_after_first(&xmm_op_process_madvise,
 					       &call, ret);
@@ -517,5 +546,5 @@ XMM_EXPORT ssize_t xmm_process_madvise(int pidfd, const struct iovec *iov,
 			ret = bad;
 	}
 	free(call.checked_iov);
-	return xmm_errno_result(ret);
+	return xmm_errno_result(zero_result_advice_checked(&call, ret));
 }

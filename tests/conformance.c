@@ -437,6 +437,24 @@ static void m_unreadable_iov(struct cell_ctx *cell)
 	madv_call(cell, (struct iovec *)8, 1, MADV_DONTNEED, 0, false);
 }
 
+/* Unknown advice with nothing to advise: the selftest mm/process_madv.c. */
+static void m_unknown_advice_no_range(struct cell_ctx *cell)
+{
+	int pidfd = xmm_pidfd_open(getpid(), 0);
+	struct iovec v = { NULL, 0 };
+
+	assert_true(pidfd >= 0);
+	errno = 0;
+	record(cell, xmm_process_madvise(pidfd, &v, 1, -1, 0));
+	close(pidfd);
+}
+
+static void m_unknown_advice_vlen_0(struct cell_ctx *cell)
+{
+	errno = 0;
+	record(cell, xmm_process_madvise(XMM_PIDFD_SELF, NULL, 0, -1, 0));
+}
+
 MADV_ROW(m_len_over_ssize_max, false, .pages = 1, .nranges = 2,
 	 .ranges = { { 0, page }, { 0, (size_t)SSIZE_MAX + 1 } }, .vlen = 2,
 	 .kept_on_error = 1)
@@ -645,6 +663,12 @@ static const struct row madvise_rows[] = {
 	  "fit in ssize_t", m_len_over_ssize_max, -1, EINVAL),
 	M("self: zero-length range", "RETURN VALUE: bytes advised, 0",
 	  m_zero_length, 0, 0),
+	M("self: unknown advice, zero-length range", "ERRORS EINVAL: advice "
+	  "is not one that madvise(2) knows, even when no range is given",
+	  m_unknown_advice_no_range, -1, EINVAL),
+	M("self: unknown advice, vlen 0", "ERRORS EINVAL: advice is not one "
+	  "that madvise(2) knows, even when no range is given",
+	  m_unknown_advice_vlen_0, -1, EINVAL),
 	M("self: unaligned start", "ERRORS EINVAL: madvise(2) refuses ... a "
 	  "start address that is not page aligned", m_unaligned, -1, EINVAL),
 	M("self: range wraps", "ERRORS EFAULT: a range wraps around the end "

@@ -643,6 +643,59 @@ static void test_self_fallback_under_enosys(void **state)
 	assert_int_equal(harness_run_in_child(fallback_checks, NULL), 0);
 }
 
+/*
+ * A policy that answers process_madvise with EPERM, as Docker's default
+ * profile does for a container without CAP_SYS_PTRACE: the argument
+ * errors the kernel reports before any permission check stay what they
+ * are (the selftest mm/process_madv.c bad_pidfd and exited_process_pidfd
+ * got EPERM there).
+ */
+static int argument_errors_under_eperm(void *arg)
+{
+	struct harness_child gone;
+	struct iovec v;
+	char *region;
+	(void)arg;
+
+	region = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHILD_CHECK(region != MAP_FAILED);
+	v = (struct iovec){ region, page };
+	CHILD_CHECK(harness_child_start(&gone, NULL, NULL) == 0);
+	CHILD_CHECK(harness_seccomp_errno(__NR_process_madvise, EPERM) == 0);
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(-1, &v, 1, MADV_COLD, 0) == -1 &&
+		    errno == EBADF);
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(STDIN_FILENO, &v, 1, MADV_COLD, 0) ==
+		    -1 && errno == EBADF);
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(gone.pidfd, (struct iovec *)8, 1,
+					MADV_COLD, 0) == -1 &&
+		    errno == EFAULT);
+	/* Valid arguments: the policy's EPERM stands. */
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(gone.pidfd, &v, 1, MADV_COLD, 0) ==
+		    -1 && errno == EPERM);
+	/* Reaped, its pidfd still open. */
+	CHILD_CHECK(kill(gone.pid, SIGKILL) == 0 &&
+		    waitpid(gone.pid, NULL, 0) == gone.pid);
+	gone.pid = -1;
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(gone.pidfd, &v, 1, MADV_COLD, 0) ==
+		    -1 && errno == ESRCH);
+	harness_child_stop(&gone);
+	return 0;
+}
+
+static void test_argument_errors_under_eperm_policy(void **state)
+{
+	harness_skip_under_valgrind("needs a seccomp filter, which valgrind "
+				    "answers with ENOSYS");
+	assert_int_equal(harness_run_in_child(argument_errors_under_eperm,
+					      NULL), 0);
+}
+
 /* The fallback when forced, without seccomp: same effects. */
 static void test_forced_self_madvise_backend(void **state)
 {
@@ -679,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_cold_and_pageout_on_a_child),
 		cmocka_unit_test(test_partial_progress),
 		cmocka_unit_test(test_self_fallback_under_enosys),
+		cmocka_unit_test(test_argument_errors_under_eperm_policy),
 		cmocka_unit_test(test_forced_self_madvise_backend),
 	};
 
