@@ -206,6 +206,11 @@ int xmm_inject_find_insn(struct xmm_tracer *t)
 			return 0;
 		}
 	}
+	/* Nothing found, or nothing readable: a target killed meanwhile has
+	 * no mappings left (its mm is gone before it becomes a zombie). */
+	cands.count = 0;
+	if (read_candidates(t->tid, &cands) < 0 || cands.count == 0)
+		return -ESRCH;
 	return -ENOEXEC;
 }
 
