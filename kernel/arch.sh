@@ -29,7 +29,10 @@ xmm_kernel_arch() {
 		kernel_target=bzImage
 		kernel_image=arch/x86/boot/bzImage
 		kernel_name=bzImage
-		kernel_options="64BIT EARLY_PRINTK SERIAL_8250 SERIAL_8250_CONSOLE"
+		# IA32_EMULATION: i386 programs, the targets of another ABI
+		# that tests/abi-target.c is (inject-abi).
+		kernel_options="64BIT EARLY_PRINTK SERIAL_8250 SERIAL_8250_CONSOLE
+			IA32_EMULATION"
 		qemu_cmd=(qemu-system-x86_64)
 		qemu_console=ttyS0
 		# The name the x86 guest suite has always been run under.

@@ -77,6 +77,11 @@ guest_args=()
 if [ -n "${XMM_TOOL:-}" ]; then
 	guest_args+=(-e XMM_TOOL="$XMM_TOOL" -a "$XMM_TOOL")
 fi
+# The static program of another ABI, for tests/inject-abi.c (i386 next to
+# x86_64: the x86_64 kernels have IA32_EMULATION).
+if [ -n "${XMM_ABI_TARGET:-}" ]; then
+	guest_args+=(-e XMM_ABI_TARGET="$XMM_ABI_TARGET" -a "$XMM_ABI_TARGET")
+fi
 # Smaller stress counts for an emulated guest of another arch.
 for var in XMM_STRESS_INJECTIONS XMM_STRESS_CALLER_KILLS; do
 	[ -z "${!var:-}" ] || guest_args+=(-e "$var=${!var}")

@@ -170,6 +170,7 @@ static bool error_is_fatal(const struct advise_run *run, long err)
 	case EBADF:
 	case ENOSYS:
 	case EFAULT:
+	case EXDEV:	/* injection into a target of another ABI */
 		return true;
 	default:
 		return false;

@@ -30,6 +30,19 @@ static bool faulted_on_insn(const struct xmm_tracer *t, int sig)
 }
 
 /*
+ * At the syscall-entry stop of a call set up at R's pc: a restart the
+ * kernel chose on this resume (inject_private.h) goes to R, and the call
+ * runs as set up.
+ */
+static bool took_restart(struct xmm_tracer *t, struct xmm_inject_regs *entry,
+			 long nr)
+{
+	return t->insn == xmm_inject_pc(&t->saved) &&
+	       xmm_inject_take_restart(&t->saved, entry, nr) &&
+	       xmm_tracer_set_regs(t, entry) == 0;
+}
+
+/*
  * Run one call from a stop.  0: ran, c->ret set, the tracee at its exit
  * stop.  1: a signal came first; it was delivered and the tracee is at a
  * new event stop with new saved registers: run the call again.
@@ -62,7 +75,8 @@ int xmm_inject_run_one(struct xmm_tracer *t, struct xmm_inject_call *c)
 			entered = true;
 			if (xmm_inject_pc(&regs) ==
 				    t->insn + XMM_INJECT_INSN_LEN &&
-			    xmm_inject_entry_nr(&regs) == c->nr)
+			    (xmm_inject_entry_nr(&regs) == c->nr ||
+			     took_restart(t, &regs, c->nr)))
 				break;
 			/* Not the call we set up (never seen): skip it and
 			 * report it, never let R's syscall run here. */

@@ -165,12 +165,24 @@ static bool search_range(struct xmm_tracer *t, unsigned long start,
 	return false;
 }
 
+bool xmm_inject_insn_at_saved_pc(struct xmm_tracer *t)
+{
+	unsigned long pc = xmm_inject_pc(&t->saved);
+
+	if (!XMM_INJECT_RESTART_ON_RESUME || !is_insn_at(t, pc))
+		return false;
+	t->insn = pc;
+	return true;
+}
+
 int xmm_inject_find_insn(struct xmm_tracer *t)
 {
 	struct candidates cands = { .count = 0 };
 	size_t i;
 	int rank, ret;
 
+	if (xmm_inject_insn_at_saved_pc(t))
+		return 0;
 	for (i = 0; i < INSN_CACHE_SLOTS; i++) {
 		unsigned long addr = atomic_load(&insn_cache[i].addr);
 
@@ -194,6 +206,11 @@ int xmm_inject_find_insn(struct xmm_tracer *t)
 			return 0;
 		}
 	}
+	/* Nothing found, or nothing readable: a target killed meanwhile has
+	 * no mappings left (its mm is gone before it becomes a zombie). */
+	cands.count = 0;
+	if (read_candidates(t->tid, &cands) < 0 || cands.count == 0)
+		return -ESRCH;
 	return -ENOEXEC;
 }
 

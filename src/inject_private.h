@@ -109,8 +109,34 @@ ssize_t xmm_tracer_read_some(struct xmm_tracer *t, unsigned long addr,
 bool xmm_tracer_write(struct xmm_tracer *t, unsigned long addr,
 		      const void *buf, size_t len);
 
+/*
+ * Where the kernel turns an interrupted call into restart_syscall only on
+ * the first resume from the stop that took R, and only when the thread
+ * resumes at R's pc (arm64: arch/aarch64/inject.h), the arch defines
+ * XMM_INJECT_RESTART_ON_RESUME 1 and xmm_inject_take_restart(): at the
+ * syscall-entry stop of a call set up at R's pc, it copies a restart the
+ * kernel chose into R and lets the call go on as nr (true), or answers
+ * false.
+ */
+#ifndef XMM_INJECT_RESTART_ON_RESUME
+#define XMM_INJECT_RESTART_ON_RESUME	0
+static inline bool xmm_inject_take_restart(struct xmm_inject_regs *saved,
+					   struct xmm_inject_regs *entry,
+					   long nr)
+{
+	(void)saved;
+	(void)entry;
+	(void)nr;
+	return false;
+}
+#endif
+
 /* inject_insn.c */
 int xmm_inject_find_insn(struct xmm_tracer *t);
+/* With XMM_INJECT_RESTART_ON_RESUME: borrow the syscall instruction at
+ * R's pc when there is one (true), so that the kernel's pending restart
+ * decision is made and seen; false elsewhere. */
+bool xmm_inject_insn_at_saved_pc(struct xmm_tracer *t);
 void xmm_inject_forget_insn(void);
 
 /* inject_seccomp.c: the answer each call gets instead of running (0: it

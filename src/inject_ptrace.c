@@ -334,7 +334,10 @@ int xmm_tracer_deliver_and_restop(struct xmm_tracer *t, int sig)
 	ret = xmm_tracer_event_stop(t, XMM_INJECT_WAIT_FOREVER);
 	if (ret < 0)
 		return ret;
-	return xmm_inject_getregs(t->tid, &t->saved) < 0 ? -ESRCH : 0;
+	if (xmm_inject_getregs(t->tid, &t->saved) < 0)
+		return -ESRCH;
+	xmm_inject_insn_at_saved_pc(t);
+	return 0;
 }
 
 #ifdef XMM_INJECT_HAVE_RESTART_RULE

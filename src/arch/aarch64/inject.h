@@ -8,6 +8,18 @@
  * the trap), but the kernel has already rewound an interrupted syscall
  * (x0 = orig_x0, pc at the svc) before it reports the stop, so restoring
  * NT_PRSTATUS restarts it with its own argument.
+ *
+ * Except a call interrupted with -ERESTART_RESTARTBLOCK (relative sleeps,
+ * timed waits): do_signal() turns it into restart_syscall (x8 =
+ * __NR_restart_syscall) only after get_signal() returns, on the resume
+ * from our stop, and only if pc is then still at that svc; the saved
+ * registers do not say whether it will.  So the first call after each
+ * stop that took R borrows the svc at R's pc when there is one
+ * (XMM_INJECT_RESTART_ON_RESUME): the kernel's choice then shows at its
+ * syscall-entry stop as syscallno __NR_restart_syscall, which
+ * xmm_inject_take_restart() copies into R's x8 before the call goes on
+ * with its own number.  R restored later resumes the wait through
+ * restart_syscall with the time it had left.
  */
 #ifndef XMM_ARCH_AARCH64_INJECT_H
 #define XMM_ARCH_AARCH64_INJECT_H
@@ -81,6 +93,27 @@ static inline long xmm_inject_entry_nr(const struct xmm_inject_regs *r)
 static inline void xmm_inject_cancel_entry(struct xmm_inject_regs *r)
 {
 	r->syscallno = -1;
+}
+
+#define XMM_INJECT_RESTART_ON_RESUME	1
+#define XMM_INJECT_NR_RESTART_SYSCALL	128	/* __NR_restart_syscall */
+
+/*
+ * At the syscall-entry stop of a call set up as nr at R's svc: did the
+ * kernel's restart rule replace the number (x8) with restart_syscall?
+ * Then R gets the restart, and the entry goes on as nr.
+ */
+static inline bool xmm_inject_take_restart(struct xmm_inject_regs *saved,
+					   struct xmm_inject_regs *entry,
+					   long nr)
+{
+	if (entry->syscallno != XMM_INJECT_NR_RESTART_SYSCALL ||
+	    nr == XMM_INJECT_NR_RESTART_SYSCALL)
+		return false;
+	saved->gp.regs[8] = XMM_INJECT_NR_RESTART_SYSCALL;
+	entry->gp.regs[8] = (unsigned long)nr;
+	entry->syscallno = (int)nr;
+	return true;
 }
 
 static inline long xmm_inject_result(const struct xmm_inject_regs *r)
