@@ -36,7 +36,8 @@ if [ -z "$src" ] || [ ! -f "$src/debian/config/pkg/static" ]; then
 fi
 obj=$xmm_kernel_cache/cross/$arch/busybox-obj
 mkdir -p "$obj"
-sed "s|^CONFIG_CROSS_COMPILER_PREFIX=.*|CONFIG_CROSS_COMPILER_PREFIX=\"$kernel_cross\"|" \
+prefix="CONFIG_CROSS_COMPILER_PREFIX="
+sed "s|^$prefix.*|$prefix\"$kernel_cross\"|" \
 	"$src/debian/config/pkg/static" > "$obj/.config"
 yes '' | make -C "$src" O="$obj" oldconfig >/dev/null
 make -C "$src" O="$obj" -j2 -s busybox
