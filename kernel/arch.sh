@@ -55,8 +55,11 @@ xmm_kernel_arch() {
 		kernel_target=Image
 		kernel_image=arch/riscv/boot/Image
 		kernel_name=Image
-		kernel_options="64BIT NONPORTABLE SERIAL_8250 SERIAL_8250_CONSOLE
-			SERIAL_OF_PLATFORM SERIAL_EARLYCON_RISCV_SBI"
+		# tinyconfig turns off MMU and FPU (both are prompts);
+		# SOC_VIRT brings the PLIC the virt machine's UART interrupt
+		# needs (without it the 8250 probe defers forever).
+		kernel_options="64BIT MMU FPU SOC_VIRT SERIAL_8250
+			SERIAL_8250_CONSOLE SERIAL_OF_PLATFORM"
 		qemu_cmd=(qemu-system-riscv64 -machine virt -bios default)
 		qemu_console=ttyS0
 		guest_lock=$xmm_kernel_cache/riscv64.lock
@@ -71,7 +74,8 @@ xmm_kernel_arch() {
 # host's /bin/busybox (busybox-static) for the host's arch; for another,
 # Debian's busybox-static of that arch unpacked under the cache (what
 # `apt-get download busybox-static:arm64` fetches once `dpkg
-# --add-architecture arm64` and `apt-get update` have run).
+# --add-architecture arm64` and `apt-get update` have run); for riscv64,
+# which bookworm does not build, kernel/busybox.sh from Debian's source.
 xmm_guest_busybox() {
 	local deb_arch dir=$xmm_kernel_cache/cross/$1/busybox deb
 	if [ "$1" = "$(uname -m)" ]; then
@@ -85,6 +89,13 @@ xmm_guest_busybox() {
 		esac
 		deb=$(ls "$xmm_kernel_cache/cross/$1"/busybox-static_*_"$deb_arch".deb \
 			2>/dev/null | tail -1)
+		if [ -z "$deb" ] && [ "$1" = riscv64 ]; then
+			# bookworm has no riscv64 packages: Debian's source
+			"$(dirname "${BASH_SOURCE[0]}")/busybox.sh" "$1" >&2 ||
+				return 1
+			echo "$dir/bin/busybox"
+			return
+		fi
 		if [ -z "$deb" ]; then
 			echo "no busybox-static:$deb_arch: dpkg --add-architecture" \
 			     "$deb_arch; apt-get update; (cd" \

@@ -4,7 +4,7 @@
 #
 #   kernel/run-suite.sh [-a ARCH] WORKDIR|cache stock|patched OUTDIR -- PROG...
 #
-# ARCH: x86_64 (default) or aarch64 (kernel/arch.sh); the programs of
+# ARCH: x86_64 (default), aarch64 or riscv64 (kernel/arch.sh); the programs of
 # another arch than the host's must be static. WORKDIR "cache", or one that
 # does not exist, takes the work dir from the kernel cache (kernel/cache.sh: /var/cache/xmm/ARCH-KEY,
 # reused while the kernel inputs are unchanged); any other WORKDIR is

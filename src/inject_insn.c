@@ -35,6 +35,7 @@ struct candidate {
 struct candidates {
 	struct candidate c[MAX_CANDIDATES];
 	size_t count;
+	size_t vmas;	/* all mappings seen, executable or not */
 };
 
 /* The syscall instructions found last, by target, tried first next time
@@ -80,6 +81,7 @@ static int add_candidate(const struct xmm_vma *vma, void *arg)
 	struct candidates *cands = arg;
 	struct candidate *c;
 
+	cands->vmas++;
 	if ((vma->prot & (PROT_READ | PROT_EXEC)) != (PROT_READ | PROT_EXEC))
 		return 0;
 	if (cands->count == MAX_CANDIDATES)
@@ -206,10 +208,11 @@ int xmm_inject_find_insn(struct xmm_tracer *t)
 			return 0;
 		}
 	}
-	/* Nothing found, or nothing readable: a target killed meanwhile has
-	 * no mappings left (its mm is gone before it becomes a zombie). */
-	cands.count = 0;
-	if (read_candidates(t->tid, &cands) < 0 || cands.count == 0)
+	/* An exiting target has no memory left (its maps read empty, its
+	 * memory at end of file): it is gone, not without a syscall
+	 * instruction (-ENOEXEC would send the caller to another backend). */
+	cands.count = cands.vmas = 0;
+	if (read_candidates(t->tid, &cands) < 0 || !cands.vmas)
 		return -ESRCH;
 	return -ENOEXEC;
 }
