@@ -972,7 +972,7 @@ static void test_refused_mapping_skipped(void **state)
 	 * starts at 0x10000) has its own anonymous pages below it. */
 	struct xmm_vma_select anon = {
 		.classes = XMM_VMA_CLASS_ANON,
-		.addr_min = (unsigned long)LOCKED_ADDR,
+		.addr_min = (unsigned long)HARNESS_LOCKED_ADDR,
 	};
 	struct xmm_advise_options opts = { 0 };
 	struct xmm_advise_report report;
