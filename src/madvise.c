@@ -10,8 +10,10 @@
  *                CAP_SYS_NICE demanded of self before 6.13 (EPERM), or
  *                PIDFD_SELF unknown before 6.15 (EBADF).
  *   inject       madvise(2) run inside a remote target by ptrace (inject.c):
- *                where the kernel has no process_madvise (ENOSYS), or with
- *                XMM_PMADV_INJECT for advice it refuses remotely (EINVAL).
+ *                where the kernel has no process_madvise (ENOSYS), with
+ *                XMM_PMADV_INJECT for advice it refuses remotely (EINVAL),
+ *                or with either injection flag where a seccomp policy
+ *                answered EPERM to a caller with CAP_SYS_NICE.
  */
 #include "internal.h"
 #include "backend.h"
@@ -31,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -197,6 +200,68 @@ static bool native_cannot_serve_self(const struct xmm_madvise_call *call,
 	       kernel_refuses_self_advice(call->pidfd);
 }
 
+/* CAP_SYS_NICE, <linux/capability.h>. */
+#define XMM_CAP_SYS_NICE	23
+
+/*
+ * Does the calling thread have CAP_SYS_NICE in its effective set?  One
+ * capget(2) of this thread (pid 0), not a read of its status file: 1 or 0,
+ * or -errno when capget(2) fails.
+ */
+static int caller_cap_sys_nice(void)
+{
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &header, data) < 0)
+		return -errno;
+	return (data[XMM_CAP_SYS_NICE / 32].effective >>
+		(XMM_CAP_SYS_NICE % 32)) & 1;
+}
+
+static bool caller_has_cap_sys_nice(void)
+{
+	return caller_cap_sys_nice() != 0;	/* cannot tell: the kernel's */
+}
+
+/* The initial user namespace's inode, PROC_USER_INIT_INO (Linux 3.8). */
+#define XMM_PROC_USER_INIT_INO	0xEFFFFFFDUL
+
+/*
+ * Is the caller in the initial user namespace, where the kernel's
+ * capable() asks for the capabilities capget(2) shows?  In any other (a
+ * rootless container) it has none of them for process_madvise(2).  false
+ * when /proc cannot tell.
+ */
+static bool caller_in_initial_user_ns(void)
+{
+	struct stat ns;
+
+	return stat("/proc/self/ns/user", &ns) == 0 &&
+	       (unsigned long)ns.st_ino == XMM_PROC_USER_INIT_INO;
+}
+
+/*
+ * The native call answered EPERM with valid arguments.  Could the kernel
+ * have answered that?  For another process it answers EPERM only to a
+ * caller without CAP_SYS_NICE (in the initial user namespace), after the
+ * advice (EINVAL) and the ptrace access check (EACCES): with the
+ * capability, the EPERM is a seccomp policy's (Docker's default profile
+ * answers so without CAP_SYS_PTRACE).  The inject fallback may then serve,
+ * but only when the caller asked for injection by a flag: a policy refusal
+ * is deliberate, and a call without the flags keeps its EPERM.  (The
+ * caller itself has the self fallback: self_may_fall_back().)
+ */
+static bool eperm_is_a_policy_refusal(const struct xmm_madvise_call *call)
+{
+	return !call->target_is_self &&
+	       (call->flags & XMM_PMADV_LIBRARY_FLAGS) &&
+	       caller_cap_sys_nice() == 1 && caller_in_initial_user_ns();
+}
+
 static long native_run(void *arg)
 {
 	struct xmm_madvise_call *call = arg;
@@ -227,6 +292,10 @@ static long native_run(void *arg)
 
 		if (bad < 0)
 			return bad;
+		if (eperm_is_a_policy_refusal(call)) {
+			call->refused_by_policy = true;
+			return xmm_try_next(EPERM);
+		}
 	}
 	/* Advice refused for a remote target: injection may apply it. */
 	if (ret == -EINVAL && (call->flags & XMM_PMADV_INJECT))
@@ -274,8 +343,9 @@ static struct xmm_backend self_madvise_backend = {
 
 /*
  * Reached for a remote target only when the native call could not serve:
- * it answered ENOSYS (no syscall, or a seccomp policy), or EINVAL with
- * XMM_PMADV_INJECT.  Without the flag, only advice the kernel would take
+ * it answered ENOSYS (no syscall, or a seccomp policy), EINVAL with
+ * XMM_PMADV_INJECT, or a policy's EPERM with an injection flag
+ * (eperm_is_a_policy_refusal()).  Without the flag, only advice the kernel would take
  * for a remote target is injected: the fallback never widens what
  * process_madvise(2) does.
  */
@@ -335,25 +405,6 @@ static long inject_run(void *arg)
 out:
 	free(calls);
 	return ret;
-}
-
-/* CAP_SYS_NICE, <linux/capability.h>. */
-#define XMM_CAP_SYS_NICE	23
-
-/* Does the calling thread have CAP_SYS_NICE in its effective set?  One
- * capget(2) of this thread (pid 0), not a read of its status file. */
-static bool caller_has_cap_sys_nice(void)
-{
-	struct __user_cap_header_struct header = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-		.pid = 0,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	if (syscall(SYS_capget, &header, data) < 0)
-		return true;	/* cannot tell: leave it to the kernel */
-	return (data[XMM_CAP_SYS_NICE / 32].effective >>
-		(XMM_CAP_SYS_NICE % 32)) & 1;
 }
 
 /*
@@ -545,6 +596,9 @@ XMM_EXPORT ssize_t xmm_process_madvise(int pidfd, const struct iovec *iov,
 		if (bad < 0)
 			ret = bad;
 	}
+	/* No fallback served after a policy's EPERM: that EPERM stands. */
+	if (call.refused_by_policy && ret < 0)
+		ret = -EPERM;
 	free(call.checked_iov);
 	return xmm_errno_result(zero_result_advice_checked(&call, ret));
 }

@@ -29,6 +29,13 @@ struct xmm_madvise_call {
 	size_t checked_total;	/* bytes, after the clamp */
 	pid_t target_pid;
 	bool target_is_self;
+
+	/*
+	 * The native call's EPERM came from a seccomp policy, not the kernel
+	 * (native_run()): a fallback may serve, and if none does the answer
+	 * is that EPERM.
+	 */
+	bool refused_by_policy;
 };
 
 /*

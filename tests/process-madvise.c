@@ -20,9 +20,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/vfs.h>
+#include <linux/capability.h>
 #include <linux/magic.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -696,6 +698,144 @@ static void test_argument_errors_under_eperm_policy(void **state)
 					      NULL), 0);
 }
 
+/* Is page p of process pid filled with byte?  Read with process_vm_readv. */
+static bool remote_page_is(pid_t pid, const unsigned char *p, int byte)
+{
+	unsigned char copy[page];
+	struct iovec local = { copy, page };
+	struct iovec remote = { (void *)p, page };
+
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)page)
+		return false;
+	return page_is(copy, byte);
+}
+
+/* Drop CAP_SYS_NICE from the effective set, keeping every other. */
+static int drop_cap_sys_nice(void)
+{
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &header, data) < 0)
+		return -errno;
+	data[CAP_SYS_NICE / 32].effective &= ~(1U << (CAP_SYS_NICE % 32));
+	if (syscall(SYS_capset, &header, data) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The same EPERM policy, a caller with CAP_SYS_NICE (root): for another
+ * process the kernel could not have answered EPERM, so the policy did.
+ * With an injection flag the inject fallback serves; without one the
+ * EPERM stands, as it does when no fallback can serve.  The caller itself
+ * gets self-madvise.  Without CAP_SYS_NICE the EPERM may be the kernel's:
+ * it stands, and no fallback is tried.
+ */
+static int fallbacks_under_eperm(void *arg)
+{
+	const unsigned int both = XMM_PMADV_INJECT | XMM_PMADV_INJECT_UNCHECKED;
+	struct harness_child target;
+	unsigned char *region;
+	struct iovec v;
+	int i, pidfd;
+	(void)arg;
+
+	region = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHILD_CHECK(region != MAP_FAILED);
+	for (i = 0; i < 4; i++)
+		memset(region + i * page, i + 1, page);
+	CHILD_CHECK(harness_seccomp_errno(__NR_process_madvise, EPERM) == 0);
+	CHILD_CHECK(syscall(__NR_process_madvise, -1, NULL, 0, 0, 0) == -1 &&
+		    errno == EPERM);
+	/* Inheriting the policy, as in a container. */
+	CHILD_CHECK(harness_child_start(&target, NULL, NULL) == 0);
+
+	/* No injection flag: the policy's EPERM, from the native call. */
+	v = (struct iovec){ region, page };
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(target.pidfd, &v, 1, MADV_COLD, 0) ==
+		    -1 && errno == EPERM);
+	CHILD_CHECK(!strcmp(xmm_backend_last("process_madvise"), "native"));
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(target.pidfd, &v, 1, MADV_DONTNEED,
+					0) == -1 && errno == EPERM);
+	/*
+	 * A fallback tried that cannot serve: still EPERM.  INJECT alone:
+	 * the filtered caller cannot read the target's filter.  UNCHECKED
+	 * alone: advice the kernel refuses remotely (its EINVAL is hidden by
+	 * the policy, as before).
+	 */
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(target.pidfd, &v, 1, MADV_DONTNEED,
+					XMM_PMADV_INJECT) == -1 &&
+		    errno == EPERM);
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(target.pidfd, &v, 1, MADV_DONTNEED,
+					XMM_PMADV_INJECT_UNCHECKED) == -1 &&
+		    errno == EPERM);
+	CHILD_CHECK(remote_page_is(target.pid, region, 1));
+
+	/* Argument errors are still the kernel's. */
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(target.pidfd, (struct iovec *)8, 1,
+					MADV_COLD, both) == -1 &&
+		    errno == EFAULT);
+
+	/* Served by injection. */
+	CHILD_CHECK(xmm_process_madvise(target.pidfd, &v, 1, MADV_COLD,
+					XMM_PMADV_INJECT_UNCHECKED) ==
+		    (ssize_t)page);
+	CHILD_CHECK(!strcmp(xmm_backend_last("process_madvise"), "inject"));
+	CHILD_CHECK(remote_page_is(target.pid, region, 1));
+	v = (struct iovec){ region + page, page };
+	CHILD_CHECK(xmm_process_madvise(target.pidfd, &v, 1, MADV_DONTNEED,
+					both) == (ssize_t)page);
+	CHILD_CHECK(!strcmp(xmm_backend_last("process_madvise"), "inject"));
+	CHILD_CHECK(remote_page_is(target.pid, region, 1) &&
+		    remote_page_is(target.pid, region + page, 0) &&
+		    remote_page_is(target.pid, region + 2 * page, 3));
+
+	/* The caller itself, no flag: self-madvise. */
+	pidfd = xmm_pidfd_open(getpid(), 0);
+	CHILD_CHECK(pidfd >= 0);
+	v = (struct iovec){ region + 2 * page, page };
+	CHILD_CHECK(xmm_process_madvise(pidfd, &v, 1, MADV_DONTNEED, 0) ==
+		    (ssize_t)page);
+	CHILD_CHECK(!strcmp(xmm_backend_last("process_madvise"),
+			    "self-madvise"));
+	v = (struct iovec){ region + 3 * page, page };
+	CHILD_CHECK(xmm_process_madvise(XMM_PIDFD_SELF, &v, 1, MADV_DONTNEED,
+					both) == (ssize_t)page);
+	CHILD_CHECK(!strcmp(xmm_backend_last("process_madvise"),
+			    "self-madvise"));
+	CHILD_CHECK(page_is(region + page, 2) && page_is(region + 2 * page, 0) &&
+		    page_is(region + 3 * page, 0));
+	close(pidfd);
+
+	/* Without CAP_SYS_NICE: the EPERM stands, no fallback tried. */
+	CHILD_CHECK(drop_cap_sys_nice() == 0 && !harness_has_cap_sys_nice());
+	v = (struct iovec){ region + 2 * page, page };
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(target.pidfd, &v, 1, MADV_DONTNEED,
+					both) == -1 && errno == EPERM);
+	CHILD_CHECK(!strcmp(xmm_backend_last("process_madvise"), "native"));
+	CHILD_CHECK(remote_page_is(target.pid, region + 2 * page, 3));
+	harness_child_stop(&target);
+	return 0;
+}
+
+static void test_fallbacks_under_eperm_policy(void **state)
+{
+	if (!harness_is_root())
+		harness_skip("needs root for CAP_SYS_NICE and to drop it");
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
+	assert_int_equal(harness_run_in_child(fallbacks_under_eperm, NULL), 0);
+}
+
 /* The fallback when forced, without seccomp: same effects. */
 static void test_forced_self_madvise_backend(void **state)
 {
@@ -733,6 +873,7 @@ int main(void)
 		cmocka_unit_test(test_partial_progress),
 		cmocka_unit_test(test_self_fallback_under_enosys),
 		cmocka_unit_test(test_argument_errors_under_eperm_policy),
+		cmocka_unit_test(test_fallbacks_under_eperm_policy),
 		cmocka_unit_test(test_forced_self_madvise_backend),
 	};
 
