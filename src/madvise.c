@@ -224,7 +224,8 @@ static int caller_cap_sys_nice(void)
 
 static bool caller_has_cap_sys_nice(void)
 {
-	return caller_cap_sys_nice() != 0;	/* cannot tell: the kernel's */
+	/* When capget(2) fails, leave it to the kernel. */
+	return caller_cap_sys_nice() != 0;
 }
 
 /* The initial user namespace's inode, PROC_USER_INIT_INO (Linux 3.8). */
@@ -345,9 +346,9 @@ static struct xmm_backend self_madvise_backend = {
  * Reached for a remote target only when the native call could not serve:
  * it answered ENOSYS (no syscall, or a seccomp policy), EINVAL with
  * XMM_PMADV_INJECT, or a policy's EPERM with an injection flag
- * (eperm_is_a_policy_refusal()).  Without the flag, only advice the kernel would take
- * for a remote target is injected: the fallback never widens what
- * process_madvise(2) does.
+ * (eperm_is_a_policy_refusal()).  Without XMM_PMADV_INJECT, only advice
+ * the kernel would take for a remote target is injected: the fallback
+ * never widens what process_madvise(2) does.
  */
 static long inject_run(void *arg)
 {

@@ -812,7 +812,8 @@ static int fallbacks_under_eperm(void *arg)
 					both) == (ssize_t)page);
 	CHILD_CHECK(!strcmp(xmm_backend_last("process_madvise"),
 			    "self-madvise"));
-	CHILD_CHECK(page_is(region + page, 2) && page_is(region + 2 * page, 0) &&
+	CHILD_CHECK(page_is(region + page, 2) &&
+		    page_is(region + 2 * page, 0) &&
 		    page_is(region + 3 * page, 0));
 	close(pidfd);
 
