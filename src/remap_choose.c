@@ -275,7 +275,7 @@ bool xmm_remap_whole_mapping(const struct xmm_remap_call *call, long *moved)
 		      MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
 		      call->dst);
 	/* A refusal moved nothing: the backends give their answer. */
-	if (ret < 0)
+	if (xmm_sys_failed(ret))
 		return false;
 	xmm_backend_served(&xmm_op_remap_anon_pages,
 			   &xmm_remap_mremap_backend);

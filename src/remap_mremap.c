@@ -49,10 +49,11 @@ static int mremap_probe(const char **detail)
 	ret = xmm_sys(mremap, scratch, page_size, page_size,
 		      MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
 		      scratch + page_size);
-	if (ret >= 0 && mincore(scratch, page_size, &resident) < 0)
+	if (!xmm_sys_failed(ret) &&
+	    mincore(scratch, page_size, &resident) < 0)
 		src_ret = -errno;
 	munmap(scratch, 2 * page_size);
-	if (ret < 0) {
+	if (xmm_sys_failed(ret)) {
 		*detail = ret == -ENOSYS ? "mremap is refused here (seccomp)" :
 			  "the kernel has no MREMAP_DONTUNMAP (Linux 5.7)";
 		return -ENOSYS;
@@ -104,7 +105,7 @@ static long mremap_run(void *arg)
 	ret = xmm_sys(mremap, call->src, call->len, call->len,
 		      MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
 		      call->dst);
-	if (ret >= 0) {
+	if (!xmm_sys_failed(ret)) {
 		atomic_store_explicit(&dontunmap_known, true,
 				      memory_order_relaxed);
 		return (long)call->len;

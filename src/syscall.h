@@ -68,6 +68,15 @@ enum xmm_syscall_nr {
 	((long)XMM_NR_##name < 0 ? -(long)ENOSYS :			\
 	 xmm_sysN(XMM_NR_##name, ##__VA_ARGS__))
 
+/*
+ * Did a raw call fail?  Only -4095..-1 are errors: on a 32-bit ABI an
+ * address above 2 GiB (mremap's, mmap's answer) is negative as a long too.
+ */
+static inline int xmm_sys_failed(long ret)
+{
+	return (unsigned long)ret > -4096UL;
+}
+
 /* Count the arguments to pick xmm_syscall0() .. xmm_syscall6(). */
 #define XMM_NARGS(...)	XMM_NARGS_(0, ##__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
 #define XMM_NARGS_(z, a, b, c, d, e, f, n, ...)	n

@@ -551,9 +551,13 @@ int main(void)
 		cmocka_unit_test(test_nondumpable_target_eperm),
 		cmocka_unit_test(test_kept_helper_follows_credentials),
 	};
+	const char *why;
 
 	harness_require(HARNESS_NEEDS_PTRACE |
 			 HARNESS_NEEDS_SECCOMP |
 			 HARNESS_NEEDS_PIDFD_CHILD);
+	if (!injection_available(&why))
+		harness_skip_all("the library has no injection backend here "
+				 "(%s)", why);
 	return cmocka_run_group_tests(tests, setup, inject_teardown);
 }
