@@ -409,61 +409,49 @@ static long live_thread_access(pid_t pid)
 }
 
 /*
- * The kernel's first permission check of process_madvise(2) for the
- * inject backend: mm_access(PTRACE_MODE_READ_FSCREDS), EACCES.  A process
- * whose leader has exited is checked through a live thread, the one
- * injection uses.  0 when permitted.
+ * The kernel's permission checks of process_madvise(2), in its order, for
+ * the inject backend: mm_access(PTRACE_MODE_READ_FSCREDS) answers EACCES,
+ * then a caller without CAP_SYS_NICE gets EPERM.  A process whose leader
+ * has exited is checked through a live thread, the one injection uses.
+ * 0 when permitted.
  */
-static long remote_access(const struct xmm_madvise_call *call)
+static long remote_permission(const struct xmm_madvise_call *call)
 {
 	long ret = task_access(call->target_pid, 0);
 
 	if (ret == -ESRCH)
 		ret = live_thread_access(call->target_pid);
-	return ret;
+	if (ret < 0)
+		return ret;
+	if (!caller_has_cap_sys_nice())
+		return -EPERM;
+	return 0;
 }
 
 /*
  * The inject backend answers as process_madvise(2) would: EACCES when the
- * ptrace access check fails, then EPERM without CAP_SYS_NICE, both before
- * the target is touched.  EPERM from the injection itself then means what
- * the manual page says: a ptrace policy (Yama, an existing tracer) or the
+ * ptrace access check fails, EPERM without CAP_SYS_NICE, both before the
+ * target is touched.  EPERM from the injection itself then means what the
+ * manual page says: a ptrace policy (Yama, an existing tracer) or the
  * target's seccomp filter refused it.
- *
- * A caller with CAP_SYS_NICE (every caller that gets past the kernel's
- * checks) has the access check made after the injection, and only when
- * the injection did not apply the advice: its tracer seized the target
- * with the caller's credentials (the kept helper's are compared with them
- * at every call), and PTRACE_MODE_ATTACH_REALCREDS, which the seize
- * passed, asks at least what PTRACE_MODE_READ_FSCREDS does (the same
- * uid/gid, dumpable and capability tests; Yama restricts only ATTACH).
- * The checks that differ, an fsuid other than the euid and an LSM policy
- * that allows ptrace but not reading, are the manual page's BUGS.  Every
- * failed or empty injection still answers EACCES first when the access
- * check fails, as the check before it would have.
  */
 static long inject_run_permitted(void *arg)
 {
 	struct xmm_madvise_call *call = arg;
-	long ret = xmm_madvise_prepare(call), access;
+	long ret = xmm_madvise_prepare(call);
 
 	if (ret < 0)
 		return ret;
-	if (call->target_is_self)
-		return inject_run(arg);
-	/* The kernel's order: the advice, then permission. */
-	if (!(call->flags & XMM_PMADV_INJECT) &&
-	    !xmm_madvise_remote_allowed(call->advice))
-		return -EINVAL;
-	if (!caller_has_cap_sys_nice()) {
-		access = remote_access(call);
-		return access < 0 ? access : -EPERM;
+	if (!call->target_is_self) {
+		/* The kernel's order: the advice, then permission. */
+		if (!(call->flags & XMM_PMADV_INJECT) &&
+		    !xmm_madvise_remote_allowed(call->advice))
+			return -EINVAL;
+		ret = remote_permission(call);
+		if (ret < 0)
+			return ret;
 	}
-	ret = inject_run(arg);
-	if (ret > 0)
-		return ret;
-	access = remote_access(call);
-	return access < 0 ? access : ret;
+	return inject_run(arg);
 }
 
 static int inject_probe(const char **detail)

@@ -627,7 +627,7 @@ static void r_eacces(struct cell_ctx *cell)
 }
 
 /* The access check decides alone: EACCES comes first, CAP_SYS_NICE or
- * not (the inject backend checks it after a failed attach then). */
+ * not. */
 static void r_eacces_nice(struct cell_ctx *cell)
 {
 	struct perm_arg p = { filled(1, 1), xmm_pidfd_open(getpid(), 0) };
