@@ -13,7 +13,8 @@
  *     target (SIGTRAP).  A signal-delivery-stop on the way is handed back.
  *     The saved registers R are taken here, inside get_signal(), where an
  *     interrupted syscall of the target still waits for its restart.
- *     Giving up here (EAGAIN) changes nothing.
+ *     Giving up here (EAGAIN) changes nothing.  A register set of
+ *     another size is a task of another ABI: EXDEV, released untouched.
  *  3. For each call: registers = R with pc on an existing syscall
  *     instruction of the target, the call's number and arguments, and "in
  *     no syscall" (orig_rax -1), so no restart logic touches them.  Run to
@@ -32,6 +33,7 @@
 
 #ifdef XMM_HAVE_INJECT
 
+#include <errno.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -64,8 +66,10 @@ static long run_batch(struct xmm_tracer *t, struct xmm_inject_request *req)
 				    XMM_INJECT_WAIT_FOREVER);
 	if (ret < 0)
 		return ret;
+	/* A task of another ABI (a compat register set) is let go of
+	 * untouched: EXDEV. */
 	if (xmm_inject_getregs(t->tid, &t->saved) < 0)
-		return -ESRCH;
+		return errno == EXDEV ? -EXDEV : -ESRCH;
 	ret = xmm_inject_find_insn(t);
 	if (ret < 0)
 		return ret;

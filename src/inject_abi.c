@@ -15,6 +15,8 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* mips: n32 is ELFCLASS32 like o32, told apart by EF_MIPS_ABI2. */
@@ -139,3 +141,38 @@ int xmm_inject_target_abi(pid_t pid)
 		return 0;
 	return xmm_elf_abi_equal(&mine, &theirs) ? 0 : -EXDEV;
 }
+
+#if defined(__x86_64__) && !defined(__ILP32__)
+/* <asm/unistd_x32.h>: the bit that makes a number an x32 syscall. */
+#define X32_SYSCALL_BIT	0x40000000L
+
+/* 0: not probed yet, 1: the kernel runs no x32 syscall, 2: it does. */
+static atomic_int x32_state;
+
+bool xmm_inject_regset_tells_abi(void)
+{
+	int state = atomic_load(&x32_state);
+
+	if (state)
+		return state == 1;
+	/* Under a filter an unknown number may kill us: not probed. */
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 0)
+		return false;
+	if (syscall(X32_SYSCALL_BIT | SYS_getpid) < 0 && errno == ENOSYS)
+		state = 1;
+	else
+		state = 2;
+	atomic_store(&x32_state, state);
+	return state == 1;
+}
+#elif defined(__aarch64__) || (defined(__riscv) && __riscv_xlen == 64)
+bool xmm_inject_regset_tells_abi(void)
+{
+	return true;
+}
+#else
+bool xmm_inject_regset_tells_abi(void)
+{
+	return false;
+}
+#endif

@@ -39,4 +39,17 @@ bool xmm_elf_abi_equal(const struct xmm_elf_abi *a,
  */
 int xmm_inject_target_abi(pid_t pid);
 
+/*
+ * Does the register set a tracer reads (PTRACE_GETREGSET NT_PRSTATUS)
+ * tell the target's ABI, so that xmm_inject_target_abi() may wait until
+ * the attach fails?  The kernel answers with the tracee's own set, whose
+ * size is smaller for a compat task: on x86_64 an i386 task's is 68 bytes
+ * (not sizeof(struct user_regs_struct)), on arm64 an arm32 task's 72 (not
+ * 272), on riscv64 an rv32 task's 128 (not 256).  An x32 task has the
+ * x86_64 set: true on x86_64 only where the kernel runs no x32 syscall
+ * (then no x32 program gets past its first one), probed once, and only
+ * by a caller under no seccomp filter (one may kill on the probe).
+ */
+bool xmm_inject_regset_tells_abi(void);
+
 #endif /* XMM_SRC_INJECT_ABI_H */

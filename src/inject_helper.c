@@ -192,23 +192,15 @@ static void work_put(char *map, size_t page)
 		munmap(map, WORK_SIZE(page));
 }
 
-long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
-			 size_t count, unsigned int flags)
+static long inject_by_any_tracer(pid_t pid, int pidfd,
+				 struct xmm_inject_call *calls, size_t count,
+				 unsigned int flags)
 {
 	size_t page = (size_t)getpagesize();
 	struct xmm_inject_request *req;
 	char *map;
 	long ret;
 
-	if (count > XMM_INJECT_MAX_CALLS)
-		return -EINVAL;
-	if (pid <= 0)
-		return -ESRCH;
-	/* Never our syscall numbers and registers in a process of another
-	 * ABI (an i386 program under an x86_64 caller). */
-	ret = xmm_inject_target_abi(pid);
-	if (ret < 0)
-		return ret;
 	/* The kept helper first; Yama refuses it as it refuses any helper. */
 	if (!(flags & XMM_INJECT_NO_HELPER)) {
 		ret = xmm_inject_server_call(pid, pidfd, calls, count, flags);
@@ -245,6 +237,39 @@ long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
 	if (ret > 0)
 		memcpy(calls, req->calls, (size_t)ret * sizeof(*calls));
 	work_put(map, page);
+	return ret;
+}
+
+/*
+ * Never our syscall numbers and registers in a process of another ABI
+ * (an i386 program under an x86_64 caller): EXDEV, before any other
+ * answer of the attach.  Where the register set tells the ABI, the
+ * tracer checks it at the first stop, before it changes anything, and
+ * the target's exe is read only when the attach failed, to answer as the
+ * check before it would have.
+ */
+long xmm_inject_syscalls(pid_t pid, int pidfd, struct xmm_inject_call *calls,
+			 size_t count, unsigned int flags)
+{
+	bool abi_by_regset;
+	long ret, abi;
+
+	if (count > XMM_INJECT_MAX_CALLS)
+		return -EINVAL;
+	if (pid <= 0)
+		return -ESRCH;
+	abi_by_regset = xmm_inject_regset_tells_abi();
+	if (!abi_by_regset) {
+		ret = xmm_inject_target_abi(pid);
+		if (ret < 0)
+			return ret;
+	}
+	ret = inject_by_any_tracer(pid, pidfd, calls, count, flags);
+	if (ret < 0 && ret != -EXDEV && abi_by_regset) {
+		abi = xmm_inject_target_abi(pid);
+		if (abi < 0)
+			ret = abi;
+	}
 	return ret;
 }
 

@@ -281,21 +281,25 @@ struct as_nobody {
 	int (*fn)(void *arg, struct answer *got);
 	void *arg;
 	struct answer *shared;
+	bool keep_cap_sys_nice;
 };
 
 static int as_nobody_main(void *arg)
 {
 	struct as_nobody *n = arg;
 
-	CHILD_CHECK(harness_drop_privileges() == 0);
+	CHILD_CHECK((n->keep_cap_sys_nice ?
+		     harness_drop_privileges_keep_cap_sys_nice() :
+		     harness_drop_privileges()) == 0);
 	return n->fn(n->arg, n->shared);
 }
 
-static bool run_as_nobody(struct cell_ctx *cell,
-			  int (*fn)(void *arg, struct answer *got), void *arg)
+static bool run_as_nobody_nice(struct cell_ctx *cell,
+			       int (*fn)(void *arg, struct answer *got),
+			       void *arg, bool keep_cap_sys_nice)
 {
 	struct answer *shared;
-	struct as_nobody n = { fn, arg, NULL };
+	struct as_nobody n = { fn, arg, NULL, keep_cap_sys_nice };
 
 	if (!harness_is_root()) {
 		snprintf(cell->cannot, sizeof(cell->cannot),
@@ -310,6 +314,12 @@ static bool run_as_nobody(struct cell_ctx *cell,
 	cell->got = *shared;
 	munmap(shared, sizeof(*shared));
 	return true;
+}
+
+static bool run_as_nobody(struct cell_ctx *cell,
+			  int (*fn)(void *arg, struct answer *got), void *arg)
+{
+	return run_as_nobody_nice(cell, fn, arg, false);
 }
 
 /* ==== xmm_process_madvise ==== */
@@ -616,6 +626,23 @@ static void r_eacces(struct cell_ctx *cell)
 	munmap(p.region, page);
 }
 
+/* The access check decides alone: EACCES comes first, CAP_SYS_NICE or
+ * not. */
+static void r_eacces_nice(struct cell_ctx *cell)
+{
+	struct perm_arg p = { filled(1, 1), xmm_pidfd_open(getpid(), 0) };
+
+	assert_true(p.pidfd >= 0);
+	if (!harness_has_cap_sys_nice()) {
+		snprintf(cell->cannot, sizeof(cell->cannot),
+			 "no CAP_SYS_NICE to keep");
+	} else {
+		run_as_nobody_nice(cell, madvise_root_as_nobody, &p, true);
+	}
+	close(p.pidfd);
+	munmap(p.region, page);
+}
+
 static int madvise_sibling_as_nobody(void *arg, struct answer *got)
 {
 	struct perm_arg *p = arg;
@@ -705,6 +732,9 @@ static const struct row madvise_rows[] = {
 	  "has exited (its memory is gone)", r_zombie, -1, ESRCH),
 	R("nobody -> root target", "ERRORS EACCES: the ptrace access check "
 	  "(PTRACE_MODE_READ_FSCREDS) failed", r_eacces, -1, EACCES),
+	R("nobody with CAP_SYS_NICE -> root target", "ERRORS EACCES: the "
+	  "ptrace access check (PTRACE_MODE_READ_FSCREDS) failed",
+	  r_eacces_nice, -1, EACCES),
 	R("nobody -> nobody, no CAP_SYS_NICE", "ERRORS EPERM: the caller "
 	  "passes the access check but lacks CAP_SYS_NICE", r_eperm, -1,
 	  EPERM),

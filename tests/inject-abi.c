@@ -29,6 +29,7 @@
 #include "harness.h"
 #include "abi-target.h"
 #include "inject_abi.c"	/* white-box: its functions are internal */
+#include "inject_private.h"	/* xmm_inject_getregs() */
 
 /* An fd holding len bytes of header. */
 static int header_fd(const void *header, size_t len)
@@ -330,6 +331,48 @@ static int advise_process_without_native(void *arg)
 	return 0;
 }
 
+#ifdef XMM_HAVE_INJECT
+/*
+ * The tracer's own ABI check: the register set the kernel gives for the
+ * target's first stop is its compat one (68 bytes for i386, not
+ * struct user_regs_struct), which the engine's xmm_inject_getregs()
+ * refuses with EXDEV before it changes anything; our own child's is
+ * ours.
+ */
+static void test_regset_tells_other_abi(void **state)
+{
+	struct xmm_inject_regs regs;
+	struct other_abi o;
+	pid_t same = fork();
+	int status;
+
+	(void)state;
+	assert_true(same >= 0);
+	if (same == 0) {
+		pause();
+		_exit(0);
+	}
+	other_abi_start(&o);
+	assert_int_equal(ptrace(PTRACE_SEIZE, o.pid, 0, 0), 0);
+	assert_int_equal(ptrace(PTRACE_INTERRUPT, o.pid, 0, 0), 0);
+	assert_int_equal(waitpid(o.pid, &status, __WALL), o.pid);
+	errno = 0;
+	assert_int_equal(xmm_inject_getregs(o.pid, &regs), -1);
+	assert_int_equal(errno, EXDEV);
+	assert_int_equal(ptrace(PTRACE_DETACH, o.pid, 0, 0), 0);
+
+	assert_int_equal(ptrace(PTRACE_SEIZE, same, 0, 0), 0);
+	assert_int_equal(ptrace(PTRACE_INTERRUPT, same, 0, 0), 0);
+	assert_int_equal(waitpid(same, &status, __WALL), same);
+	assert_int_equal(xmm_inject_getregs(same, &regs), 0);
+	assert_int_equal(ptrace(PTRACE_DETACH, same, 0, 0), 0);
+	kill(same, SIGKILL);
+	waitpid(same, NULL, 0);
+	/* The target runs on, untraced (checked by other_abi_stop). */
+	other_abi_stop(&o);
+}
+#endif
+
 static void test_other_abi(void **state)
 {
 	struct other_abi o;
@@ -471,6 +514,10 @@ int main(void)
 		cmocka_unit_test(test_same_abi),
 		cmocka_unit_test(test_no_process),
 		cmocka_unit_test_teardown(test_other_abi, other_abi_teardown),
+#ifdef XMM_HAVE_INJECT
+		cmocka_unit_test_teardown(test_regset_tells_other_abi,
+					  other_abi_teardown),
+#endif
 		cmocka_unit_test_teardown(test_other_abi_native_madvise,
 					  other_abi_teardown),
 		cmocka_unit_test_teardown(test_other_abi_vm_mmap,

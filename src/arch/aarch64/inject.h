@@ -25,6 +25,7 @@
 #define XMM_ARCH_AARCH64_INJECT_H
 
 #include <elf.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -52,6 +53,12 @@ static inline int xmm_inject_getregs(pid_t tid, struct xmm_inject_regs *r)
 
 	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
 		return -1;
+	/* The kernel answers with the tracee's own register set: a compat
+	 * (arm32) task's is 72 bytes (inject_abi.h). */
+	if (iov.iov_len != sizeof(r->gp)) {
+		errno = EXDEV;
+		return -1;
+	}
 	return ptrace(PTRACE_GETREGSET, tid, (void *)NT_ARM_SYSTEM_CALL, &nr);
 }
 

@@ -9,6 +9,7 @@
 #define XMM_ARCH_X86_64_INJECT_H
 
 #include <elf.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -29,7 +30,15 @@ static inline int xmm_inject_getregs(pid_t tid, struct xmm_inject_regs *r)
 {
 	struct iovec iov = { &r->gp, sizeof(r->gp) };
 
-	return ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov);
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
+		return -1;
+	/* The kernel answers with the tracee's own register set: a compat
+	 * task's is smaller (inject_abi.h). */
+	if (iov.iov_len != sizeof(r->gp)) {
+		errno = EXDEV;
+		return -1;
+	}
+	return 0;
 }
 
 static inline int xmm_inject_setregs(pid_t tid,
