@@ -848,6 +848,51 @@ static unsigned long long anon_huge_kib(pid_t pid)
 	return kib;
 }
 
+static unsigned long long wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL +
+	       (unsigned long long)ts.tv_nsec;
+}
+
+/* Huge pages khugepaged has made so far, in every process (0 if unknown). */
+static unsigned long long khugepaged_collapsed(void)
+{
+	unsigned long long count = 0;
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/khugepaged/"
+			"pages_collapsed", "re");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &count) != 1)
+		count = 0;
+	fclose(f);
+	return count;
+}
+
+/*
+ * Has the tool itself collapsed part of the child's memory since *_before?
+ * khugepaged collapses it too (THP "always", or the MADV_HUGEPAGE), so a
+ * new huge page alone may be khugepaged's, made before the tool even
+ * installed its SIGTERM handler.  Only new huge pages beyond the ones
+ * khugepaged counts as collapsed meanwhile are the tool's: its counter is
+ * read after the child's, so it includes every collapse that the child's
+ * count shows.
+ */
+static bool tool_collapsed(pid_t pid, unsigned long long huge_kib_before,
+			   unsigned long long khugepaged_before)
+{
+	unsigned long long huge_kib = anon_huge_kib(pid);
+	unsigned long long by_khugepaged = khugepaged_collapsed() -
+					   khugepaged_before;
+
+	return huge_kib > huge_kib_before &&
+	       (huge_kib - huge_kib_before) / (HUGE_BYTES >> 10) >
+	       by_khugepaged;
+}
+
 /*
  * SIGTERM while `xmm advise -a collapse` works through 1 GiB (seconds of
  * kernel work): the command stops between two calls, reports what it
@@ -860,8 +905,8 @@ static void test_sigterm_within_a_large_mapping(void **state)
 	static struct run r;
 	char *argv[10], value[256];
 	char thp[64] = "";
-	int out, status, i, fd;
-	unsigned long long huge_before;
+	unsigned long long huge_before, khugepaged_before, started;
+	int out, status, fd;
 	pid_t tool;
 
 	fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY);
@@ -888,9 +933,10 @@ static void test_sigterm_within_a_large_mapping(void **state)
 	argv[8] = NULL;
 	out = memfd_create("xmm-cli-out", 0);
 	assert_true(out >= 0);
-	/* Huge pages the child has already (a sanitizer's shadow memory can
-	 * be THP-backed): the advice shows as more than these. */
+	/* Huge pages the child has already (khugepaged's, or a sanitizer's
+	 * THP-backed shadow memory): the advice shows as more than these. */
 	huge_before = anon_huge_kib(child.pid);
+	khugepaged_before = khugepaged_collapsed();
 	fflush(NULL);
 	tool = fork();
 	assert_true(tool >= 0);
@@ -899,10 +945,37 @@ static void test_sigterm_within_a_large_mapping(void **state)
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	/* A new huge page shows: the advice is under way. */
-	for (i = 0; i < 20000 && anon_huge_kib(child.pid) <= huge_before; i++)
+	/*
+	 * The tool has collapsed a huge page of its own: the advice is under
+	 * way (and its SIGTERM handler installed).  Either process ending
+	 * first fails with what it said; reading the GiB's smaps takes up to
+	 * a second in an emulated guest, hence the bound in time.
+	 */
+	started = wall_ns();
+	while (!tool_collapsed(child.pid, huge_before, khugepaged_before)) {
+		if (waitpid(tool, &status, WNOHANG) == tool) {
+			read_back(out, r.out, sizeof(r.out));
+			harness_child_stop(&child);
+			fail_msg("xmm advise ended (status 0x%x) before it "
+				 "collapsed anything:\n%s", status, r.out);
+		}
+		if (harness_proc_state(child.pid) == 'Z' ||
+		    kill(child.pid, 0) < 0) {
+			kill(tool, SIGKILL);
+			waitpid(tool, NULL, 0);
+			fail_msg("the child died before the tool collapsed "
+				 "anything (the OOM killer?)");
+		}
+		if (wall_ns() - started > 45000000000ULL) {
+			kill(tool, SIGKILL);
+			waitpid(tool, NULL, 0);
+			fail_msg("no huge page of the tool's after 45 s: "
+				 "%llu KiB, %llu before, khugepaged made %llu",
+				 anon_huge_kib(child.pid), huge_before,
+				 khugepaged_collapsed() - khugepaged_before);
+		}
 		nanosleep(&tick, NULL);
-	assert_true(anon_huge_kib(child.pid) > huge_before);
+	}
 	assert_int_equal(kill(tool, SIGTERM), 0);
 	assert_int_equal(waitpid(tool, &status, 0), tool);
 	read_back(out, r.out, sizeof(r.out));
@@ -1138,15 +1211,6 @@ static void hold_256_mib(void *arg)
 		_exit(1);
 	for (i = 0; i < len; i += 4096)
 		mem[i] = 1;
-}
-
-static unsigned long long wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL +
-	       (unsigned long long)ts.tv_nsec;
 }
 
 /*
