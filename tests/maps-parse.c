@@ -322,6 +322,20 @@ static void test_fast_path_matches_careful(void **state)
 		}
 	assert_int_equal(n, j);
 	assert_int_equal(bad, expect_bad);
+	if (sizeof(unsigned long) < 8) {
+		/*
+		 * A 32-bit build: every address above 4 GiB is out of range,
+		 * so those lines are malformed there (the comparison above
+		 * holds them to the same answer); the 64-bit counts and
+		 * values below do not apply.  Three lines a copy fit.
+		 */
+		assert_int_equal(n, 2 * 3);
+		assert_int_equal(all[0].start, 0x400000UL);
+		assert_int_equal(all[1].start, 0x10000UL);
+		assert_int_equal(all[2].end, 0x89abcdeUL);
+		free(text);
+		return;
+	}
 	assert_int_equal(bad, 6);
 	/* A few by value. */
 	assert_int_equal(all[0].start, 0x400000UL);
@@ -334,7 +348,7 @@ static void test_fast_path_matches_careful(void **state)
 	assert_int_equal(all[9].dev_major, 0xfff);
 	assert_int_equal(all[9].dev_minor, 0xfffff);
 	assert_string_equal(all[11].name, "x");
-	assert_int_equal(all[12].start, 0xffffffffff600000UL);
+	assert_int_equal(all[12].start, (unsigned long)0xffffffffff600000ULL);
 	assert_int_equal(all[13].start, 0x10000UL);
 	assert_int_equal(all[13].end, 0xfffffUL);
 	assert_int_equal(all[13].offset, 0xa0);
