@@ -28,7 +28,21 @@ void xmm_atfork_child(void)
 	xmm_inject_helper_atfork_child();
 }
 
-__attribute__((constructor)) static void atfork_register(void)
+static void atfork_register_once(void)
 {
 	pthread_atfork(xmm_atfork_prepare, NULL, xmm_atfork_child);
+}
+
+void xmm_atfork_register(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, atfork_register_once);
+}
+
+/* At load, so that every fork() of the program is seen (remap_choose.c's
+ * flag counts forks from the start). */
+__attribute__((constructor)) static void atfork_register(void)
+{
+	xmm_atfork_register();
 }

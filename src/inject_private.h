@@ -112,7 +112,7 @@ bool xmm_tracer_write(struct xmm_tracer *t, unsigned long addr,
 /*
  * Where the kernel turns an interrupted call into restart_syscall only on
  * the first resume from the stop that took R, and only when the thread
- * resumes at R's pc (arm64: arch/aarch64/inject.h), the arch defines
+ * resumes at R's pc (arm64, riscv64: their arch inject.h), the arch defines
  * XMM_INJECT_RESTART_ON_RESUME 1 and xmm_inject_take_restart(): at the
  * syscall-entry stop of a call set up at R's pc, it copies a restart the
  * kernel chose into R and lets the call go on as nr (true), or answers

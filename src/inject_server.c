@@ -67,6 +67,7 @@
  * the memory, the caller's command line), in the caller's process group.
  */
 #include "internal.h"
+#include "atfork.h"
 #include "inject_private.h"
 #include "syscall.h"
 
@@ -482,6 +483,7 @@ static bool server_start(const struct server_creds *creds)
 		}
 		server.region = map;
 	}
+	xmm_atfork_register();	/* the child forgets it (atfork.c) */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) < 0)
 		return false;
 	memset(spawn, 0, sizeof(*spawn));

@@ -27,6 +27,7 @@
  * backends in their order, which give their usual answer.
  */
 #include "internal.h"
+#include "atfork.h"
 #include "backend.h"
 #include "remap.h"
 #include "remap_choose.h"
@@ -262,6 +263,7 @@ bool xmm_remap_whole_mapping(const struct xmm_remap_call *call, long *moved)
 	    !xmm_backend_usable(&xmm_remap_mremap_backend) ||
 	    atomic_load_explicit(&process_forked, memory_order_relaxed))
 		return false;
+	xmm_atfork_register();	/* links atfork.c in a static program */
 	proc_self = xmm_proc_open_self();
 	if (proc_self < 0)
 		return false;

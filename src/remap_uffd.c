@@ -25,6 +25,7 @@
  * the number alone: it belongs to whatever the caller opened there.
  */
 #include "internal.h"
+#include "atfork.h"
 #include "backend.h"
 #include "remap.h"
 
@@ -190,6 +191,7 @@ static int uffd_replace(struct uffd_cache *cache, const char **detail)
 	if (fd >= 0 && uffd_still_ours(cache, fd))
 		goto out;	/* another thread replaced it meanwhile */
 
+	xmm_atfork_register();	/* the child closes it (atfork.c) */
 	fd = uffd_open(detail);
 	if (fd < 0)
 		goto out;

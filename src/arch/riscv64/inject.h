@@ -5,6 +5,16 @@
  * cause out of the tracer's reach, and has already rewound an interrupted
  * syscall (a0 = orig_a0, pc at the ecall, cause cleared) before it reports
  * the stop, so restoring NT_PRSTATUS restarts it as the kernel intended.
+ *
+ * Except a call interrupted with -ERESTART_RESTARTBLOCK (relative sleeps,
+ * timed waits): as on arm64, do_signal() turns it into restart_syscall
+ * (a7 = __NR_restart_syscall) only after get_signal() returns, on the
+ * resume from our stop, and only if pc is then still at that ecall.  So
+ * the first call after each stop that took R borrows the ecall at R's pc
+ * when there is one (XMM_INJECT_RESTART_ON_RESUME): the kernel's choice
+ * shows at its syscall-entry stop as a7 = __NR_restart_syscall (the entry
+ * path reloads a7 after the stop), which xmm_inject_take_restart() copies
+ * into R's a7 before the call goes on with its own number.
  */
 #ifndef XMM_ARCH_RISCV64_INJECT_H
 #define XMM_ARCH_RISCV64_INJECT_H
@@ -77,6 +87,26 @@ static inline long xmm_inject_entry_nr(const struct xmm_inject_regs *r)
 static inline void xmm_inject_cancel_entry(struct xmm_inject_regs *r)
 {
 	r->gp.a7 = (unsigned long)-1L;
+}
+
+#define XMM_INJECT_RESTART_ON_RESUME	1
+#define XMM_INJECT_NR_RESTART_SYSCALL	128	/* __NR_restart_syscall */
+
+/*
+ * At the syscall-entry stop of a call set up as nr at R's ecall: did the
+ * kernel's restart rule replace the number (a7) with restart_syscall?
+ * Then R gets the restart, and the entry goes on as nr.
+ */
+static inline bool xmm_inject_take_restart(struct xmm_inject_regs *saved,
+					   struct xmm_inject_regs *entry,
+					   long nr)
+{
+	if ((long)entry->gp.a7 != XMM_INJECT_NR_RESTART_SYSCALL ||
+	    nr == XMM_INJECT_NR_RESTART_SYSCALL)
+		return false;
+	saved->gp.a7 = XMM_INJECT_NR_RESTART_SYSCALL;
+	entry->gp.a7 = (unsigned long)nr;
+	return true;
 }
 
 static inline long xmm_inject_result(const struct xmm_inject_regs *r)
