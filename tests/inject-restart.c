@@ -134,6 +134,10 @@ int main(void)
 		cmocka_unit_test(test_clock_nanosleep_resumes),
 		cmocka_unit_test(test_futex_wait_timeout_resumes),
 	};
+	const char *why;
 
+	if (!injection_available(&why))
+		harness_skip_all("the library has no injection backend here "
+				 "(%s)", why);
 	return cmocka_run_group_tests(tests, setup, inject_teardown);
 }
