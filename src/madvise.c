@@ -234,15 +234,18 @@ static bool caller_has_cap_sys_nice(void)
 /*
  * Is the caller in the initial user namespace, where the kernel's
  * capable() asks for the capabilities capget(2) shows?  In any other (a
- * rootless container) it has none of them for process_madvise(2).  false
- * when /proc cannot tell.
+ * rootless container) it has none of them for process_madvise(2).  A
+ * kernel without user namespaces (CONFIG_USER_NS off: no ns/user entry)
+ * has only the initial one.  false when /proc cannot tell.
  */
 static bool caller_in_initial_user_ns(void)
 {
 	struct stat ns;
 
-	return stat("/proc/self/ns/user", &ns) == 0 &&
-	       (unsigned long)ns.st_ino == XMM_PROC_USER_INIT_INO;
+	if (stat("/proc/self/ns/user", &ns) == 0)
+		return (unsigned long)ns.st_ino == XMM_PROC_USER_INIT_INO;
+	/* No entry in a mounted /proc: this kernel has no user namespaces. */
+	return errno == ENOENT && stat("/proc/self", &ns) == 0;
 }
 
 /*
