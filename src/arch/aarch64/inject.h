@@ -32,6 +32,8 @@
 #include <sys/uio.h>
 #include <sys/user.h>
 
+#include "../inject_regset.h"
+
 #ifndef NT_ARM_SYSTEM_CALL
 #define NT_ARM_SYSTEM_CALL	0x404
 #endif
@@ -48,17 +50,11 @@ struct xmm_inject_regs {
 
 static inline int xmm_inject_getregs(pid_t tid, struct xmm_inject_regs *r)
 {
-	struct iovec iov = { &r->gp, sizeof(r->gp) };
 	struct iovec nr = { &r->syscallno, sizeof(r->syscallno) };
 
-	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
+	/* A compat (arm32) task's set is 72 bytes: EXDEV. */
+	if (xmm_inject_get_prstatus(tid, &r->gp, sizeof(r->gp)) < 0)
 		return -1;
-	/* The kernel answers with the tracee's own register set: a compat
-	 * (arm32) task's is 72 bytes (inject_abi.h). */
-	if (iov.iov_len != sizeof(r->gp)) {
-		errno = EXDEV;
-		return -1;
-	}
 	return ptrace(PTRACE_GETREGSET, tid, (void *)NT_ARM_SYSTEM_CALL, &nr);
 }
 

@@ -27,6 +27,8 @@
 #include <sys/uio.h>
 #include <asm/ptrace.h>	/* struct user_regs_struct */
 
+#include "../inject_regset.h"
+
 #define XMM_INJECT_AUDIT_ARCH	0xc00000f3U	/* AUDIT_ARCH_RISCV64 */
 
 static const unsigned char xmm_inject_insn[] = { 0x73, 0x00, 0x00, 0x00 };
@@ -38,17 +40,7 @@ struct xmm_inject_regs {
 
 static inline int xmm_inject_getregs(pid_t tid, struct xmm_inject_regs *r)
 {
-	struct iovec iov = { &r->gp, sizeof(r->gp) };
-
-	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
-		return -1;
-	/* The kernel answers with the tracee's own register set: a compat
-	 * task's is smaller (inject_abi.h). */
-	if (iov.iov_len != sizeof(r->gp)) {
-		errno = EXDEV;
-		return -1;
-	}
-	return 0;
+	return xmm_inject_get_prstatus(tid, &r->gp, sizeof(r->gp));
 }
 
 static inline int xmm_inject_setregs(pid_t tid,

@@ -16,6 +16,8 @@
 #include <sys/uio.h>
 #include <sys/user.h>
 
+#include "../inject_regset.h"
+
 #define XMM_INJECT_AUDIT_ARCH	0xc000003eU	/* AUDIT_ARCH_X86_64 */
 
 /* The syscall instruction and its length (the pc advances by it). */
@@ -28,17 +30,7 @@ struct xmm_inject_regs {
 
 static inline int xmm_inject_getregs(pid_t tid, struct xmm_inject_regs *r)
 {
-	struct iovec iov = { &r->gp, sizeof(r->gp) };
-
-	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
-		return -1;
-	/* The kernel answers with the tracee's own register set: a compat
-	 * task's is smaller (inject_abi.h). */
-	if (iov.iov_len != sizeof(r->gp)) {
-		errno = EXDEV;
-		return -1;
-	}
-	return 0;
+	return xmm_inject_get_prstatus(tid, &r->gp, sizeof(r->gp));
 }
 
 static inline int xmm_inject_setregs(pid_t tid,
