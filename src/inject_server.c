@@ -200,33 +200,47 @@ static void close_all_but(int keep)
 	close(dir);
 }
 
-/* One request: its pidfd arrives with it.  false when the caller hung
- * up (exit, exec, the destructor). */
-static bool serve_one(int chan, struct xmm_inject_request *req)
-{
+/* One byte on the channel, with room for one descriptor beside it. */
+struct chan_message {
+	struct msghdr msg;
+	struct iovec iov;
+	char byte;
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} control;
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
+};
+
+/* Async-signal-safe: the helper receives with it too. */
+static void chan_message_init(struct chan_message *m, char byte)
+{
+	memset(m, 0, sizeof(*m));
+	m->byte = byte;
+	m->iov.iov_base = &m->byte;
+	m->iov.iov_len = 1;
+	m->msg.msg_iov = &m->iov;
+	m->msg.msg_iovlen = 1;
+	m->msg.msg_control = m->control.buf;
+	m->msg.msg_controllen = sizeof(m->control.buf);
+}
+
+/* One request: its pidfd arrives with it.  false when the caller hung
+ * up (exit, exec, the destructor). */
+static bool serve_one(int chan, struct xmm_inject_request *req)
+{
+	struct chan_message m;
 	struct cmsghdr *cmsg;
 	bool never_stopped;
 	ssize_t got;
 	int pidfd = -1;
 
+	chan_message_init(&m, 0);
 	do
-		got = recvmsg(chan, &msg, MSG_CMSG_CLOEXEC);
+		got = recvmsg(chan, &m.msg, MSG_CMSG_CLOEXEC);
 	while (got < 0 && errno == EINTR);
 	if (got <= 0)
 		return false;
-	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg = CMSG_FIRSTHDR(&m.msg);
 	if (cmsg && cmsg->cmsg_level == SOL_SOCKET &&
 	    cmsg->cmsg_type == SCM_RIGHTS &&
 	    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
@@ -241,7 +255,7 @@ static bool serve_one(int chan, struct xmm_inject_request *req)
 	}
 	/* (req is the caller's again once it has the answer.) */
 	never_stopped = req->result == -EAGAIN;
-	if (send(chan, &byte, 1, MSG_NOSIGNAL) != 1)
+	if (send(chan, &m.byte, 1, MSG_NOSIGNAL) != 1)
 		return false;
 	/* A target that never stopped is seized still: only our exit lets
 	 * go of it (PTRACE_DETACH needs a stop). */
@@ -549,34 +563,24 @@ static long server_request(int pidfd)
 	size_t page = (size_t)getpagesize();
 	struct xmm_inject_request *req = (struct xmm_inject_request *)
 		(server.region + REQUEST_OFF(page));
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
-	char byte = 'q';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	struct chan_message m;
+	struct cmsghdr *cmsg;
 	ssize_t got;
 
-	memset(control.buf, 0, sizeof(control.buf));
+	chan_message_init(&m, 'q');
+	cmsg = CMSG_FIRSTHDR(&m.msg);
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &pidfd, sizeof(int));
 	req->result = XMM_INJECT_SERVER_UNAVAILABLE;
 	do
-		got = sendmsg(server.chan, &msg, MSG_NOSIGNAL);
+		got = sendmsg(server.chan, &m.msg, MSG_NOSIGNAL);
 	while (got < 0 && errno == EINTR);
 	if (got != 1)
 		return XMM_INJECT_SERVER_UNAVAILABLE;
 	do
-		got = recv(server.chan, &byte, 1, 0);
+		got = recv(server.chan, &m.byte, 1, 0);
 	while (got < 0 && errno == EINTR);
 	/* Hung up: the helper was killed; whatever it wrote stands.  After
 	 * EAGAIN it exits to let go of the target: wait until it has. */
