@@ -146,8 +146,9 @@ int xmm_proc_maps_read(int dirfd, struct xmm_vma_list *list);
 /*
  * Read maps under dirfd through one 64 KiB buffer, parsed when it is
  * nearly full (the kernel serves a page a read), and call each() with
- * every record; the record and its name are valid only during the call.  Stops at the first non-zero answer of each(), which
- * it returns; 0 at the end, or -errno.  Unparsable lines are counted in
+ * every record; the record and its name are valid only during the call.
+ * Stops at the first non-zero answer of each(), which it returns; 0 at
+ * the end, or -errno.  Unparsable lines are counted in
  * *malformed.
  */
 int xmm_proc_maps_for_each(int dirfd,

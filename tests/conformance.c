@@ -182,8 +182,9 @@ static void run_table(struct operation *op)
 				continue;
 			}
 			if (cell.known_bug[0]) {
-				print_message("  %-44s %-12s KNOWN BUG: answered "
-					      "%ld: %s\n", row->condition, name,
+				print_message("  %-44s %-12s KNOWN BUG: "
+					      "answered %ld: %s\n",
+					      row->condition, name,
 					      cell.got.ret, cell.known_bug);
 				snprintf(mark, 12, "known bug");
 				known_bugs++;

@@ -517,7 +517,8 @@ static int open_caller_userfaultfd(void)
 	if (uffd < 0)	/* before 5.11: no UFFD_USER_MODE_ONLY */
 		uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (uffd < 0)
-		harness_skip("userfaultfd(2) refused here: %s", strerror(errno));
+		harness_skip("userfaultfd(2) refused here: %s",
+			     strerror(errno));
 	assert_int_equal(ioctl(uffd, UFFDIO_API, &api), 0);
 	return uffd;
 }
