@@ -41,7 +41,11 @@ failed=0
 summary=()
 for t in $targets; do
 	file=$src/cross/$t.txt
-	[ -f "$file" ] || { echo "$t: no cross file $file"; failed=1; continue; }
+	if [ ! -f "$file" ]; then
+		echo "$t: no cross file $file"
+		failed=1
+		continue
+	fi
 	cc=$(cross_cc "$t")
 	lib=- tests=- table=-
 	if ! command -v "$cc" >/dev/null 2>&1; then
@@ -80,7 +84,8 @@ for t in $targets; do
 		[ -e "$dir/src/libxmm.so" ] || lib=missing
 		ls "$dir"/tests/*-test >/dev/null 2>&1 || tests=missing
 		[ -e "$dir/tools/xmm" ] || lib="$lib, no xmm command"
-		echo "ok   $t: library, xmm command and tests built with -Werror"
+		echo "ok   $t: library, xmm command and tests built with" \
+		     "-Werror"
 	else
 		lib=FAIL
 		echo "FAIL $t: build (log: $log)"
@@ -89,10 +94,12 @@ for t in $targets; do
 	fi
 	if "$cc" -std=gnu11 -D_GNU_SOURCE "${cflags[@]}" \
 		-I"$src/src" -I"$src/tests" \
-		-c "$src/tests/syscall-table-static.c" -o /dev/null >>"$log" 2>&1
+		-c "$src/tests/syscall-table-static.c" -o /dev/null \
+		>>"$log" 2>&1
 	then
 		table=ok
-		echo "ok   $t: syscall table column matches $cc's <asm/unistd.h>"
+		echo "ok   $t: syscall table column matches $cc's" \
+		     "<asm/unistd.h>"
 	else
 		table=FAIL
 		echo "FAIL $t: syscall table column differs from $cc's" \
