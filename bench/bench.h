@@ -134,7 +134,6 @@ enum bench_target {
 	BENCH_TARGET_NONE,	/* reported only */
 	BENCH_TARGET_RATIO_MAX,	/* median ratio <= value */
 	BENCH_TARGET_RATIO_MIN,	/* median ratio >= value */
-	BENCH_TARGET_NS_MAX,	/* median xmm time < value ns */
 };
 
 struct bench_row {

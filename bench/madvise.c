@@ -186,24 +186,27 @@ static void injection_row(const struct bench_child *child,
 
 /*
  * The ptrace injection backend, forced, on a child that sleeps in
- * read(2): one range, then 1,000 ranges in one stop.  The targets are
- * absolute (the issue's); the ratio to the system call is shown.
+ * read(2): one range, then 1,000 ranges in one stop, with the ratio to
+ * the system call it stands in for, for information.  Injection is
+ * judged against its own floors (issue 11), which bench/inject-bench
+ * measures in the same run: a minimal hand-written injection (one range,
+ * <= 1.5x) and the target's own loop of the calls (1,000 ranges,
+ * <= 1.2x).  These rows carry no target of their own.
  */
 void bench_injection(void)
 {
 	static const struct bench_row one = {
 		.name = "injection, 1 range",
-		.target_text = "xmm < 50 us",
+		.target_text = "see inject-bench: <= 1.5x a hand-written "
+			       "injection",
 		.ratio = BENCH_COST,
-		.target = BENCH_TARGET_NS_MAX,
-		.target_value = 50e3,
+		.target = BENCH_TARGET_NONE,
 	};
 	static const struct bench_row many = {
 		.name = "injection, 1,000 ranges",
-		.target_text = "xmm < 2 ms",
+		.target_text = "see inject-bench: <= 1.2x an in-target loop",
 		.ratio = BENCH_COST,
-		.target = BENCH_TARGET_NS_MAX,
-		.target_value = 2e6,
+		.target = BENCH_TARGET_NONE,
 	};
 	static struct iovec iov[INJECT_RANGES];
 	size_t page = bench_page_size(), i;

@@ -60,8 +60,8 @@ for group in $groups; do
 	if [ "$status" -ne 0 ]; then
 		echo "| $group | - | - | - | - | - | - |" \
 			"failed: exit status $status |" >>"$table"
-		printf '{"row":"%s","status":"failed","result":"exit status %s"}\n' \
-			"$group" "$status" >>"$rows"
+		printf '{"row":"%s","status":"failed",%s}\n' "$group" \
+			"\"result\":\"exit status $status\"" >>"$rows"
 	fi
 	echo "xmm-bench: $group took $(($(date +%s) - group_start)) s" >&2
 done

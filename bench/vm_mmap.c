@@ -279,7 +279,8 @@ void bench_vm_mmap_scale(void)
 			.note = "a 16 GiB memfd, 192 sample pages written",
 		},
 		{
-			.name = "vm_mmap shared, slope per GiB, 1 MiB to 16 GiB",
+			.name = "vm_mmap shared, slope per GiB, "
+				"1 MiB to 16 GiB",
 			.note = "(time at 16 GiB - time at 1 MiB) / (16 GiB - "
 				"1 MiB), per round; 0 is a zero-copy clone",
 		},

@@ -20,21 +20,11 @@
 # __NR_<name> of that compiler's <asm/unistd.h> (linux-libc-dev-ARCH-cross),
 # and every merged call the headers lack must have no number in the table.
 set -u
-src=$(cd "$(dirname "$0")/.." && pwd)
-out=$src/build-cross
-if [ "${1:-}" = "-o" ]; then
-	out=$2
-	shift 2
-fi
+. "$(dirname "$0")/lib.sh"
+cross_args "" "$cross_build_targets" "$@"
+src=$cross_src out=$cross_out targets=$cross_targets
 cache=${XMM_KERNEL_CACHE:-/var/cache/xmm}
-all_targets="aarch64 armhf i386 riscv64 ppc64el s390x mips64el x32 musl"
-targets=${*:-$all_targets}
 mkdir -p "$out" "$cache/cross"
-
-# The C compiler a cross or native file names.
-target_cc() {
-	sed -n "s/^c = '\(.*\)'/\1/p" "$src/cross/$1.txt"
-}
 
 # musl-gcc sees no kernel headers; give it linux/, asm/ and asm-generic/
 # of linux-libc-dev (and nothing else of glibc's /usr/include).
@@ -51,8 +41,12 @@ failed=0
 summary=()
 for t in $targets; do
 	file=$src/cross/$t.txt
-	[ -f "$file" ] || { echo "$t: no cross file $file"; failed=1; continue; }
-	cc=$(target_cc "$t")
+	if [ ! -f "$file" ]; then
+		echo "$t: no cross file $file"
+		failed=1
+		continue
+	fi
+	cc=$(cross_cc "$t")
 	lib=- tests=- table=-
 	if ! command -v "$cc" >/dev/null 2>&1; then
 		echo "FAIL $t: $cc not installed (see .ci/packages-cross)"
@@ -90,7 +84,8 @@ for t in $targets; do
 		[ -e "$dir/src/libxmm.so" ] || lib=missing
 		ls "$dir"/tests/*-test >/dev/null 2>&1 || tests=missing
 		[ -e "$dir/tools/xmm" ] || lib="$lib, no xmm command"
-		echo "ok   $t: library, xmm command and tests built with -Werror"
+		echo "ok   $t: library, xmm command and tests built with" \
+		     "-Werror"
 	else
 		lib=FAIL
 		echo "FAIL $t: build (log: $log)"
@@ -99,10 +94,12 @@ for t in $targets; do
 	fi
 	if "$cc" -std=gnu11 -D_GNU_SOURCE "${cflags[@]}" \
 		-I"$src/src" -I"$src/tests" \
-		-c "$src/tests/syscall-table-static.c" -o /dev/null >>"$log" 2>&1
+		-c "$src/tests/syscall-table-static.c" -o /dev/null \
+		>>"$log" 2>&1
 	then
 		table=ok
-		echo "ok   $t: syscall table column matches $cc's <asm/unistd.h>"
+		echo "ok   $t: syscall table column matches $cc's" \
+		     "<asm/unistd.h>"
 	else
 		table=FAIL
 		echo "FAIL $t: syscall table column differs from $cc's" \

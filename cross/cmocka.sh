@@ -25,8 +25,9 @@ fi
 if [ -z "$src" ] || [ ! -f "$src/src/cmocka.c" ]; then
 	mkdir -p "$cache/src"
 	(cd "$cache/src" && apt-get source cmocka >/dev/null 2>&1) || {
-		echo "$0: no cmocka source: set XMM_CMOCKA_SRC or enable deb-src" \
-		     "and run 'apt-get source cmocka' in $cache/src" >&2
+		echo "$0: no cmocka source: set XMM_CMOCKA_SRC or enable" \
+		     "deb-src and run 'apt-get source cmocka' in" \
+		     "$cache/src" >&2
 		exit 1
 	}
 	src=$(ls -d "$cache"/src/cmocka-[0-9]* | tail -1)

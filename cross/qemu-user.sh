@@ -27,22 +27,15 @@
 # process_madvise, userfaultfd, exec and /proc/PID/exe at run time).
 # Logs: OUTDIR/<target>/qemu-user/<test>.log, and results.txt there (one
 # "NAME rc=N pass|skip|fail" line per program, the form .ci/check-skips
-# reads from the guests).  Exit status 1 if any cell is FAIL.
+# reads from the guests).  Each line gives the program's wall time in
+# milliseconds: one that skips at its first probe takes 10 to 50 (these
+# showed as 0.0 s with one decimal).  Exit status 1 if any cell is FAIL.
 set -u
-src=$(cd "$(dirname "$0")/.." && pwd)
-out=$src/build-cross
-if [ "${1:-}" = "-o" ]; then
-	out=$2
-	shift 2
-fi
-native=false
-if [ "${1:-}" = "-n" ]; then
-	native=true
-	shift
-fi
+. "$(dirname "$0")/lib.sh"
+cross_args n "$cross_run_targets" "$@"
+src=$cross_src out=$cross_out native=$cross_native targets=$cross_targets
 logdir=qemu-user
 $native && logdir=native
-targets=${*:-aarch64 armhf i386 riscv64 ppc64el s390x mips64el}
 
 # qemu's name for a target's machine.
 qemu_arch() {
@@ -62,7 +55,8 @@ qemu_arch() {
 # The sysroot of a target's libraries: its compiler's triple under /usr.
 triple() {
 	local cc
-	cc=$(sed -n "s/^c = '\(.*\)'/\1/p" "$src/cross/$1.txt")
+
+	cc=$(cross_cc "$1")
 	echo "${cc%-gcc}"
 }
 
@@ -81,7 +75,11 @@ for t in $targets; do
 		failed=1
 		continue
 	fi
-	ninja -C "$dir" >/dev/null || { echo "FAIL $t: build"; failed=1; continue; }
+	if ! ninja -C "$dir" >/dev/null; then
+		echo "FAIL $t: build"
+		failed=1
+		continue
+	fi
 	mkdir -p "$dir/$logdir"
 	# One line per program, as kernel/run-guest.sh writes them, for
 	# .ci/check-skips STAGE guest DIR.
@@ -97,25 +95,30 @@ for t in json.load(sys.stdin):
           " ".join(shlex.quote(c) for c in t["cmd"]))
 ' | while read -r name timeout rest; do
 		log=$dir/$logdir/$name.log
-		start=$(date +%s.%N)
+		start=${EPOCHREALTIME//[!0-9]/}
 		( cd "$dir" && eval "timeout $timeout env ${rest%% -- *}" \
 			"$runner ${rest#* -- }" ) >"$log" 2>&1 </dev/null
 		rc=$?
-		secs=$(echo "$(date +%s.%N) - $start" | bc)
+		ms=$(((${EPOCHREALTIME//[!0-9]/} - start) / 1000))
 		case $rc in
 		0) cell=pass
-		   grep -q '^\[  SKIPPED \] [0-9]* test' "$log" &&
-			cell="pass ($(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log") skipped)" ;;
+		   skipped=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' \
+			"$log")
+		   [ -z "$skipped" ] || cell="pass ($skipped skipped)" ;;
 		77) cell=skip ;;
 		*) cell=FAIL ;;
 		esac
-		printf '%-8s %-18s %-20s %5.1fs' "$t" "$name" "$cell" "$secs"
+		printf '%-8s %-18s %-20s %6d ms' "$t" "$name" "$cell" "$ms"
 		[ "$cell" = skip ] && printf '  %s' "$(grep -m1 '^SKIP' "$log")"
 		[ "$cell" = FAIL ] && printf '  exit %d, log %s' $rc "$log"
 		echo
 		echo "$t|$name|$cell" >>"$results"
-		echo "$name rc=$rc $(case $rc in 0) echo pass ;; 77) echo skip ;;
-			*) echo fail ;; esac)" >>"$dir/$logdir/results.txt"
+		case $rc in
+		0) word=pass ;;
+		77) word=skip ;;
+		*) word=fail ;;
+		esac
+		echo "$name rc=$rc $word" >>"$dir/$logdir/results.txt"
 	done
 done
 

@@ -8,14 +8,15 @@
  * registers: the helper finishes the restore on its own.  One helper is
  * kept between calls (inject_server.c, the "xmm-inject" process); where
  * it cannot serve (busy, a sandboxed caller, no process to spare) a
- * short-lived one is cloned for the call.  Where Yama forbids a helper to attach (scope >= 1: only ancestors may
- * trace), a short-lived thread of the caller traces instead (its exit
- * releases a target that never stopped), and a killed caller takes it
- * along; where neither can be created (RLIMIT_NPROC), the calling thread
- * itself, which waits for the target's stop without limit.  Every path
- * after the seize detaches; once the target runs an injected call, the
- * tracer waits for its end however long it takes.  The files of the
- * engine are listed in inject_private.h.
+ * short-lived one is cloned for the call.  Where Yama forbids a helper
+ * to attach (scope >= 1: only ancestors may trace), a short-lived thread
+ * of the caller traces instead (its exit releases a target that never
+ * stopped), and a killed caller takes it along; where neither can be
+ * created (RLIMIT_NPROC), the calling thread itself, which waits for the
+ * target's stop without limit.  Every path after the seize detaches;
+ * once the target runs an injected call, the tracer waits for its end
+ * however long it takes.  The files of the engine are listed in
+ * inject_private.h.
  *
  * A long batch of range calls (XMM_INJECT_RANGE_ARGS) runs through a
  * small stub that the engine copies into a fresh private mapping of the

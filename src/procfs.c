@@ -242,6 +242,8 @@ int xmm_proc_stat_state(int dirfd, const char *name, char *state)
 	char text[512];
 	ssize_t n = xmm_proc_read_small(dirfd, name, text, sizeof(text));
 
+	/* Set on failure too: the caller may read it whatever we return. */
+	*state = '?';
 	if (n == -ENOENT)
 		return -ESRCH;	/* the process or thread went away */
 	if (n < 0)
@@ -268,6 +270,9 @@ int xmm_proc_read_fd(int fd, size_t size_hint, char **buf, size_t *len)
 	char *text = malloc(size);
 	int err = 0;
 
+	/* No pointer to freed memory left behind on failure. */
+	*buf = NULL;
+	*len = 0;
 	if (!text)
 		return -ENOMEM;
 	for (;;) {
@@ -345,8 +350,11 @@ int xmm_proc_read_all(int dirfd, const char *name, char **buf, size_t *len)
 {
 	int fd = xmm_proc_openat(dirfd, name, false), ret;
 
-	if (fd < 0)
+	if (fd < 0) {
+		*buf = NULL;
+		*len = 0;
 		return fd;
+	}
 	ret = xmm_proc_read_fd(fd, 0, buf, len);
 	close(fd);
 	return ret;

@@ -73,7 +73,7 @@ int xmm_proc_openat(int dirfd, const char *name, bool eperm);
  * one spare byte after the text, which is '\0'.  A /proc file has no
  * size, so the buffer grows until a read returns nothing; size_hint, if
  * not 0, is the first size tried.  Returns 0 with *buf and *len set, or
- * -errno.
+ * -errno with *buf NULL and *len 0.
  */
 int xmm_proc_read_all(int dirfd, const char *name, char **buf, size_t *len);
 int xmm_proc_read_fd(int fd, size_t size_hint, char **buf, size_t *len);
@@ -106,7 +106,8 @@ int xmm_proc_stream_lines(int fd, size_t size, size_t room,
 /*
  * The state letter ('R', 'S', 'T', 'Z', ...) of a stat file such as
  * /proc/PID/stat or task/TID/stat (name, relative to dirfd) into *state:
- * '?' when the text holds none.  0, or -errno when it cannot be read.
+ * '?' when the text holds none.  0, or -errno when it cannot be read
+ * (*state is '?' then too).
  */
 int xmm_proc_stat_state(int dirfd, const char *name, char *state);
 
@@ -145,8 +146,9 @@ int xmm_proc_maps_read(int dirfd, struct xmm_vma_list *list);
 /*
  * Read maps under dirfd through one 64 KiB buffer, parsed when it is
  * nearly full (the kernel serves a page a read), and call each() with
- * every record; the record and its name are valid only during the call.  Stops at the first non-zero answer of each(), which
- * it returns; 0 at the end, or -errno.  Unparsable lines are counted in
+ * every record; the record and its name are valid only during the call.
+ * Stops at the first non-zero answer of each(), which it returns; 0 at
+ * the end, or -errno.  Unparsable lines are counted in
  * *malformed.
  */
 int xmm_proc_maps_for_each(int dirfd,

@@ -266,12 +266,11 @@ static int submit_process(struct xmm_queue *queue, int pidfd,
 	return ret;
 }
 
-XMM_EXPORT int xmm_queue_submit_process(struct xmm_queue *queue, int pidfd,
-					const struct xmm_vma_select *select,
-					int advice,
-					const struct xmm_advise_options *options,
-					struct xmm_advise_report *report,
-					uint64_t token)
+XMM_EXPORT int
+xmm_queue_submit_process(struct xmm_queue *queue, int pidfd,
+			 const struct xmm_vma_select *select, int advice,
+			 const struct xmm_advise_options *options,
+			 struct xmm_advise_report *report, uint64_t token)
 {
 	return (int)xmm_errno_result(submit_process(queue, pidfd, select,
 						    advice, options, report,

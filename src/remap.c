@@ -141,8 +141,18 @@ static int check_arguments(const struct xmm_remap_call *call)
 	if (call->dst < call->src + call->len &&
 	    call->src < call->dst + call->len)
 		return -EINVAL;
+	/*
+	 * Two ranges that neither wrap nor overlap fit in the address
+	 * space together, so from here len <= SSIZE_MAX (2 GiB - 1 on
+	 * 32-bit): the bytes moved fit the ssize_t answer and the long
+	 * the backends carry it in, whatever the backend.
+	 */
 	return 0;
 }
+
+/* The backends' long carries the ssize_t answer: one width, every ABI. */
+_Static_assert(sizeof(long) == sizeof(ssize_t),
+	       "a byte count of the move must fit the backends' long");
 
 /*
  * The default choice: the native system call where the kernel has it;

@@ -167,11 +167,12 @@ static bool uffd_still_ours(struct uffd_cache *cache, int fd)
 {
 	struct stat st;
 
-	return fstat(fd, &st) == 0 &&
-	       (unsigned long long)st.st_ino ==
-		       atomic_load_explicit(&cache->ino, memory_order_relaxed) &&
+	if (fstat(fd, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_ino ==
+	       atomic_load_explicit(&cache->ino, memory_order_relaxed) &&
 	       (unsigned long long)st.st_dev ==
-		       atomic_load_explicit(&cache->dev, memory_order_relaxed);
+	       atomic_load_explicit(&cache->dev, memory_order_relaxed);
 }
 
 /*

@@ -249,7 +249,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_force_einval_without_an_operation),
 		cmocka_unit_test(test_force_enoent_for_unknown_names),
 		cmocka_unit_test(test_force_selects_and_releases_a_backend),
-		cmocka_unit_test(test_forced_backend_that_cannot_serve_gives_enosys),
+		cmocka_unit_test(
+			test_forced_backend_that_cannot_serve_gives_enosys),
 		cmocka_unit_test(test_last_einval_and_enoent),
 		cmocka_unit_test(test_last_enodata_before_any_call),
 		cmocka_unit_test(test_environment_forces_backends),

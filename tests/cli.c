@@ -1311,7 +1311,8 @@ static void test_several_targets(void **state)
 		while (unit > total && unit[-1] != ' ')
 			unit--;
 		/* TiB: under ASan the children map its shadow, anonymous. */
-		assert_true(!strncmp(unit, "B", 1) || !strncmp(unit, "KiB", 3) ||
+		assert_true(!strncmp(unit, "B", 1) ||
+			    !strncmp(unit, "KiB", 3) ||
 			    !strncmp(unit, "MiB", 3) ||
 			    !strncmp(unit, "GiB", 3) ||
 			    !strncmp(unit, "TiB", 3));

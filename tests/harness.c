@@ -234,7 +234,8 @@ int harness_child_start(struct harness_child *child,
 		child->pidfd = -1;
 		waitpid(child->pid, &status, 0);
 		/* The setup found that it cannot run here: skip, not fail. */
-		if (WIFEXITED(status) && WEXITSTATUS(status) == HARNESS_EXIT_SKIP)
+		if (WIFEXITED(status) &&
+		    WEXITSTATUS(status) == HARNESS_EXIT_SKIP)
 			return -EOPNOTSUPP;
 		return -ECHILD;
 	}
@@ -363,8 +364,9 @@ static void start_vfork_thread(void *(*fn)(void *), void *arg)
 	/* One of the two happens: no bound needed (the test's timeout). */
 	while (!in_vfork && !vfork_returned)
 		nanosleep(&tick, NULL);
+	/* No vfork() that blocks here. */
 	if (!in_vfork)
-		_exit(HARNESS_EXIT_SKIP);	/* no vfork() that blocks here */
+		_exit(HARNESS_EXIT_SKIP);
 }
 
 void harness_start_vfork_thread(void *arg)
@@ -548,7 +550,8 @@ int harness_limit_address_space(void)
 #endif
 	if (harness_under_valgrind())
 		return HARNESS_NO_LIMIT;	/* the limit kills valgrind */
-#ifdef M_TOP_PAD	/* glibc's malloc; musl's has no knobs (the probe decides) */
+/* glibc's malloc; musl's has no knobs (the probe decides). */
+#ifdef M_TOP_PAD
 	mallopt(M_MMAP_THRESHOLD, 0);
 	mallopt(M_TOP_PAD, 0);
 	malloc_trim(0);

@@ -235,8 +235,8 @@ long harness_resident_pages(void *addr, size_t len);
 #define HARNESS_NEEDS_SECCOMP		(1u << 1)	/* a filter installs */
 #define HARNESS_NEEDS_PROCESS_VM_READV	(1u << 2)	/* not ENOSYS */
 #define HARNESS_NEEDS_PIDFD_CHILD	(1u << 3)	/* harness_fork_pidfd */
-#define HARNESS_NEEDS_EXEC		(1u << 4)	/* execve of our program */
-#define HARNESS_NEEDS_PROC_EXE		(1u << 5)	/* child's exe: our ELF */
+#define HARNESS_NEEDS_EXEC		(1u << 4)	/* execve of ourself */
+#define HARNESS_NEEDS_PROC_EXE		(1u << 5)	/* child's exe: ours */
 #define HARNESS_NEEDS_PROC_SELF_MAPS	(1u << 6)	/* maps via a dirfd */
 #define HARNESS_NEEDS_PAGEMAP		(1u << 7)	/* its byte order */
 

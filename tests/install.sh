@@ -71,7 +71,8 @@ int main(void)
 	return 0;
 }
 C
-${CC:-cc} -std=gnu11 -Wall -Werror $cflags "$work/consumer.c" $libs -o "$work/consumer"
+${CC:-cc} -std=gnu11 -Wall -Werror $cflags "$work/consumer.c" $libs \
+	-o "$work/consumer"
 LD_LIBRARY_PATH=$libdir "$work/consumer"
 
 # The static library: pkg-config --static names what libxmm.a needs.
@@ -96,7 +97,8 @@ else
 fi
 
 # The headers alone, as strict C99 and as C++.
-printf '#include <xmm/xmm.h>\n#include <xmm/queue.h>\nint main(void) { return 0; }\n' > "$work/h.c"
+printf '#include <xmm/%s.h>\n' xmm queue > "$work/h.c"
+echo 'int main(void) { return 0; }' >> "$work/h.c"
 ${CC:-cc} -std=c99 -pedantic -Wall -Werror $cflags -c "$work/h.c" -o /dev/null
 if command -v c++ >/dev/null; then
 	cp "$work/h.c" "$work/h.cc"
@@ -110,7 +112,8 @@ fi
 lib=$(find "$work/root" -name 'libxmm.so.1' | head -n 1)
 soname=$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = libxmm.so.1 ] || { echo "soname is '$soname'"; exit 1; }
-bad=$(nm -D --defined-only "$lib" | awk '$2 == "T" || $2 == "D" || $2 == "B" { print $3 }' |
+bad=$(nm -D --defined-only "$lib" |
+	awk '$2 == "T" || $2 == "D" || $2 == "B" { print $3 }' |
 	grep -v '^xmm_[a-z0-9_]*@@XMM_1\.[01]$' || true)
 if [ -n "$bad" ]; then
 	echo "exported outside the xmm_ namespace or version node:"

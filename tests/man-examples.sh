@@ -55,7 +55,8 @@ for page in $(find "$work/root" -path '*/man3/*.3' | sort); do
 	pages=$((pages + 1))
 	grep -q '"Usage:' "$work/$name.c" && continue
 	# Advising a child needs CAP_SYS_NICE.
-	if [ "$(id -u)" -ne 0 ] && grep -q 'xmm_process_madvise(' "$work/$name.c"; then
+	if [ "$(id -u)" -ne 0 ] &&
+	   grep -q 'xmm_process_madvise(' "$work/$name.c"; then
 		echo "$name(3): compiled; not run (needs CAP_SYS_NICE)"
 		continue
 	fi

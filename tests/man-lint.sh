@@ -1,7 +1,10 @@
 #!/bin/bash
 # Every manual page must pass mandoc's linter without a single warning.
 set -eu
-command -v mandoc >/dev/null || { echo "SKIP: mandoc is not installed"; exit 77; }
+if ! command -v mandoc >/dev/null; then
+	echo "SKIP: mandoc is not installed"
+	exit 77
+fi
 status=0
 for page in "$@"; do
 	out=$(mandoc -Tlint -W warning "$page" 2>&1 || true)

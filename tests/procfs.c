@@ -525,6 +525,21 @@ static void test_status_and_stat(void **state)
 	assert_int_equal(wait_keeping(cd.child.pid, WEXITED), 0);
 	assert_int_equal(xmm_proc_stat_state(cd.dirfd, "stat", &st), 0);
 	assert_int_equal(st, 'Z');
+	/* A failed read leaves no stale pointer and no stale letter. */
+	text = (char *)&st;
+	len = 1;
+	assert_int_equal(xmm_proc_read_all(cd.dirfd, "no-such-file", &text,
+					   &len), -ESRCH);
+	assert_null(text);
+	assert_int_equal(len, 0);
+	text = (char *)&st;
+	len = 1;
+	assert_int_equal(xmm_proc_read_fd(cd.dirfd, 0, &text, &len), -EISDIR);
+	assert_null(text);
+	assert_int_equal(len, 0);
+	assert_int_equal(xmm_proc_stat_state(cd.dirfd, "no-such-file", &st),
+			 -ESRCH);
+	assert_int_equal(st, '?');
 	child_dir_stop(&cd);
 	(void)state;
 }

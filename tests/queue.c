@@ -267,8 +267,8 @@ static int check_self_cases(bool expect_uring)
 		    intact_pages(queue_region, CASE_PAGES, CASE_HOLE) !=
 		    intact_pages(sync_region, CASE_PAGES, CASE_HOLE))
 			fprintf(stderr, "case \"%s\": queue %zd/%d, sync "
-				"%zd/%d, pages %#lx/%#lx\n", c->name, done.advised,
-				done.error, sync_ret, sync_errno,
+				"%zd/%d, pages %#lx/%#lx\n", c->name,
+				done.advised, done.error, sync_ret, sync_errno,
 				intact_pages(queue_region, CASE_PAGES,
 					     CASE_HOLE),
 				intact_pages(sync_region, CASE_PAGES,

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -402,6 +403,17 @@ static void test_einval_arguments(void **state)
 	expect_einval(src, src + page, 2 * page, 0);
 	expect_einval(top, src, 2 * page, 0);		/* wraps */
 	expect_einval(dst, top, 2 * page, 0);
+	/*
+	 * Longer than SSIZE_MAX (2 GiB on 32-bit): two such ranges cannot
+	 * lie apart without one wrapping, so no move ever counts more
+	 * bytes than the ssize_t answer holds.
+	 */
+	expect_einval(dst, src, (size_t)SSIZE_MAX + 1, 0);
+	expect_einval(src, dst, (size_t)SSIZE_MAX + 1, 0);
+	/* Side by side from the first page up: src runs past the top. */
+	expect_einval((char *)page, (char *)page + (size_t)SSIZE_MAX + 1,
+		      (size_t)SSIZE_MAX + 1, 0);
+	expect_einval(dst, src, SIZE_MAX & ~(size_t)(page - 1), 0);
 	expect_einval(dst, src, page, 0x2);		/* unknown flag */
 	expect_einval(dst, src, page, ~XMM_RAP_ALLOW_SRC_HOLES);
 	/* Nothing moved. */
@@ -505,7 +517,8 @@ static int open_caller_userfaultfd(void)
 	if (uffd < 0)	/* before 5.11: no UFFD_USER_MODE_ONLY */
 		uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (uffd < 0)
-		harness_skip("userfaultfd(2) refused here: %s", strerror(errno));
+		harness_skip("userfaultfd(2) refused here: %s",
+			     strerror(errno));
 	assert_int_equal(ioctl(uffd, UFFDIO_API, &api), 0);
 	return uffd;
 }

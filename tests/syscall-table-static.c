@@ -10,8 +10,8 @@
 
 #define HEADER_NR(name)							\
 	_Static_assert((long)XMM_NR_##name == (long)__NR_##name,	\
-		       "syscall_table.h disagrees with <asm/unistd.h> on "	\
-		       #name);
+		       "syscall_table.h disagrees with <asm/unistd.h> "	\
+		       "on " #name);
 #define HEADER_NONE(name)						\
 	_Static_assert((long)XMM_NR_##name == XMM_NR_NONE,		\
 		       "syscall_table.h numbers " #name ", which "	\

@@ -84,7 +84,8 @@ case $status in
 0)	exit 0 ;;
 77)	exit 77 ;;
 *)	if [ "$status" -gt 128 ]; then
-		echo "FAIL: killed by signal $((status - 128)) under valgrind" >&2
+		echo "FAIL: killed by signal $((status - 128))" \
+			"under valgrind" >&2
 	else
 		echo "FAIL: exit status $status under valgrind" >&2
 	fi

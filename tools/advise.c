@@ -911,8 +911,9 @@ static int parse_options(int argc, char **argv, struct advise_job *job,
 			n = strtoul(optarg, &end, 10);
 			if (errno || *end || !n || optarg[0] == '-' ||
 			    n > XMM_QUEUE_MAX_WORKERS)
-				return usage_error("advise", "--jobs takes 1 to "
-						   "%d", XMM_QUEUE_MAX_WORKERS);
+				return usage_error("advise", "--jobs takes 1 "
+						   "to %d",
+						   XMM_QUEUE_MAX_WORKERS);
 			job->jobs = (unsigned int)n;
 			break;
 		}

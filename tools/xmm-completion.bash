@@ -45,8 +45,8 @@ _xmm()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "--advice --select --min-size
 				--max-size --on-error --freeze --cgroup
-				--dry-run --jobs --inject --unchecked-seccomp --json
-				--help" -- "$cur"))
+				--dry-run --jobs --inject --unchecked-seccomp
+				--json --help" -- "$cur"))
 			return
 		fi ;;
 	probe)

@@ -45,7 +45,8 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr,
-			"usage: %s NR[,NR...]|- [NAME=VALUE...] PROGRAM [ARGS...]\n",
+			"usage: %s NR[,NR...]|- [NAME=VALUE...] "
+			"PROGRAM [ARGS...]\n",
 			argv[0]);
 		return 2;
 	}

@@ -50,7 +50,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=$top/build linux= ltp= guest=0 out= moby= bionic=
-android_glibc_extras="access set_robust_list rseq alarm pause poll chmod dup2 unlink"
+android_glibc_extras="access set_robust_list rseq alarm pause poll chmod dup2
+	unlink"
 while getopts b:l:t:m:a:go: opt; do
 	case $opt in
 	b) build=$(cd "$OPTARG" && pwd) ;;
@@ -64,7 +65,8 @@ while getopts b:l:t:m:a:go: opt; do
 	esac
 done
 [ -n "$linux$ltp" ] || { echo "$0: give -l LINUX and/or -t LTP" >&2; exit 2; }
-[ -e "$build/src/libxmm.so" ] || { echo "$0: no $build/src/libxmm.so" >&2; exit 2; }
+[ -e "$build/src/libxmm.so" ] ||
+	{ echo "$0: no $build/src/libxmm.so" >&2; exit 2; }
 [ -n "$out" ] || out=$(mktemp -d /tmp/xmm-outside.XXXXXX)
 mkdir -p "$out" && out=$(cd "$out" && pwd)
 nr_process_madvise=$(printf '#include <sys/syscall.h>\nSYS_process_madvise\n' |
@@ -134,17 +136,24 @@ host_setups=("${setups[@]}")
 [ -n "$bionic" ] && host_setups+=(android12 android12+unchk android11)
 # The enosys-exec arguments of a setup.
 setup_args() {
+	local policy=$out/policy-exec
+
 	case $1 in
 	plain)		echo "-" ;;
 	enosys)		echo "$nr_process_madvise" ;;
 	enosys+inject)	echo "$nr_process_madvise XMM_SHIM_FLAGS=inject" ;;
 	enosys+unchk)	echo "$nr_process_madvise XMM_SHIM_FLAGS=unchecked" ;;
-	enosys+both)	echo "$nr_process_madvise XMM_SHIM_FLAGS=inject,unchecked" ;;
-	docker)		echo "- $out/policy-exec -d eperm -D $out/docker.names" ;;
-	docker+unchk)	echo "- XMM_SHIM_FLAGS=unchecked $out/policy-exec -d eperm -D $out/docker.names" ;;
-	android12)	echo "$nr_process_madvise $out/policy-exec -d trap $out/android12.names" ;;
-	android12+unchk) echo "$nr_process_madvise XMM_SHIM_FLAGS=unchecked $out/policy-exec -d trap $out/android12.names" ;;
-	android11)	echo "- XMM_SHIM_FLAGS=unchecked $out/policy-exec -d trap $out/android11.names" ;;
+	enosys+both)	echo "$nr_process_madvise" \
+				"XMM_SHIM_FLAGS=inject,unchecked" ;;
+	docker)		echo "- $policy -d eperm -D $out/docker.names" ;;
+	docker+unchk)	echo "- XMM_SHIM_FLAGS=unchecked" \
+				"$policy -d eperm -D $out/docker.names" ;;
+	android12)	echo "$nr_process_madvise" \
+				"$policy -d trap $out/android12.names" ;;
+	android12+unchk) echo "$nr_process_madvise XMM_SHIM_FLAGS=unchecked" \
+				"$policy -d trap $out/android12.names" ;;
+	android11)	echo "- XMM_SHIM_FLAGS=unchecked" \
+				"$policy -d trap $out/android11.names" ;;
 	esac
 }
 
@@ -188,7 +197,8 @@ for entry in "${programs[@]}"; do
 		session=$!
 		wait $session
 		# (kselftest puts each test in a process group of its own)
-		for pid in $(ps -eo pid=,sid= | awk -v s=$session '$2 == s { print $1 }'); do
+		for pid in $(ps -eo pid=,sid= |
+			     awk -v s=$session '$2 == s { print $1 }'); do
 			kill -KILL "$pid" 2>/dev/null
 		done
 		parse "$log" "$name" "$setup"
@@ -203,14 +213,16 @@ if [ "$guest" = 1 ]; then
 		set -- $entry
 		guest_args+=(-- "$2")
 		for setup in "${setups[@]:1}"; do
-			guest_args+=(-- "$out/enosys-exec" $(setup_args "$setup") "$2")
+			guest_args+=(-- "$out/enosys-exec"
+				     $(setup_args "$setup") "$2")
 		done
 	done
 	echo "== 6.1 guest (log: $out/guest/console.log)"
 	flock_cmd=(flock /var/cache/xmm/x86.lock)
 	# Already held by our caller (flock ... run.sh): do not wait for it.
 	inode=$(stat -c %i /var/cache/xmm/x86.lock 2>/dev/null)
-	awk -v i=":$inode" '$2 == "FLOCK" && $6 ~ i "$" { f = 1 } END { exit !f }' \
+	awk -v i=":$inode" \
+		'$2 == "FLOCK" && $6 ~ i "$" { f = 1 } END { exit !f }' \
 		/proc/locks && flock_cmd=()
 	"${flock_cmd[@]}" bash -c '
 		top=$1; shift
@@ -229,7 +241,8 @@ if [ "$guest" = 1 ]; then
 			i=$((i + 1))
 			awk -v n=$i '/XMM-BEGIN/ { k++ } k == n' \
 				"$out/guest/console.log" |
-				sed 's/^\[[^]]*\] //' > "$out/guest.$1.$setup.log"
+				sed 's/^\[[^]]*\] //' \
+				> "$out/guest.$1.$setup.log"
 			parse "$out/guest.$1.$setup.log" "$1" "guest:$setup"
 		done
 	done

@@ -51,7 +51,8 @@ static long shim_process_madvise(const long *arg)
 	if (getenv("XMM_SHIM_LOG")) {
 		backend = xmm_backend_last("process_madvise");
 		fprintf(stderr,
-			"# xmm-shim: pid %d process_madvise(%d, %p, %zu, %d, %#x) = %zd%s%s backend %s\n",
+			"# xmm-shim: pid %d process_madvise(%d, %p, %zu, "
+			"%d, %#x) = %zd%s%s backend %s\n",
 			getpid(), (int)arg[0], (void *)arg[1],
 			(size_t)arg[2], (int)arg[3], flags, advised,
 			advised < 0 ? " errno " : "",
