@@ -24,9 +24,20 @@
  *     the thread before the instruction runs: R goes back first and the
  *     signal is delivered with PTRACE_CONT, exactly as if it had come
  *     before we did; then we interrupt again and go on.
+ *     Where the arch steps over a syscall (x86_64, inject_step.c), the
+ *     call takes one stop instead of two: PTRACE_SINGLESTEP, and the
+ *     thread stops at the SIGTRAP the kernel forces at the syscall's exit
+ *     (the result in place), inside get_signal().  Only where that forced
+ *     SIGTRAP changes nothing: not blocked by the thread, not ignored by
+ *     the process (inject_sigtrap.c), and the target not group-stopped.
  *  4. xmm_tracer_release(): registers = R, a stop inside get_signal(),
  *     PTRACE_DETACH (inject_ptrace.c).  Every path after step 1 ends
- *     there.
+ *     there.  The step's own stop is one: R back, detach with no signal
+ *     (the trap is dropped, the kernel's restart rule applies to R).
+ *
+ * Batches of STUB_MIN_CALLS ranges or more run through the stub
+ * (inject_stub.c), which ends on a breakpoint: also a forced SIGTRAP, so
+ * also only where inject_sigtrap.c allows it.
  */
 #include "internal.h"
 #include "inject_private.h"
@@ -83,8 +94,10 @@ static long run_batch(struct xmm_tracer *t, struct xmm_inject_request *req)
 		return -ESRCH;
 
 #ifdef XMM_INJECT_HAVE_STUB
+	/* The stub ends on a breakpoint: a forced SIGTRAP. */
 	if (req->count >= STUB_MIN_CALLS &&
-	    (req->flags & XMM_INJECT_RANGE_ARGS)) {
+	    (req->flags & XMM_INJECT_RANGE_ARGS) &&
+	    xmm_inject_sigtrap_untouched(t)) {
 		size_t i;
 
 		for (i = 0; i < req->count && !answer[i]; i++)

@@ -6,6 +6,10 @@
  * syscall-entry stop (check the number) and the exit stop (the result),
  * waiting as long as the call takes.  A signal that comes first is
  * delivered with R in place, as if it had come before we did.
+ *
+ * Where the arch can step over the instruction and a forced SIGTRAP
+ * leaves the target as it is, the call takes one stop instead
+ * (inject_step.c, with the same rules); xmm_inject_run_one() picks.
  */
 #include "internal.h"
 #include "inject_private.h"
@@ -27,6 +31,26 @@ static bool faulted_on_insn(const struct xmm_tracer *t, int sig)
 		return false;
 	return info.si_code > 0 && (unsigned long)info.si_addr >= t->insn &&
 	       (unsigned long)info.si_addr < t->insn + XMM_INJECT_INSN_LEN;
+}
+
+/*
+ * A signal stopped the thread before the call ran: if it faulted on our
+ * instruction (-ENOEXEC), swallow it; else deliver it with R in place, as
+ * if it had come before we did, and stop again (1: run the call again).
+ */
+int xmm_inject_signal_first(struct xmm_tracer *t, int sig)
+{
+	int ret;
+
+	if (faulted_on_insn(t, sig)) {
+		/* Our instruction vanished: our fault, not the target's. */
+		xmm_inject_forget_insn();
+		t->pending_sig = 0;
+		ret = xmm_tracer_restore_regs(t);
+		return ret < 0 ? ret : -ENOEXEC;
+	}
+	ret = xmm_tracer_deliver_and_restop(t, sig);
+	return ret < 0 ? ret : 1;
 }
 
 /*
@@ -53,6 +77,8 @@ int xmm_inject_run_one(struct xmm_tracer *t, struct xmm_inject_call *c)
 	bool entered = false;
 	int ret, sig;
 
+	if (xmm_inject_can_step(t))
+		return xmm_inject_run_one_step(t, c);
 	xmm_inject_set_call(&regs, t->insn, c->nr, c->arg);
 	ret = xmm_tracer_set_regs(t, &regs);
 	if (ret < 0)
@@ -89,16 +115,7 @@ int xmm_inject_run_one(struct xmm_tracer *t, struct xmm_inject_call *c)
 		case XMM_STOP_SIGNAL:
 			if (entered)
 				return -EIO;
-			if (faulted_on_insn(t, sig)) {
-				/* Our instruction vanished: our fault, not
-				 * the target's.  Swallow it. */
-				xmm_inject_forget_insn();
-				t->pending_sig = 0;
-				ret = xmm_tracer_restore_regs(t);
-				return ret < 0 ? ret : -ENOEXEC;
-			}
-			ret = xmm_tracer_deliver_and_restop(t, sig);
-			return ret < 0 ? ret : 1;
+			return xmm_inject_signal_first(t, sig);
 		case XMM_STOP_EVENT:
 			/* A leftover interrupt or a group stop: the call has
 			 * not started; resume it as it is. */

@@ -4,9 +4,12 @@
  *
  *   inject.c          the batch runner: call by call, or the stub
  *   inject_call.c     one call from a stop
+ *   inject_step.c     one call in one stop, where the arch steps over
+ *                     a syscall (x86_64)
  *   inject_ptrace.c   ptrace primitives and the stop state machine
  *   inject_insn.c     finding a syscall instruction of the target
  *   inject_seccomp.c  the target's seccomp filters, read and run
+ *   inject_sigtrap.c  whether a forced SIGTRAP leaves the target as it is
  *   inject_stub.c     the batch stub in a mapping of its own
  *   inject_thread.c   which thread to seize (a leaderless target)
  *   inject_helper.c   who traces: server, helper process, thread, or
@@ -74,6 +77,9 @@ struct xmm_tracer {
 	bool swapped;		/* it holds our registers, not R */
 	bool gone;		/* exited, or no longer ours */
 	bool group_stopped;	/* its event stop was a group stop */
+	bool at_step_stop;	/* at the trap that ends a step (inject_step.c) */
+	bool sigtrap_known;	/* sigtrap_untouched known for these R */
+	bool sigtrap_untouched;	/* SIGTRAP neither blocked nor ignored */
 	int status;		/* the last wait status */
 	int pending_sig;	/* the signal of a signal-delivery-stop */
 	int seccomp_mode;	/* /proc/PID/status Seccomp:, once read */
@@ -131,6 +137,38 @@ static inline bool xmm_inject_take_restart(struct xmm_inject_regs *saved,
 }
 #endif
 
+/*
+ * Where the arch can run one syscall in one stop with PTRACE_SINGLESTEP
+ * (x86_64), its inject.h defines XMM_INJECT_HAVE_STEP 1 and
+ * xmm_inject_step_ran(); inject_step.c runs the call that way whenever
+ * xmm_inject_can_step() allows it (0 ran, as xmm_inject_run_one()).
+ */
+#ifndef XMM_INJECT_HAVE_STEP
+#define XMM_INJECT_HAVE_STEP	0
+static inline bool xmm_inject_can_step(struct xmm_tracer *t)
+{
+	(void)t;
+	return false;
+}
+
+static inline int xmm_inject_run_one_step(struct xmm_tracer *t,
+					  struct xmm_inject_call *c)
+{
+	(void)t;
+	(void)c;
+	return -ENOTSUP;
+}
+#else
+bool xmm_inject_can_step(struct xmm_tracer *t);
+int xmm_inject_run_one_step(struct xmm_tracer *t, struct xmm_inject_call *c);
+#endif
+
+/* inject_sigtrap.c: may a trap be forced on the thread (a step, the
+ * stub's breakpoint) without changing its signal state?  _note: from the
+ * text of /proc/TID/status read for these registers anyway. */
+bool xmm_inject_sigtrap_untouched(struct xmm_tracer *t);
+void xmm_inject_note_sigtrap(struct xmm_tracer *t, const char *status);
+
 /* inject_insn.c */
 int xmm_inject_find_insn(struct xmm_tracer *t);
 /* With XMM_INJECT_RESTART_ON_RESUME: borrow the syscall instruction at
@@ -159,6 +197,7 @@ int xmm_inject_seize_target(struct xmm_tracer *t,
 int xmm_inject_run_one(struct xmm_tracer *t, struct xmm_inject_call *c);
 int xmm_inject_run_one_retrying(struct xmm_tracer *t,
 				struct xmm_inject_call *c);
+int xmm_inject_signal_first(struct xmm_tracer *t, int sig);
 
 /* A result no tracer writes: the server could not take the request. */
 #define XMM_INJECT_SERVER_UNAVAILABLE	(-16384L)

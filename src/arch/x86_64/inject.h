@@ -93,6 +93,31 @@ static inline long xmm_inject_result(const struct xmm_inject_regs *r)
  */
 #define XMM_INJECT_HAVE_RESTART_RULE	1
 
+/*
+ * One stop per call: PTRACE_SINGLESTEP from a stop with rip on the
+ * syscall instruction runs the syscall (TF is masked on entry) and, at its
+ * exit, the kernel queues a SIGTRAP for the step (syscall_exit_work(),
+ * user_single_step_report(): force_sig_fault(SIGTRAP, TRAP_BRKPT, rip);
+ * syscall_slow_exit_work() with _TIF_SINGLESTEP before 5.11), so the
+ * thread stops in get_signal() with rax the result, orig_rax the number
+ * and rip past the instruction, before any user instruction runs.
+ * Resumed or detached with signal 0, the trap is gone and get_signal()
+ * goes on: the restart rule applies to the registers then in place.  The
+ * forced signal resets a blocked or ignored SIGTRAP of the target
+ * (force_sig_info_to_task()): inject_call.c steps only where it is
+ * neither.
+ */
+#define XMM_INJECT_HAVE_STEP	1
+#define XMM_INJECT_STEP_SI_CODE	1	/* TRAP_BRKPT */
+
+/* At a stop after a step from insn with the call nr: did it run? */
+static inline bool xmm_inject_step_ran(const struct xmm_inject_regs *r,
+				       unsigned long insn, long nr)
+{
+	return r->gp.rip == insn + XMM_INJECT_INSN_LEN &&
+	       (long)r->gp.orig_rax == nr;
+}
+
 static inline bool xmm_inject_regs_equal(const struct xmm_inject_regs *a,
 					 const struct xmm_inject_regs *b)
 {
