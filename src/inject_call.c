@@ -7,9 +7,10 @@
  * waiting as long as the call takes.  A signal that comes first is
  * delivered with R in place, as if it had come before we did.
  *
- * Where the arch can step over the instruction and a forced SIGTRAP
- * leaves the target as it is, the call takes one stop instead
- * (inject_step.c, with the same rules); xmm_inject_run_one() picks.
+ * Where the arch steps over the instruction (XMM_INJECT_TAKE_STEP; none
+ * does today) and a forced SIGTRAP leaves the target as it is, the call
+ * takes one stop instead (inject_step.c, with the same rules);
+ * xmm_inject_run_one() picks.
  */
 #include "internal.h"
 #include "inject_private.h"

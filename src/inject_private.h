@@ -139,7 +139,8 @@ static inline bool xmm_inject_take_restart(struct xmm_inject_regs *saved,
 
 /*
  * Where the arch can run one syscall in one stop with PTRACE_SINGLESTEP
- * (x86_64), its inject.h defines XMM_INJECT_HAVE_STEP 1 and
+ * (x86_64), its inject.h defines XMM_INJECT_HAVE_STEP 1,
+ * XMM_INJECT_TAKE_STEP (whether calls go that way) and
  * xmm_inject_step_ran(); inject_step.c runs the call that way whenever
  * xmm_inject_can_step() allows it (0 ran, as xmm_inject_run_one()).
  */

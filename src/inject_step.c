@@ -2,7 +2,8 @@
 /*
  * One injected call in one stop, where the arch can step over a syscall
  * instruction (XMM_INJECT_HAVE_STEP: x86_64; see its inject.h for the
- * kernel's side).  From a stop: registers = R with the pc on the borrowed
+ * kernel's side) and takes that way (XMM_INJECT_TAKE_STEP: not today, for
+ * the SIGTRAP it can lose, see there).  From a stop: registers = R with the pc on the borrowed
  * instruction, the call, "in no syscall"; PTRACE_SINGLESTEP; the thread
  * stops once, in get_signal(), at the SIGTRAP the kernel forces at the
  * syscall's exit.  Every stop on the way is told apart by the registers:
@@ -45,7 +46,8 @@
 
 bool xmm_inject_can_step(struct xmm_tracer *t)
 {
-	return !t->group_stopped && xmm_inject_sigtrap_untouched(t);
+	return XMM_INJECT_TAKE_STEP && !t->group_stopped &&
+	       xmm_inject_sigtrap_untouched(t);
 }
 
 /* Is the signal of this stop the step's own trap? */
