@@ -14,7 +14,9 @@
  *  - pc past it, the call's number: the call ran and rax holds its
  *    result.  A SIGTRAP there is the step's own trap when its siginfo
  *    says so (TRAP_BRKPT at that pc; a SIGTRAP sent by anyone else has
- *    another si_code).  Any other signal is the target's: it stays
+ *    another si_code; one sent to the thread while the trap is pending is
+ *    merged into it by the kernel, unseen: why x86_64 does not take this
+ *    way, see its inject.h).  Any other signal is the target's: it stays
  *    pending for the target, delivered when we let go (PTRACE_DETACH
  *    with it, R in place), after the step's trap, if still queued, is
  *    taken out of the way, so that it never reaches the target.

@@ -111,13 +111,16 @@ static inline long xmm_inject_result(const struct xmm_inject_regs *r)
  * get_signal() dequeues it, the trap is a pending SIGTRAP of the thread,
  * and a SIGTRAP sent to that thread meanwhile (tgkill(2), pthread_kill(3))
  * is merged into it by the kernel (legacy_queue()) and lost with it, with
- * no trace a tracer could see.  The window is short, but the thread may be
- * preempted in it (exit_to_user_mode_loop() schedules before it handles
- * signals): tests/inject.c test_foreign_sigtrap_during_injections_delivered
- * lost one such SIGTRAP in about one run in five with it taken, never
- * without.  The two-stop call reports its exit by a ptrace stop, which is
- * no signal and merges with nothing.  Taking it saves one stop a call
- * (about 5 us of 72 on this machine).
+ * no trace a tracer could see.  The window is short (3 us in the trace
+ * below), longer if the thread is preempted in it
+ * (exit_to_user_mode_loop() schedules before it handles signals):
+ * tests/inject.c test_foreign_sigtrap_during_injections_delivered lost
+ * one such SIGTRAP in about one run in five with it taken, never without,
+ * and perf's signal:signal_generate showed the lost tgkill() generated
+ * with res=2 (already pending) 3 us after the step's TRAP_BRKPT.  The
+ * two-stop call reports its exit by a ptrace stop, which is no signal and
+ * merges with nothing.  Taking it saves one stop a call (about 5 us of
+ * 72 on this machine).
  */
 #define XMM_INJECT_HAVE_STEP	1
 #define XMM_INJECT_TAKE_STEP	0
