@@ -24,18 +24,10 @@
  *     the thread before the instruction runs: R goes back first and the
  *     signal is delivered with PTRACE_CONT, exactly as if it had come
  *     before we did; then we interrupt again and go on.
- *     Where the arch steps over a syscall and takes that way
- *     (inject_step.c; x86_64 can, but does not: a SIGTRAP sent to the
- *     thread during the step's can be lost, see its inject.h), the call
- *     takes one stop instead of two: PTRACE_SINGLESTEP, and the thread
- *     stops at the SIGTRAP the kernel forces at the syscall's exit (the
- *     result in place), inside get_signal().  Only where that forced
- *     SIGTRAP changes nothing: not blocked by the thread, not ignored by
- *     the process (inject_sigtrap.c), and the target not group-stopped.
+ *     (Why not one stop with PTRACE_SINGLESTEP: see inject_call.c.)
  *  4. xmm_tracer_release(): registers = R, a stop inside get_signal(),
  *     PTRACE_DETACH (inject_ptrace.c).  Every path after step 1 ends
- *     there.  The step's own stop is one: R back, detach with no signal
- *     (the trap is dropped, the kernel's restart rule applies to R).
+ *     there.
  *
  * Batches of STUB_MIN_CALLS ranges or more run through the stub
  * (inject_stub.c), which ends on a breakpoint: also a forced SIGTRAP, so

@@ -4,8 +4,6 @@
  *
  *   inject.c          the batch runner: call by call, or the stub
  *   inject_call.c     one call from a stop
- *   inject_step.c     one call in one stop, where the arch steps over
- *                     a syscall (x86_64)
  *   inject_ptrace.c   ptrace primitives and the stop state machine
  *   inject_insn.c     finding a syscall instruction of the target
  *   inject_seccomp.c  the target's seccomp filters, read and run
@@ -77,7 +75,6 @@ struct xmm_tracer {
 	bool swapped;		/* it holds our registers, not R */
 	bool gone;		/* exited, or no longer ours */
 	bool group_stopped;	/* its event stop was a group stop */
-	bool at_step_stop;	/* at the trap that ends a step (inject_step.c) */
 	bool sigtrap_known;	/* sigtrap_untouched known for these R */
 	bool sigtrap_untouched;	/* SIGTRAP neither blocked nor ignored */
 	int status;		/* the last wait status */
@@ -137,35 +134,8 @@ static inline bool xmm_inject_take_restart(struct xmm_inject_regs *saved,
 }
 #endif
 
-/*
- * Where the arch can run one syscall in one stop with PTRACE_SINGLESTEP
- * (x86_64), its inject.h defines XMM_INJECT_HAVE_STEP 1,
- * XMM_INJECT_TAKE_STEP (whether calls go that way) and
- * xmm_inject_step_ran(); inject_step.c runs the call that way whenever
- * xmm_inject_can_step() allows it (0 ran, as xmm_inject_run_one()).
- */
-#ifndef XMM_INJECT_HAVE_STEP
-#define XMM_INJECT_HAVE_STEP	0
-static inline bool xmm_inject_can_step(struct xmm_tracer *t)
-{
-	(void)t;
-	return false;
-}
-
-static inline int xmm_inject_run_one_step(struct xmm_tracer *t,
-					  struct xmm_inject_call *c)
-{
-	(void)t;
-	(void)c;
-	return -ENOTSUP;
-}
-#else
-bool xmm_inject_can_step(struct xmm_tracer *t);
-int xmm_inject_run_one_step(struct xmm_tracer *t, struct xmm_inject_call *c);
-#endif
-
-/* inject_sigtrap.c: may a trap be forced on the thread (a step, the
- * stub's breakpoint) without changing its signal state?  _note: from the
+/* inject_sigtrap.c: may a trap be forced on the thread (the stub's
+ * breakpoint) without changing its signal state?  _note: from the
  * text of /proc/TID/status read for these registers anyway. */
 bool xmm_inject_sigtrap_untouched(struct xmm_tracer *t);
 void xmm_inject_note_sigtrap(struct xmm_tracer *t, const char *status);
@@ -198,7 +168,6 @@ int xmm_inject_seize_target(struct xmm_tracer *t,
 int xmm_inject_run_one(struct xmm_tracer *t, struct xmm_inject_call *c);
 int xmm_inject_run_one_retrying(struct xmm_tracer *t,
 				struct xmm_inject_call *c);
-int xmm_inject_signal_first(struct xmm_tracer *t, int sig);
 
 /* A result no tracer writes: the server could not take the request. */
 #define XMM_INJECT_SERVER_UNAVAILABLE	(-16384L)

@@ -249,7 +249,6 @@ int xmm_tracer_resume(struct xmm_tracer *t, int request, int sig)
 		return -ESRCH;
 	t->running = true;
 	t->at_event_stop = false;
-	t->at_step_stop = false;
 	t->pending_sig = 0;
 	return 0;
 }
@@ -342,28 +341,6 @@ int xmm_tracer_deliver_and_restop(struct xmm_tracer *t, int sig)
 	return 0;
 }
 
-/*
- * From the stop that ends a step (inject_step.c), inside get_signal(): R
- * back (SETREGSET keeps the TF the step forced) and PTRACE_DETACH with no
- * signal, which drops the step's trap and clears that TF
- * (user_disable_single_step()).  get_signal() goes on from there: a signal
- * queued meanwhile is delivered with R, else the kernel's restart rule
- * applies to R, as from any stop there; a group stop begun meanwhile is
- * re-armed by the detach.  No PTRACE_INTERRUPT: the thread is in
- * get_signal() already.  0 when detached, else -EAGAIN (the long way).
- */
-static int leave_from_step_stop(struct xmm_tracer *t)
-{
-	if (t->running || !t->at_step_stop)
-		return -EAGAIN;
-	if (t->swapped && xmm_inject_setregs(t->tid, &t->saved) < 0)
-		return -EAGAIN;
-	t->swapped = false;
-	if (ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0)
-		return -EAGAIN;
-	return 0;
-}
-
 #ifdef XMM_INJECT_HAVE_RESTART_RULE
 /*
  * The short way out of a syscall-exit stop of ours: R itself, then
@@ -413,8 +390,7 @@ static int leave_from_syscall_stop(struct xmm_tracer *t)
  *    Where the arch's syscall exit is known to enter get_signal() after
  *    a detach (x86_64), the thread is detached from the syscall-exit stop
  *    of our last call instead, R in place: one stop fewer, the kernel's
- *    own rule (see leave_from_syscall_stop()); from the stop that ends a
- *    step, which is inside get_signal(), likewise (leave_from_step_stop()).
+ *    own rule (see leave_from_syscall_stop()).
  * 0, or -errno (-ESRCH: the target is gone; -EAGAIN: it would not stop
  * and our exit will release it).
  */
@@ -433,8 +409,6 @@ int xmm_tracer_release(struct xmm_tracer *t)
 	if (t->running && t->swapped &&
 	    xmm_tracer_wait(t, XMM_INJECT_WAIT_FOREVER) < 0)
 		goto gone;
-	if (leave_from_step_stop(t) == 0)
-		goto detached;
 	if (!t->at_event_stop && leave_from_syscall_stop(t) == 0)
 		goto detached;
 	if (t->swapped && xmm_tracer_restore_regs(t) < 0)

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Would a trap the kernel forces on the target leave its signal state as
- * it was?  The engine's traps are forced signals: the SIGTRAP at the exit
- * of a stepped syscall (inject_step.c) and the one of the stub's final
- * breakpoint (inject_stub.c).  force_sig_info_to_task() unblocks a forced
+ * it was?  The engine's trap is a forced signal: the SIGTRAP of the
+ * stub's final breakpoint (inject_stub.c).  force_sig_info_to_task() unblocks a forced
  * signal the thread blocks, and resets its action to SIG_DFL when the
  * thread blocks it or the process ignores it, for good: the tracer takes
  * the trap, but the target would be left with SIGTRAP unblocked, and

@@ -129,8 +129,7 @@ static void test_futex_wait_timeout_resumes(void **state)
  * place by the kernel's rule with no handler to run) after injected
  * calls: the read goes on sleeping and returns the byte written after
  * them, never EINTR and never early.  One call at a time is released from
- * the stop that ends it (on x86_64 the step's own stop, inside
- * get_signal()).
+ * the stop that ends it.
  */
 struct pipe_child {
 	struct shared *s;

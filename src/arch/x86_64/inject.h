@@ -93,47 +93,6 @@ static inline long xmm_inject_result(const struct xmm_inject_regs *r)
  */
 #define XMM_INJECT_HAVE_RESTART_RULE	1
 
-/*
- * One stop per call: PTRACE_SINGLESTEP from a stop with rip on the
- * syscall instruction runs the syscall (TF is masked on entry) and, at its
- * exit, the kernel queues a SIGTRAP for the step (syscall_exit_work(),
- * user_single_step_report(): force_sig_fault(SIGTRAP, TRAP_BRKPT, rip);
- * syscall_slow_exit_work() with _TIF_SINGLESTEP before 5.11), so the
- * thread stops in get_signal() with rax the result, orig_rax the number
- * and rip past the instruction, before any user instruction runs.
- * Resumed or detached with signal 0, the trap is gone and get_signal()
- * goes on: the restart rule applies to the registers then in place.  The
- * forced signal resets a blocked or ignored SIGTRAP of the target
- * (force_sig_info_to_task()): inject_step.c steps only where it is
- * neither.
- *
- * Not taken (XMM_INJECT_TAKE_STEP 0): from the syscall's exit until
- * get_signal() dequeues it, the trap is a pending SIGTRAP of the thread,
- * and a SIGTRAP sent to that thread meanwhile (tgkill(2), pthread_kill(3))
- * is merged into it by the kernel (legacy_queue()) and lost with it, with
- * no trace a tracer could see.  The window is short (3 us in the trace
- * below), longer if the thread is preempted in it
- * (exit_to_user_mode_loop() schedules before it handles signals):
- * tests/inject.c test_foreign_sigtrap_during_injections_delivered lost
- * one such SIGTRAP in about one run in five with it taken, never without,
- * and perf's signal:signal_generate showed the lost tgkill() generated
- * with res=2 (already pending) 3 us after the step's TRAP_BRKPT.  The
- * two-stop call reports its exit by a ptrace stop, which is no signal and
- * merges with nothing.  Taking it saves one stop a call (about 5 us of
- * 72 on this machine).
- */
-#define XMM_INJECT_HAVE_STEP	1
-#define XMM_INJECT_TAKE_STEP	0
-#define XMM_INJECT_STEP_SI_CODE	1	/* TRAP_BRKPT */
-
-/* At a stop after a step from insn with the call nr: did it run? */
-static inline bool xmm_inject_step_ran(const struct xmm_inject_regs *r,
-				       unsigned long insn, long nr)
-{
-	return r->gp.rip == insn + XMM_INJECT_INSN_LEN &&
-	       (long)r->gp.orig_rax == nr;
-}
-
 static inline bool xmm_inject_regs_equal(const struct xmm_inject_regs *a,
 					 const struct xmm_inject_regs *b)
 {
