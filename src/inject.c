@@ -24,9 +24,14 @@
  *     the thread before the instruction runs: R goes back first and the
  *     signal is delivered with PTRACE_CONT, exactly as if it had come
  *     before we did; then we interrupt again and go on.
+ *     (Why not one stop with PTRACE_SINGLESTEP: see inject_call.c.)
  *  4. xmm_tracer_release(): registers = R, a stop inside get_signal(),
  *     PTRACE_DETACH (inject_ptrace.c).  Every path after step 1 ends
  *     there.
+ *
+ * Batches of STUB_MIN_CALLS ranges or more run through the stub
+ * (inject_stub.c), which ends on a breakpoint: also a forced SIGTRAP, so
+ * also only where inject_sigtrap.c allows it.
  */
 #include "internal.h"
 #include "inject_private.h"
@@ -83,8 +88,10 @@ static long run_batch(struct xmm_tracer *t, struct xmm_inject_request *req)
 		return -ESRCH;
 
 #ifdef XMM_INJECT_HAVE_STUB
+	/* The stub ends on a breakpoint: a forced SIGTRAP. */
 	if (req->count >= STUB_MIN_CALLS &&
-	    (req->flags & XMM_INJECT_RANGE_ARGS)) {
+	    (req->flags & XMM_INJECT_RANGE_ARGS) &&
+	    xmm_inject_sigtrap_untouched(t)) {
 		size_t i;
 
 		for (i = 0; i < req->count && !answer[i]; i++)

@@ -7,6 +7,7 @@
  *   inject_ptrace.c   ptrace primitives and the stop state machine
  *   inject_insn.c     finding a syscall instruction of the target
  *   inject_seccomp.c  the target's seccomp filters, read and run
+ *   inject_sigtrap.c  whether a forced SIGTRAP leaves the target as it is
  *   inject_stub.c     the batch stub in a mapping of its own
  *   inject_thread.c   which thread to seize (a leaderless target)
  *   inject_helper.c   who traces: server, helper process, thread, or
@@ -74,6 +75,8 @@ struct xmm_tracer {
 	bool swapped;		/* it holds our registers, not R */
 	bool gone;		/* exited, or no longer ours */
 	bool group_stopped;	/* its event stop was a group stop */
+	bool sigtrap_known;	/* sigtrap_untouched known for these R */
+	bool sigtrap_untouched;	/* SIGTRAP neither blocked nor ignored */
 	int status;		/* the last wait status */
 	int pending_sig;	/* the signal of a signal-delivery-stop */
 	int seccomp_mode;	/* /proc/PID/status Seccomp:, once read */
@@ -130,6 +133,12 @@ static inline bool xmm_inject_take_restart(struct xmm_inject_regs *saved,
 	return false;
 }
 #endif
+
+/* inject_sigtrap.c: may a trap be forced on the thread (the stub's
+ * breakpoint) without changing its signal state?  _note: from the
+ * text of /proc/TID/status read for these registers anyway. */
+bool xmm_inject_sigtrap_untouched(struct xmm_tracer *t);
+void xmm_inject_note_sigtrap(struct xmm_tracer *t, const char *status);
 
 /* inject_insn.c */
 int xmm_inject_find_insn(struct xmm_tracer *t);

@@ -336,6 +336,7 @@ int xmm_tracer_deliver_and_restop(struct xmm_tracer *t, int sig)
 		return ret;
 	if (xmm_inject_getregs(t->tid, &t->saved) < 0)
 		return -ESRCH;
+	t->sigtrap_known = false;	/* a handler may block SIGTRAP */
 	xmm_inject_insn_at_saved_pc(t);
 	return 0;
 }

@@ -188,14 +188,16 @@ long xmm_seccomp_answer(uint32_t action)
  * procfs readers used here make plain system calls and string scans only:
  * async-signal-safe, as the helper needs (inject_private.h).
  */
-static int read_seccomp_mode(pid_t tid)
+static int read_seccomp_mode(struct xmm_tracer *t)
 {
 	char path[64], buf[4096];
 	unsigned long long mode;
 
-	xmm_inject_proc_path(path, tid, 0, "status");
+	xmm_inject_proc_path(path, t->tid, 0, "status");
 	if (xmm_proc_read_small(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
 		return -ESRCH;
+	/* The same text tells whether a trap may be forced (one read). */
+	xmm_inject_note_sigtrap(t, buf);
 	if (!xmm_proc_field_kib(buf, "Seccomp", &mode))
 		return 0;	/* a kernel without seccomp */
 	return (int)mode;
@@ -205,7 +207,7 @@ static int read_seccomp_mode(pid_t tid)
 static int seccomp_mode(struct xmm_tracer *t)
 {
 	if (!t->seccomp_mode_known) {
-		t->seccomp_mode = read_seccomp_mode(t->tid);
+		t->seccomp_mode = read_seccomp_mode(t);
 		t->seccomp_mode_known = true;
 	}
 	return t->seccomp_mode;

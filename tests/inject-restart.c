@@ -13,7 +13,8 @@
  * the time it began.  A wait restarted with its full time ends 5 s after
  * the injection at the earliest; a wait resumed correctly ends 5 s after
  * its start, about 1 s before that.  So: end >= start + 5 s (not cut
- * short) and end < injection + 5 s (not restarted in full).
+ * short) and end < injection + 5 s (not restarted in full).  A read(2)
+ * (-ERESTARTSYS) must go on too, and return what comes after.
  */
 #include "inject-common.h"
 
@@ -123,6 +124,61 @@ static void test_futex_wait_timeout_resumes(void **state)
 	check_resumed(futex_child);
 }
 
+/*
+ * A target asleep in read(2) on an empty pipe (-ERESTARTSYS, restarted in
+ * place by the kernel's rule with no handler to run) after injected
+ * calls: the read goes on sleeping and returns the byte written after
+ * them, never EINTR and never early.  One call at a time is released from
+ * the stop that ends it.
+ */
+struct pipe_child {
+	struct shared *s;
+	int fds[2];
+};
+
+static int read_child(void *arg)
+{
+	struct pipe_child *p = arg;
+	char byte = 0;
+	ssize_t got;
+
+	close(p->fds[1]);
+	p->s->ready = 1;
+	got = read(p->fds[0], &byte, 1);
+	if (got < 0)
+		return errno == EINTR ? 2 : 3;
+	return got == 1 && byte == 'x' ? 0 : 4;
+}
+
+static void test_read_restarts_after_calls(void **state)
+{
+	struct pipe_child p = { .s = shared_new() };
+	struct target t;
+	int i;
+
+	(void)state;
+	assert_int_equal(pipe(p.fds), 0);
+	target_start(&t, read_child, &p);
+	close(p.fds[0]);
+	wait_ready(p.s);
+	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
+		tick();
+	assert_int_equal(proc_state(t.pid), 'S');
+	for (i = 0; i < 20; i++)
+		assert_int_equal(inject_madvise(t.pidfd, scratch, 4096,
+						MADV_COLD, 0), 4096);
+	/* Asleep in its read again (it runs a moment after the detach to
+	 * restart it), not gone. */
+	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
+		tick();
+	assert_int_equal(proc_state(t.pid), 'S');
+	assert_int_equal(write(p.fds[1], "x", 1), 1);
+	/* 0: the read returned the byte; 2: EINTR; 3, 4: anything else. */
+	assert_int_equal(target_wait(&t), 0);
+	close(p.fds[1]);
+	munmap(p.s, sizeof(*p.s));
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -134,6 +190,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clock_nanosleep_resumes),
 		cmocka_unit_test(test_futex_wait_timeout_resumes),
+		cmocka_unit_test(test_read_restarts_after_calls),
 	};
 	const char *why;
 

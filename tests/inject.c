@@ -584,6 +584,169 @@ static void test_signal_during_injection_delivered(void **state)
 	munmap(s, sizeof(*s));
 }
 
+/*
+ * On x86_64 a call runs in one stop, ended by a SIGTRAP the kernel forces
+ * at the syscall's exit; the batch stub ends on a breakpoint, also a
+ * forced SIGTRAP.  A SIGTRAP sent to the target by anyone else, shared
+ * (kill) or to the thread (tgkill, which crowds the kernel's out of the
+ * thread's queue), and any other signal, must still reach the target
+ * once each, whenever it lands: every signal here waits for the last to
+ * be handled, so none merges with another.
+ */
+struct acked_signaller {
+	struct shared *s;
+	pid_t pid;
+	int count;
+	volatile int sent;
+	volatile int done;
+};
+
+static void *send_acked_signals(void *arg)
+{
+	struct acked_signaller *sg = arg;
+	int i, j;
+
+	for (i = 0; i < sg->count; i++) {
+		long before = sg->s->value[3];
+
+		switch (i % 3) {
+		case 0:
+			kill(sg->pid, SIGTRAP);
+			break;
+		case 1:
+			syscall(SYS_tgkill, sg->pid, sg->pid, SIGTRAP);
+			break;
+		default:
+			syscall(SYS_tgkill, sg->pid, sg->pid, SIGUSR1);
+			break;
+		}
+		sg->sent = i + 1;
+		/* 5 s: a signal not handled by then is lost. */
+		for (j = 0; j < 50000 && sg->s->value[3] == before; j++)
+			tick();
+		if (sg->s->value[3] == before)
+			break;
+	}
+	sg->done = 1;
+	return NULL;
+}
+
+static int trap_counting_child(void *arg)
+{
+	struct sigaction sa = { .sa_handler = count_signal };
+
+	signal_counter = arg;
+	sigaction(SIGTRAP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal_counter->ready = 1;
+	while (!signal_counter->stop)
+		nap();
+	return 0;
+}
+
+static void test_foreign_sigtrap_during_injections_delivered(void **state)
+{
+	struct shared *s = shared_new();
+	struct acked_signaller sg = { .s = s, .count = 300 };
+	struct iovec iov[2] = {
+		{ scratch, 4096 }, { (char *)scratch + 8192, 4096 },
+	};
+	struct target t;
+	pthread_t th;
+	long calls = 0;
+
+	(void)state;
+	target_start(&t, trap_counting_child, s);
+	wait_ready(s);
+	sg.pid = t.pid;
+	assert_int_equal(pthread_create(&th, NULL, send_acked_signals, &sg),
+			 0);
+	/* One range (one stop on x86_64) and two (call by call). */
+	while (!sg.done) {
+		assert_int_equal(xmm_process_madvise(t.pidfd, iov,
+						     calls % 4 ? 1 : 2,
+						     MADV_COLD, 0),
+				 calls % 4 ? 4096 : 8192);
+		calls++;
+	}
+	pthread_join(th, NULL);
+	print_message("%ld injections, %d signals\n", calls, sg.sent);
+	assert_int_equal(sg.sent, sg.count);
+	assert_int_equal(s->value[3], sg.count);
+	s->stop = 1;
+	assert_int_equal(target_wait(&t), 0);
+	munmap(s, sizeof(*s));
+}
+
+/*
+ * The forced SIGTRAP would unblock a SIGTRAP the thread blocks and reset
+ * one the process ignores (or handles while blocking it) to SIG_DFL: the
+ * engine must not force it there.  The target checks its own SIGTRAP
+ * action and mask after single calls, short batches and stub batches.
+ */
+enum trap_setup { TRAP_IGNORED, TRAP_BLOCKED_HANDLED, TRAP_HANDLED };
+
+static int trap_state_child(void *arg)
+{
+	struct shared *s = arg;
+	enum trap_setup how = (enum trap_setup)s->value[0];
+	struct sigaction sa = { .sa_handler = count_signal }, now;
+	sigset_t trap, mask;
+
+	signal_counter = s;
+	if (how == TRAP_IGNORED)
+		sa.sa_handler = SIG_IGN;
+	sigaction(SIGTRAP, &sa, NULL);
+	sigemptyset(&trap);
+	sigaddset(&trap, SIGTRAP);
+	if (how == TRAP_BLOCKED_HANDLED)
+		sigprocmask(SIG_BLOCK, &trap, NULL);
+	s->ready = 1;
+	while (!s->stop)
+		nap();
+	sigaction(SIGTRAP, NULL, &now);
+	sigprocmask(SIG_BLOCK, NULL, &mask);
+	if (now.sa_handler != sa.sa_handler)
+		return 3;
+	if (sigismember(&mask, SIGTRAP) != (how == TRAP_BLOCKED_HANDLED))
+		return 4;
+	return 0;
+}
+
+static void test_sigtrap_action_and_mask_unchanged(void **state)
+{
+	struct iovec *iov = calloc(64, sizeof(*iov));
+	enum trap_setup how;
+	int i;
+
+	(void)state;
+	assert_non_null(iov);
+	for (i = 0; i < 64; i++) {
+		iov[i].iov_base = (char *)scratch + (size_t)i * 2 * 4096;
+		iov[i].iov_len = 4096;
+	}
+	for (how = TRAP_IGNORED; how <= TRAP_HANDLED; how++) {
+		struct shared *s = shared_new();
+		struct target t;
+
+		s->value[0] = how;
+		target_start(&t, trap_state_child, s);
+		wait_ready(s);
+		for (i = 0; i < 6; i++) {
+			size_t n = i < 2 ? 1 : i < 4 ? 3 : 64;
+
+			assert_int_equal(xmm_process_madvise(t.pidfd, iov, n,
+							     MADV_COLD, 0),
+					 (ssize_t)(n * 4096));
+		}
+		s->stop = 1;
+		/* 3: the action changed; 4: the mask did. */
+		assert_int_equal(target_wait(&t), 0);
+		munmap(s, sizeof(*s));
+	}
+	free(iov);
+}
+
 /* ---- A target that dies during the injection ---- */
 
 static void *kill_later(void *arg)
@@ -1535,6 +1698,9 @@ int main(void)
 		cmocka_unit_test(test_epoll_wait_gets_event_after),
 		cmocka_unit_test(test_threaded_target_checksums_correct),
 		cmocka_unit_test(test_signal_during_injection_delivered),
+		cmocka_unit_test(
+			test_foreign_sigtrap_during_injections_delivered),
+		cmocka_unit_test(test_sigtrap_action_and_mask_unchanged),
 		cmocka_unit_test(test_target_killed_mid_injection_esrch),
 		cmocka_unit_test(test_target_exiting_mid_injection_esrch),
 		cmocka_unit_test(test_reaped_target_esrch),
