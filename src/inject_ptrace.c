@@ -242,9 +242,61 @@ enum xmm_stop_kind xmm_tracer_stop_kind(const struct xmm_tracer *t, int *sig)
 	return XMM_STOP_SIGNAL;
 }
 
+/*
+ * Set or clear PT_SUSPEND_SECCOMP on the stopped tracee (with
+ * TRACESYSGOOD, our only other option).  -EINVAL: the kernel has no
+ * CONFIG_CHECKPOINT_RESTORE; -EPERM: we lack CAP_SYS_ADMIN in the
+ * initial user namespace, or are under seccomp ourselves.
+ */
+int xmm_tracer_suspend_seccomp(struct xmm_tracer *t, bool suspend)
+{
+	unsigned long options = PTRACE_O_TRACESYSGOOD;
+
+	if (suspend)
+		options |= PTRACE_O_SUSPEND_SECCOMP;
+	if (ptrace(PTRACE_SETOPTIONS, t->tid, 0, options) < 0)
+		return errno == EINVAL || errno == EPERM ? -errno : -ESRCH;
+	t->seccomp_suspended = suspend;
+	return 0;
+}
+
+/*
+ * While PT_SUSPEND_SECCOMP is set, every syscall of the tracee bypasses
+ * its seccomp filters and strict mode.  So the tracee runs with it only
+ * while it holds our registers (an injected call, or the stub, which
+ * makes only our calls), and never runs its own code with it: before
+ * any resume with its own registers (a signal handed back, the way to
+ * the last stop) it is cleared, or the tracee is not resumed.  Setting
+ * it again after such a resume can fail only if we lost CAP_SYS_ADMIN or
+ * gained a filter meanwhile: a call that needs it is then refused.
+ */
+static int suspension_for_resume(struct xmm_tracer *t)
+{
+	bool want = t->seccomp_suspend && t->swapped;
+	int ret;
+
+	if (t->seccomp_suspended == want)
+		return 0;
+	ret = xmm_tracer_suspend_seccomp(t, want);
+	if (ret == 0)
+		return 0;
+	if (!want || ret == -ESRCH)
+		return -ESRCH;
+	if (t->seccomp_suspend_needed)
+		return -EPERM;
+	/* Its filters were read and allow the calls: the kernel may run
+	 * them too. */
+	t->seccomp_suspend = false;
+	return 0;
+}
+
 /* PTRACE_CONT or PTRACE_SYSCALL from a stop. */
 int xmm_tracer_resume(struct xmm_tracer *t, int request, int sig)
 {
+	int ret = suspension_for_resume(t);
+
+	if (ret < 0)
+		return ret;
 	if (ptrace(request, t->tid, 0, sig) < 0)
 		return -ESRCH;
 	t->running = true;
