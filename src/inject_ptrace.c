@@ -194,6 +194,17 @@ int xmm_tracer_wait(struct xmm_tracer *t, int timeout_ms)
 	long nap_ns = FIRST_NAP_NS;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	/*
+	 * A helper sleeps on SIGCHLD before it looks: the stop waited for
+	 * with a limit was asked for just now (the interrupt), and on a CPU
+	 * shared with the tracee it cannot have come yet; a stop that has
+	 * come sent its SIGCHLD, which ends the sleep at once.  One syscall
+	 * fewer than looking first; a SIGCHLD left pending from an earlier
+	 * stop only costs one more round.  (A thread naps instead, and an
+	 * early nap would cost a whole nap: it looks first.)
+	 */
+	if (timeout_ms != XMM_INJECT_WAIT_FOREVER && t->blocking_wait)
+		pause_for_stop(t, timeout_ms, &nap_ns);
 	for (;;) {
 		/* Without a limit, sleep in the kernel until the stop: the
 		 * cheapest wake-up there is.  (Every tracer blocks its
