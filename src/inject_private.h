@@ -117,6 +117,8 @@ bool xmm_tracer_read(struct xmm_tracer *t, unsigned long addr, void *buf,
 		     size_t len);
 ssize_t xmm_tracer_read_some(struct xmm_tracer *t, unsigned long addr,
 			     void *buf, size_t len);
+bool xmm_tracer_peek(struct xmm_tracer *t, unsigned long addr, void *buf,
+		     size_t len);
 bool xmm_tracer_write(struct xmm_tracer *t, unsigned long addr,
 		      const void *buf, size_t len);
 

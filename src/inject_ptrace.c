@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <sys/ptrace.h>
@@ -134,6 +135,28 @@ ssize_t xmm_tracer_read_some(struct xmm_tracer *t, unsigned long addr,
 			     void *buf, size_t len)
 {
 	return tracer_mem(t, addr, buf, len, false);
+}
+
+/*
+ * A few bytes (at most a word) at addr, by PTRACE_PEEKTEXT: the tracee is
+ * stopped and ours, so this skips what process_vm_readv(2) pays per call
+ * (mm_access()'s permission check, an iovec, pinning the page): about
+ * 0.5 us less here.  Its word may reach past the end of the mapping where
+ * the bytes asked for do not: then those alone, the other way.
+ */
+bool xmm_tracer_peek(struct xmm_tracer *t, unsigned long addr, void *buf,
+		     size_t len)
+{
+	long word;
+
+	if (len > sizeof(word))
+		return xmm_tracer_read(t, addr, buf, len);
+	errno = 0;
+	word = ptrace(PTRACE_PEEKTEXT, t->tid, (void *)addr, NULL);
+	if (word == -1 && errno)
+		return xmm_tracer_read(t, addr, buf, len);
+	memcpy(buf, &word, len);	/* the bytes in memory order */
+	return true;
 }
 
 bool xmm_tracer_write(struct xmm_tracer *t, unsigned long addr,
