@@ -980,8 +980,16 @@ static void test_strict_mode_target(void **state)
 	one = inject_madvise(t.pidfd, scratch, 64 * 1024, MADV_DONTNEED,
 			     XMM_PMADV_INJECT);
 	assert_int_equal(one, suspend ? 64 * 1024 : -1);
-	if (!suspend)
+	if (!suspend) {
 		assert_int_equal(errno, EPERM);
+		/* No flag vouches for a mode that kills on madvise. */
+		errno = 0;
+		assert_int_equal(inject_madvise(t.pidfd, scratch, 64 * 1024,
+						MADV_DONTNEED,
+						XMM_PMADV_INJECT |
+						XMM_PMADV_INJECT_UNCHECKED), -1);
+		assert_int_equal(errno, EPERM);
+	}
 	assert_true(child_pages_zero(t.pid, scratch, 64 * 1024) == suspend);
 	errno = 0;
 	many = xmm_process_madvise(t.pidfd, iov, STRICT_RANGES, MADV_DONTNEED,
