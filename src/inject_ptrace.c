@@ -35,6 +35,10 @@
 #define PTRACE_EVENT_STOP		128
 #endif
 
+/* Our ptrace options, from the seize on (PTRACE_SETOPTIONS replaces them
+ * all: xmm_tracer_suspend_seccomp() adds its one to these). */
+#define TRACER_OPTIONS		PTRACE_O_TRACESYSGOOD
+
 /* The longest a waiting tracer sleeps before it looks again. */
 #define SLEEP_SLICE_NS		5000000L
 /* A tracer that cannot sleep on SIGCHLD starts its naps this short. */
@@ -167,7 +171,7 @@ bool xmm_tracer_write(struct xmm_tracer *t, unsigned long addr,
 
 int xmm_tracer_seize(struct xmm_tracer *t, pid_t tid)
 {
-	if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) < 0)
+	if (ptrace(PTRACE_SEIZE, tid, 0, TRACER_OPTIONS) < 0)
 		return -errno;
 	t->tid = tid;
 	t->attached = true;
@@ -277,14 +281,14 @@ enum xmm_stop_kind xmm_tracer_stop_kind(const struct xmm_tracer *t, int *sig)
 }
 
 /*
- * Set or clear PT_SUSPEND_SECCOMP on the stopped tracee (with
- * TRACESYSGOOD, our only other option).  -EINVAL: the kernel has no
- * CONFIG_CHECKPOINT_RESTORE; -EPERM: we lack CAP_SYS_ADMIN in the
- * initial user namespace, or are under seccomp ourselves.
+ * Set or clear PT_SUSPEND_SECCOMP on the stopped tracee, our other
+ * options kept.  -EINVAL: the kernel has no CONFIG_CHECKPOINT_RESTORE;
+ * -EPERM: we lack CAP_SYS_ADMIN in the initial user namespace, or are
+ * under seccomp ourselves.
  */
 int xmm_tracer_suspend_seccomp(struct xmm_tracer *t, bool suspend)
 {
-	unsigned long options = PTRACE_O_TRACESYSGOOD;
+	unsigned long options = TRACER_OPTIONS;
 
 	if (suspend)
 		options |= PTRACE_O_SUSPEND_SECCOMP;
