@@ -142,24 +142,28 @@ ssize_t xmm_tracer_read_some(struct xmm_tracer *t, unsigned long addr,
 }
 
 /*
- * A few bytes (at most a word) at addr, by PTRACE_PEEKTEXT: the tracee is
- * stopped and ours, so this skips what process_vm_readv(2) pays per call
- * (mm_access()'s permission check, an iovec, pinning the page): about
- * 0.5 us less here.  Its word may reach past the end of the mapping where
- * the bytes asked for do not: then those alone, the other way.
+ * A few bytes at addr, by PTRACE_PEEKTEXT of the aligned word that holds
+ * them: the tracee is stopped and ours, so this skips what
+ * process_vm_readv(2) pays per call (mm_access()'s permission check, an
+ * iovec, pinning the page): about 0.4 us less here.  An aligned word
+ * never reaches into the next page, which the bytes asked for do not
+ * touch either (reading it could fault it in).  Bytes that straddle two
+ * words take the other way.
  */
 bool xmm_tracer_peek(struct xmm_tracer *t, unsigned long addr, void *buf,
 		     size_t len)
 {
+	unsigned long base = addr & ~(sizeof(long) - 1);
 	long word;
 
-	if (len > sizeof(word))
+	if (addr - base + len > sizeof(word))
 		return xmm_tracer_read(t, addr, buf, len);
 	errno = 0;
-	word = ptrace(PTRACE_PEEKTEXT, t->tid, (void *)addr, NULL);
+	word = ptrace(PTRACE_PEEKTEXT, t->tid, (void *)base, NULL);
 	if (word == -1 && errno)
 		return xmm_tracer_read(t, addr, buf, len);
-	memcpy(buf, &word, len);	/* the bytes in memory order */
+	/* The word holds the bytes in memory order. */
+	memcpy(buf, (const char *)&word + (addr - base), len);
 	return true;
 }
 
