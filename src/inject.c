@@ -15,6 +15,9 @@
  *     interrupted syscall of the target still waits for its restart.
  *     Giving up here (EAGAIN) changes nothing.  A register set of
  *     another size is a task of another ABI: EXDEV, released untouched.
+ *     The target's seccomp is asked about every call before any runs
+ *     (inject_seccomp.c); where we may, it is suspended for our calls
+ *     and only for them (inject_ptrace.c, xmm_tracer_resume()).
  *  3. For each call: registers = R with pc on an existing syscall
  *     instruction of the target, the call's number and arguments, and "in
  *     no syscall" (orig_rax -1), so no restart logic touches them.  Run to
@@ -131,6 +134,8 @@ long xmm_inject_trace_batch(struct xmm_inject_request *req,
 		.blocking_wait = blocking_wait,
 		.exit_releases = exit_releases,
 		.unchecked = req->flags & XMM_INJECT_UNCHECKED,
+		/* Only the kept helper serves through a channel. */
+		.server_caller = req->caller_chan >= 0 ? req->caller : 0,
 		.mem_fd = -1,
 	};
 	long ret, released;

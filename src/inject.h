@@ -67,7 +67,8 @@ struct xmm_inject_call {
  *   EPERM   ptrace(2) refuses (other uid, Yama, already traced,
  *           non-dumpable), or the target's seccomp filter cannot be read
  *           to prove the calls will not kill it (and no
- *           XMM_INJECT_UNCHECKED)
+ *           XMM_INJECT_UNCHECKED), or it is in strict mode and we may
+ *           not suspend its seccomp for our calls
  *   ESRCH   the target is gone (or exits during the batch)
  *   EAGAIN  the target did not stop in time (frozen, uninterruptible),
  *           nothing changed.  Once a call runs there is no time limit:

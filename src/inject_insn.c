@@ -134,7 +134,7 @@ static bool is_insn_at(struct xmm_tracer *t, unsigned long addr)
 {
 	unsigned char buf[XMM_INJECT_INSN_LEN];
 
-	return xmm_tracer_read(t, addr, buf, sizeof(buf)) &&
+	return xmm_tracer_peek(t, addr, buf, sizeof(buf)) &&
 	       memcmp(buf, xmm_inject_insn, sizeof(buf)) == 0;
 }
 

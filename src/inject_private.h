@@ -79,8 +79,18 @@ struct xmm_tracer {
 	bool sigtrap_untouched;	/* SIGTRAP neither blocked nor ignored */
 	int status;		/* the last wait status */
 	int pending_sig;	/* the signal of a signal-delivery-stop */
-	int seccomp_mode;	/* /proc/PID/status Seccomp:, once read */
+	int seccomp_mode;	/* its seccomp mode, once learnt a batch */
 	bool seccomp_mode_known;
+	/*
+	 * PT_SUSPEND_SECCOMP (inject_seccomp.c): wanted while the tracee
+	 * holds our registers and only then; whether a call may run
+	 * without it (no: its mode is strict, or unknown); whether it is
+	 * set on the tracee now.
+	 */
+	bool seccomp_suspend;
+	bool seccomp_suspend_needed;
+	bool seccomp_suspended;
+	pid_t server_caller;	/* the kept helper's caller; 0 elsewhere */
 	int mem_fd;		/* /proc/PID/mem, where process_vm_* fail */
 	bool vm_rw_refused;	/* process_vm_readv refused (seccomp) */
 	unsigned long insn;	/* a syscall instruction of the target */
@@ -105,10 +115,13 @@ int xmm_tracer_set_regs(struct xmm_tracer *t,
 int xmm_tracer_restore_regs(struct xmm_tracer *t);
 int xmm_tracer_deliver_and_restop(struct xmm_tracer *t, int sig);
 int xmm_tracer_release(struct xmm_tracer *t);
+int xmm_tracer_suspend_seccomp(struct xmm_tracer *t, bool suspend);
 bool xmm_tracer_read(struct xmm_tracer *t, unsigned long addr, void *buf,
 		     size_t len);
 ssize_t xmm_tracer_read_some(struct xmm_tracer *t, unsigned long addr,
 			     void *buf, size_t len);
+bool xmm_tracer_peek(struct xmm_tracer *t, unsigned long addr, void *buf,
+		     size_t len);
 bool xmm_tracer_write(struct xmm_tracer *t, unsigned long addr,
 		      const void *buf, size_t len);
 

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -183,6 +184,10 @@ long xmm_seccomp_answer(uint32_t action)
 #define PTRACE_SECCOMP_GET_FILTER	0x420c
 #endif
 
+#define MODE_NONE	0
+#define MODE_STRICT	1
+#define MODE_FILTER	2
+
 /*
  * Is seccomp filtering the target?  0 none, 1 strict, 2 filter.  The
  * procfs readers used here make plain system calls and string scans only:
@@ -199,15 +204,83 @@ static int read_seccomp_mode(struct xmm_tracer *t)
 	/* The same text tells whether a trap may be forced (one read). */
 	xmm_inject_note_sigtrap(t, buf);
 	if (!xmm_proc_field_kib(buf, "Seccomp", &mode))
-		return 0;	/* a kernel without seccomp */
+		return MODE_NONE;	/* a kernel without seccomp */
 	return (int)mode;
 }
 
-/* Read once a batch: a stopped target installs no filter meanwhile. */
+/*
+ * Refusals of PTRACE_O_SUSPEND_SECCOMP that outlive a batch, so that they
+ * are not asked again on every call (each costs a syscall and, where an
+ * LSM audits capability checks, a denial in its log).  EINVAL holds for
+ * every tracer: the kernel lacks CONFIG_CHECKPOINT_RESTORE (the tinyconfig
+ * 6.1 guests).  EPERM is the tracer's own answer; it is remembered only
+ * for the kept helper (inject_server.c), whose credentials are fixed and
+ * which has no filter, keyed by the pid of the caller it serves (a fork
+ * child has its own helper).  A per-call helper or thread asks again: a
+ * caller's threads may differ in credentials and filters, and a stale
+ * refusal would only cost the slow way.  (A kept helper made again with
+ * CAP_SYS_ADMIN after a refused one keeps the slow way: only speed.)
+ */
+static atomic_bool suspend_unsupported;
+static _Atomic pid_t suspend_refused_to_server_of;
+
+static int suspend_seccomp(struct xmm_tracer *t)
+{
+	int ret;
+
+	if (atomic_load(&suspend_unsupported) ||
+	    (t->server_caller &&
+	     atomic_load(&suspend_refused_to_server_of) == t->server_caller))
+		return -EPERM;
+	ret = xmm_tracer_suspend_seccomp(t, true);
+	if (ret == -EINVAL)
+		atomic_store(&suspend_unsupported, true);
+	else if (ret == -EPERM && t->server_caller)
+		atomic_store(&suspend_refused_to_server_of, t->server_caller);
+	return ret;
+}
+
+/*
+ * The target's mode, learnt at the stop before our calls.  Where we may
+ * suspend its seccomp (PTRACE_O_SUSPEND_SECCOMP needs what
+ * PTRACE_SECCOMP_GET_FILTER needs: CAP_SYS_ADMIN in the initial user
+ * namespace and no seccomp of our own; and CONFIG_CHECKPOINT_RESTORE),
+ * GET_FILTER of the first filter answers its length in filter mode and
+ * EINVAL in the other two; then our calls run suspended (while they run,
+ * and only then: inject_ptrace.c), so that a strict-mode target is not
+ * killed by madvise and gets the answer process_madvise(2), which ignores
+ * the target's seccomp, would give; filters are still read and honoured
+ * (xmm_inject_seccomp_answers()).  Elsewhere /proc/PID/status tells,
+ * as it always did, and the kernel's checks stay in force.
+ */
+static int probe_seccomp_mode(struct xmm_tracer *t)
+{
+	int ret = suspend_seccomp(t);
+
+	if (ret == -ESRCH)
+		return -ESRCH;
+	if (ret < 0)
+		return read_seccomp_mode(t);
+	t->seccomp_suspend = true;
+	if (ptrace(PTRACE_SECCOMP_GET_FILTER, t->tid, 0, NULL) >= 0)
+		return MODE_FILTER;
+	if (errno == EINVAL) {
+		/* None, or strict: our calls need the suspension. */
+		t->seccomp_suspend_needed = true;
+		return MODE_NONE;
+	}
+	if (errno == ESRCH)
+		return -ESRCH;
+	/* (Never seen.)  The way without suspension. */
+	t->seccomp_suspend = false;
+	return read_seccomp_mode(t);
+}
+
+/* Learnt once a batch: a stopped target installs no filter meanwhile. */
 static int seccomp_mode(struct xmm_tracer *t)
 {
 	if (!t->seccomp_mode_known) {
-		t->seccomp_mode = read_seccomp_mode(t);
+		t->seccomp_mode = probe_seccomp_mode(t);
 		t->seccomp_mode_known = true;
 	}
 	return t->seccomp_mode;
@@ -234,9 +307,9 @@ int xmm_inject_seccomp_answers(struct xmm_tracer *t, unsigned long ip,
 		answer[i] = 0;
 		action[i] = SECCOMP_RET_ALLOW;
 	}
-	if (mode <= 0)
+	if (mode <= MODE_NONE)
 		return mode;
-	if (mode == 1) {	/* strict: madvise and friends kill */
+	if (mode == MODE_STRICT) {	/* madvise and friends kill */
 		for (i = 0; i < count; i++)
 			answer[i] = -EPERM;
 		return 0;
@@ -250,6 +323,9 @@ int xmm_inject_seccomp_answers(struct xmm_tracer *t, unsigned long ip,
 		if (len < 0 || len > BPF_MAXINSNS) {
 			if (!t->unchecked)
 				return -EPERM;
+			/* The caller vouches for the filters we could not
+			 * read: the kernel must still run them. */
+			t->seccomp_suspend = false;
 			break;
 		}
 		for (i = 0; i < count; i++) {

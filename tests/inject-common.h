@@ -79,6 +79,14 @@ bool untraced(pid_t pid);
 int install_madvise_filter(unsigned int action);
 
 /*
+ * A strict-mode target (SECCOMP_MODE_STRICT): it reads the pipe
+ * s->value[0] until 'q', then exits with 0.  s->ready once strict.
+ */
+int strict_child(void *arg);
+/* Ranges of the strict-mode tests' batch (four or more: the stub). */
+#define STRICT_RANGES	8
+
+/*
  * A caller under a seccomp filter (sandbox(), which must make
  * process_madvise answer ENOSYS) forks its target, which inherits it (a
  * container).  A tracer under seccomp cannot read the target's filters:

@@ -137,6 +137,198 @@ static void test_seccomp_trap_refused_no_sigsys(void **state)
 	check_seccomp(SECCOMP_RET_TRAP, EPERM);
 }
 
+/* ---- Seccomp suspended for our calls only ---- */
+
+/* Drop CAP_SYS_ADMIN from the effective and permitted sets, keep the
+ * rest (root still traces its own uid's children). */
+static int drop_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { { 0 } };
+
+	if (syscall(SYS_capget, &header, data) < 0)
+		return -1;
+	data[0].effective &= ~(1U << CAP_SYS_ADMIN);
+	data[0].permitted &= ~(1U << CAP_SYS_ADMIN);
+	return (int)syscall(SYS_capset, &header, data);
+}
+
+struct strict_case {
+	int pidfd;
+	struct iovec iov[STRICT_RANGES];
+};
+
+static int inject_without_cap_sys_admin(void *arg)
+{
+	struct strict_case *sc = arg;
+
+	CHILD_CHECK(drop_cap_sys_admin() == 0);
+	errno = 0;
+	CHILD_CHECK(inject_madvise(sc->pidfd, scratch, 4096, MADV_DONTNEED,
+				   XMM_PMADV_INJECT) == -1);
+	CHILD_CHECK(errno == EPERM);
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(sc->pidfd, sc->iov, STRICT_RANGES,
+					MADV_DONTNEED, XMM_PMADV_INJECT) == -1);
+	CHILD_CHECK(errno == EPERM);
+	return 0;
+}
+
+/*
+ * Root without CAP_SYS_ADMIN may not suspend a tracee's seccomp: the
+ * strict-mode target is refused as it always was (madvise would kill
+ * it), and lives, its memory untouched.
+ */
+static void test_strict_target_without_cap_sys_admin_eperm(void **state)
+{
+	struct shared *s = shared_new();
+	struct strict_case sc;
+	struct target t;
+	int pipe_fd[2], i;
+	unsigned char byte;
+	struct iovec local = { &byte, 1 }, remote;
+
+	(void)state;
+	for (i = 0; i < STRICT_RANGES; i++) {
+		sc.iov[i].iov_base = (char *)scratch + (size_t)(i + 1) * 8192;
+		sc.iov[i].iov_len = 4096;
+	}
+	assert_int_equal(pipe(pipe_fd), 0);
+	s->value[0] = pipe_fd[0];
+	target_start(&t, strict_child, s);
+	wait_ready(s);
+	sc.pidfd = t.pidfd;
+	assert_int_equal(harness_run_in_child(inject_without_cap_sys_admin,
+					      &sc), 0);
+	assert_true(untraced(t.pid));
+	for (i = 0; i <= STRICT_RANGES; i++) {
+		remote.iov_base = i ? sc.iov[i - 1].iov_base : scratch;
+		remote.iov_len = 1;
+		assert_int_equal(process_vm_readv(t.pid, &local, 1, &remote, 1,
+						  0), 1);
+		assert_int_equal(byte, 0x5a);
+	}
+	assert_int_equal(write(pipe_fd[1], "q", 1), 1);
+	assert_int_equal(target_wait(&t), 0);
+	close(pipe_fd[0]);
+	close(pipe_fd[1]);
+	munmap(s, sizeof(*s));
+}
+
+/*
+ * A target whose filter answers EPERM to getppid, and whose signal
+ * handler calls getppid: value[3] counts the handler's runs, value[4]
+ * the answers that were not EPERM (the filter bypassed).
+ */
+static struct shared *handler_record;
+
+static void call_getppid(int sig)
+{
+	int saved = errno;
+	long ret = syscall(SYS_getppid);
+
+	(void)sig;
+	handler_record->value[3]++;
+	if (ret != -1 || errno != EPERM)
+		handler_record->value[4]++;
+	errno = saved;
+}
+
+static int getppid_filtered_child(void *arg)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { 4, filter };
+	struct sigaction sa = { .sa_handler = call_getppid };
+
+	handler_record = arg;
+	sigaction(SIGRTMIN, &sa, NULL);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		return 1;
+	handler_record->ready = 1;
+	while (!handler_record->stop)
+		nap();
+	return 0;
+}
+
+struct getppid_signaller {
+	pid_t pid;
+	int count;
+};
+
+static void *send_rt_signals(void *arg)
+{
+	struct getppid_signaller *sg = arg;
+	struct timespec pause = { 0, 300000 };
+	union sigval v = { 0 };
+	int i;
+
+	for (i = 0; i < sg->count; i++) {
+		sigqueue(sg->pid, SIGRTMIN, v);
+		nanosleep(&pause, NULL);
+	}
+	return NULL;
+}
+
+/*
+ * Our calls run with the target's seccomp suspended; its own code never
+ * does.  Signals that arrive during injections (long batches through the
+ * stub, and short ones call by call) are handed to the target with its
+ * filter in force again: its handler's getppid still gets EPERM.
+ */
+static void test_signal_handler_filtered_during_injection(void **state)
+{
+	struct shared *s = shared_new();
+	struct iovec *iov = calloc(1024, sizeof(*iov));
+	struct getppid_signaller sg = { .count = 100 };
+	struct target t;
+	pthread_t th;
+	int i, round;
+
+	(void)state;
+	assert_non_null(iov);
+	for (i = 0; i < 1024; i++) {
+		iov[i].iov_base = (char *)scratch + (size_t)(i % 256) * 4096;
+		iov[i].iov_len = 4096;
+	}
+	target_start(&t, getppid_filtered_child, s);
+	wait_ready(s);
+	sg.pid = t.pid;
+	for (round = 0; round < 2; round++) {
+		/* 1,024 ranges: the stub; 3: call by call. */
+		size_t count = round ? 3 : 1024;
+		int batches = round ? 1500 : 40;
+
+		assert_int_equal(pthread_create(&th, NULL, send_rt_signals,
+						&sg), 0);
+		for (i = 0; i < batches; i++)
+			assert_int_equal(xmm_process_madvise(t.pidfd, iov,
+							     count, MADV_COLD,
+							     0),
+					 (ssize_t)count * 4096);
+		pthread_join(th, NULL);
+	}
+	for (i = 0; i < 50000 && s->value[3] < 2 * sg.count; i++)
+		tick();
+	printf("%ld handler runs, %ld saw getppid unfiltered\n",
+	       (long)s->value[3], (long)s->value[4]);
+	assert_int_equal(s->value[3], 2 * sg.count);
+	assert_int_equal(s->value[4], 0);
+	assert_true(untraced(t.pid));
+	s->stop = 1;
+	assert_int_equal(target_wait(&t), 0);
+	free(iov);
+	munmap(s, sizeof(*s));
+}
+
 /*
  * The text the injector borrows its syscall instruction from, as its
  * search goes: libc's, or in a static program (the guests) our own.
@@ -547,6 +739,8 @@ int main(void)
 		cmocka_unit_test(test_unchecked_honours_readable_filter),
 		cmocka_unit_test(test_call_longer_than_timeouts_completes),
 		cmocka_unit_test(test_seccomp_by_instruction_pointer),
+		cmocka_unit_test(test_strict_target_without_cap_sys_admin_eperm),
+		cmocka_unit_test(test_signal_handler_filtered_during_injection),
 		cmocka_unit_test(test_other_uid_eperm),
 		cmocka_unit_test(test_nondumpable_target_eperm),
 		cmocka_unit_test(test_kept_helper_follows_credentials),

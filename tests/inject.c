@@ -1087,6 +1087,90 @@ static void test_inject_flag_applies_dontneed(void **state)
 	xmm_backend_force("process_madvise", "inject");
 }
 
+/* ---- A strict-mode target ---- */
+
+/*
+ * Would the kernel let us suspend a tracee's seccomp
+ * (PTRACE_O_SUSPEND_SECCOMP: CAP_SYS_ADMIN, no seccomp of our own, a
+ * kernel with CONFIG_CHECKPOINT_RESTORE)?  Asked of a child of ours.
+ */
+static bool may_suspend_seccomp(void)
+{
+	struct target t;
+	int status;
+	bool may;
+
+	target_start(&t, pause_child, NULL);
+	assert_int_equal(ptrace(PTRACE_SEIZE, t.pid, 0, 0), 0);
+	assert_int_equal(ptrace(PTRACE_INTERRUPT, t.pid, 0, 0), 0);
+	assert_int_equal(waitpid(t.pid, &status, __WALL), t.pid);
+	may = ptrace(PTRACE_SETOPTIONS, t.pid, 0,
+		     PTRACE_O_SUSPEND_SECCOMP) == 0;
+	assert_int_equal(ptrace(PTRACE_DETACH, t.pid, 0, 0), 0);
+	target_kill(&t);
+	return may;
+}
+
+/*
+ * Where the tracer may suspend the target's seccomp while our calls run
+ * (root on the host), a strict-mode target is advised, as
+ * process_madvise(2), which ignores the target's seccomp, would advise
+ * it: one range call by call, a batch through the stub.  Elsewhere
+ * (unprivileged, or a kernel without CONFIG_CHECKPOINT_RESTORE) madvise
+ * would kill it: EPERM, nothing changed.  It lives on either way.
+ */
+static void test_strict_mode_target(void **state)
+{
+	struct shared *s = shared_new();
+	struct iovec iov[STRICT_RANGES];
+	char *batch = (char *)scratch + 256 * 1024;
+	bool suspend = may_suspend_seccomp();
+	ssize_t one, many;
+	int pipe_fd[2], i;
+	struct target t;
+
+	(void)state;
+	for (i = 0; i < STRICT_RANGES; i++) {
+		iov[i].iov_base = batch + (size_t)i * 2 * 4096;
+		iov[i].iov_len = 4096;
+	}
+	assert_int_equal(pipe(pipe_fd), 0);
+	s->value[0] = pipe_fd[0];
+	target_start(&t, strict_child, s);
+	wait_ready(s);
+	printf("suspending seccomp %s\n", suspend ? "allowed" : "refused");
+	errno = 0;
+	one = inject_madvise(t.pidfd, scratch, 64 * 1024, MADV_DONTNEED,
+			     XMM_PMADV_INJECT);
+	assert_int_equal(one, suspend ? 64 * 1024 : -1);
+	if (!suspend) {
+		assert_int_equal(errno, EPERM);
+		/* No flag vouches for a mode that kills on madvise. */
+		errno = 0;
+		assert_int_equal(inject_madvise(t.pidfd, scratch, 64 * 1024,
+						MADV_DONTNEED,
+						XMM_PMADV_INJECT |
+						XMM_PMADV_INJECT_UNCHECKED), -1);
+		assert_int_equal(errno, EPERM);
+	}
+	assert_true(child_pages_zero(t.pid, scratch, 64 * 1024) == suspend);
+	errno = 0;
+	many = xmm_process_madvise(t.pidfd, iov, STRICT_RANGES, MADV_DONTNEED,
+				   XMM_PMADV_INJECT);
+	assert_int_equal(many, suspend ? STRICT_RANGES * 4096 : -1);
+	if (!suspend)
+		assert_int_equal(errno, EPERM);
+	for (i = 0; i < STRICT_RANGES; i++)
+		assert_true(child_pages_zero(t.pid, iov[i].iov_base, 4096) ==
+			    suspend);
+	assert_true(untraced(t.pid));
+	assert_int_equal(write(pipe_fd[1], "q", 1), 1);
+	assert_int_equal(target_wait(&t), 0);
+	close(pipe_fd[0]);
+	close(pipe_fd[1]);
+	munmap(s, sizeof(*s));
+}
+
 /* The kernel's rule: bytes advised before the first failure, the errno
  * only when nothing was advised. */
 static void test_partial_progress_rule(void **state)
@@ -1709,6 +1793,7 @@ int main(void)
 		cmocka_unit_test(test_already_traced_eperm),
 		cmocka_unit_test(test_enosys_falls_back_to_injection),
 		cmocka_unit_test(test_inject_flag_applies_dontneed),
+		cmocka_unit_test(test_strict_mode_target),
 		cmocka_unit_test(test_partial_progress_rule),
 		cmocka_unit_test(test_partial_progress_rule_batched),
 		cmocka_unit_test(test_partial_progress_rule_stub),
