@@ -40,8 +40,10 @@
  * - Dead tracees.  A target that dies under the helper stays its tracee,
  *   a zombie its parent cannot reap, until the tracer waits for it (the
  *   per-call helper's exit let go of it): between requests the helper
- *   waits on the channel and on a signalfd of its (blocked) SIGCHLD, and
- *   reaps every wait status, all of them its tracees': it has no child.
+ *   reaps every wait status, all of them its tracees' (it has no child),
+ *   and while one is left (its detach failed: it was dying) waits on the
+ *   channel and on a signalfd of its (blocked) SIGCHLD; tracing none, it
+ *   waits in recvmsg() alone.
  * - Concurrent callers.  One request at a time: a caller that finds the
  *   server busy (or is a signal handler interrupting a call) takes the
  *   per-call paths of inject_helper.c, which still work in parallel.
@@ -266,20 +268,26 @@ static bool serve_one(int chan, struct xmm_inject_request *req)
  * A target that died under us stays our tracee, a zombie its parent
  * cannot reap, until we wait for it: the exit of a per-call helper let go
  * of it, the kept one reaps it.  We have no children of our own, so every
- * wait status is such a tracee's.
+ * wait status is such a tracee's.  true when we trace no task any more
+ * (ECHILD): only a request makes a new tracee then.
  */
-static void reap_dead_tracees(void)
+static bool reap_dead_tracees(void)
 {
 	int status;
+	pid_t got;
 
-	while (waitpid(-1, &status, __WALL | WNOHANG) > 0)
+	while ((got = waitpid(-1, &status, __WALL | WNOHANG)) > 0)
 		;
+	return got < 0 && errno == ECHILD;
 }
 
 /*
  * Between requests: wait for the next one, reaping tracees that die
  * meanwhile (their SIGCHLD, blocked, read from sigchld).  true when the
- * channel has something (a request, or the hang-up).
+ * channel has something (a request, or the hang-up).  Tracing no task
+ * (the common case: every release detached), nothing can die under us
+ * until the next request, so recvmsg() alone waits: the caller's message
+ * wakes us there directly, without a poll(2) first.
  */
 static bool await_request(int chan, int sigchld)
 {
@@ -290,7 +298,8 @@ static bool await_request(int chan, int sigchld)
 	char drain[128];
 
 	for (;;) {
-		reap_dead_tracees();
+		if (reap_dead_tracees())
+			return true;
 		if (poll(fds, sigchld >= 0 ? 2 : 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
