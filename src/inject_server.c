@@ -29,10 +29,17 @@
  *   clones the helper and exits: the helper is reparented to init (or a
  *   subreaper), which reaps it, so no zombie is left to the caller, nor
  *   to the program it execs, and wait(2) in the caller never sees it.
- * - The target's pidfd travels with each request (SCM_RIGHTS) into the
+ * - The target's pidfd travels with a request (SCM_RIGHTS) into the
  *   helper's own table, where the pid-reuse check after the seize uses it
  *   (pidfd_getfd(2) would need ptrace rights over the caller, which Yama
- *   scope 1 refuses to a non-ancestor).
+ *   scope 1 refuses to a non-ancestor).  The helper keeps the last one it
+ *   received, and the next request for the same process sends none: the
+ *   same only when the caller's pidfd has the pidfs inode number of the
+ *   one sent (64-bit kernels since 6.9 give every struct pid its own,
+ *   never reused during a boot), so the kept pidfd refers to the same
+ *   struct pid as the caller's, and the check after the seize answers
+ *   alike.  Where pidfds have no such number (anonymous inodes before
+ *   6.9, 32-bit), every request sends its pidfd.
  * - One helper per process.  A fork child forgets its parent's helper
  *   (xmm_inject_helper_atfork_child(), called from atfork.c, closes the
  *   inherited channel); a child forked without the handlers (raw clone)
@@ -89,6 +96,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -143,6 +151,9 @@ static struct {
 	 * did not open (a daemon closing them all) may reuse them. */
 	dev_t chan_dev, pidfd_dev;
 	ino_t chan_ino, pidfd_ino;
+	/* The pidfd the helper keeps: pidfs inode (0: none) and flags. */
+	ino_t kept_pidfd_ino;
+	int kept_pidfd_flags;
 	bool unsupported;	/* clone does not share memory here */
 	char *region;
 	struct server_creds creds;
@@ -226,9 +237,20 @@ static void chan_message_init(struct chan_message *m, char byte)
 	m->msg.msg_controllen = sizeof(m->control.buf);
 }
 
-/* One request: its pidfd arrives with it.  false when the caller hung
- * up (exit, exec, the destructor). */
-static bool serve_one(int chan, struct xmm_inject_request *req)
+/* Request bytes: a pidfd comes with it, or use the one kept. */
+#define CHAN_REQUEST_PIDFD	'q'
+#define CHAN_REQUEST_KEPT	'k'
+/* Answer bytes: the helper keeps the request's pidfd now, or none. */
+#define CHAN_ANSWER_KEPT	'k'
+#define CHAN_ANSWER_NONE	'n'
+
+/*
+ * One request, with its pidfd or naming the one kept (*kept_pidfd, the
+ * last received, or -1).  false when the caller hung up (exit, exec, the
+ * destructor).
+ */
+static bool serve_one(int chan, struct xmm_inject_request *req,
+		      int *kept_pidfd)
 {
 	struct chan_message m;
 	struct cmsghdr *cmsg;
@@ -247,16 +269,24 @@ static bool serve_one(int chan, struct xmm_inject_request *req)
 	    cmsg->cmsg_type == SCM_RIGHTS &&
 	    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
 		memcpy(&pidfd, CMSG_DATA(cmsg), sizeof(int));
-	if (pidfd < 0) {
+	if (m.byte != CHAN_REQUEST_KEPT) {
+		/* A new pidfd (or none arrived): the old one is no use. */
+		if (*kept_pidfd >= 0)
+			close(*kept_pidfd);
+		*kept_pidfd = pidfd;
+	} else if (pidfd >= 0) {
+		close(pidfd);	/* never sent so: not ours to use */
+	}
+	if (*kept_pidfd < 0) {
 		req->result = -EBADF;
 	} else {
-		req->pidfd = pidfd;
+		req->pidfd = *kept_pidfd;
 		req->caller_chan = chan;
 		req->result = xmm_inject_trace_batch(req, true, true);
-		close(pidfd);
 	}
 	/* (req is the caller's again once it has the answer.) */
 	never_stopped = req->result == -EAGAIN;
+	m.byte = *kept_pidfd >= 0 ? CHAN_ANSWER_KEPT : CHAN_ANSWER_NONE;
 	if (send(chan, &m.byte, 1, MSG_NOSIGNAL) != 1)
 		return false;
 	/* A target that never stopped is seized still: only our exit lets
@@ -318,6 +348,7 @@ static int helper_main(void *arg)
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	size_t page = (size_t)getpagesize();
 	int chan = spawn->helper_end;
+	int kept_pidfd = -1;
 	char ready = 'r';
 	sigset_t all, chld;
 	int sigchld;
@@ -336,7 +367,7 @@ static int helper_main(void *arg)
 		return 0;
 	while (await_request(chan, sigchld) &&
 	       serve_one(chan, (struct xmm_inject_request *)
-			 (spawn->region + REQUEST_OFF(page))))
+			 (spawn->region + REQUEST_OFF(page)), &kept_pidfd))
 		;
 	return 0;
 }
@@ -431,6 +462,7 @@ static void note_identity(int fd, dev_t *dev, ino_t *ino)
  * reused): not ours to close; its hang-up ended the helper. */
 static void server_forget(void)
 {
+	server.kept_pidfd_ino = 0;
 	server.chan = -1;
 	server.helper_pidfd = -1;
 	server.helper = 0;
@@ -513,6 +545,7 @@ static bool server_start(const struct server_creds *creds)
 	spawn->region = server.region;
 	spawn->helper_end = ends[1];
 	server.chan = ends[0];
+	server.kept_pidfd_ino = 0;	/* a new helper keeps none yet */
 	note_identity(server.chan, &server.chan_dev, &server.chan_ino);
 	server.owner = getpid();
 
@@ -566,23 +599,76 @@ fail:
 	return false;
 }
 
+#define XMM_PIDFS_MAGIC		0x50494446	/* pidfs, 6.9 */
+
+/*
+ * The pidfs inode number of a pidfd, which names its struct pid for the
+ * whole boot on 64-bit kernels since 6.9; 0 where there is none (older
+ * pidfds are anonymous inodes, and 32-bit kernels reuse the low half).
+ * Whether pidfds live on pidfs is asked once (fstatfs(2)), and pidfs's
+ * device noted: one fstat(2) a call after that.  *flags: the file's
+ * status flags, for two pidfds of one struct pid may differ in them, and
+ * the check after the seize answers by them (PIDFD_THREAD, O_EXCL: its
+ * poll(2) tells that thread's exit, not the process's).
+ */
+static ino_t pidfd_ino(int pidfd, int *flags)
+{
+	static _Atomic int pidfs_known;	/* 0 unknown, 1 pidfs, -1 not */
+	static _Atomic dev_t pidfs_dev;
+	int known = atomic_load_explicit(&pidfs_known, memory_order_acquire);
+	struct statfs fs;
+	struct stat st;
+
+	if (sizeof(unsigned long) < 8 || sizeof(st.st_ino) < 8 || known < 0 ||
+	    fstat(pidfd, &st) < 0)
+		return 0;
+	if (!known) {
+		/* The pidfd passed the caller's checks: it is one, and every
+		 * pidfd of this kernel is on pidfs or none is. */
+		if (fstatfs(pidfd, &fs) < 0)
+			return 0;
+		if (fs.f_type != XMM_PIDFS_MAGIC) {
+			atomic_store(&pidfs_known, -1);
+			return 0;
+		}
+		atomic_store(&pidfs_dev, st.st_dev);
+		atomic_store_explicit(&pidfs_known, 1, memory_order_release);
+	}
+	if (st.st_dev != atomic_load(&pidfs_dev))
+		return 0;
+	*flags = fcntl(pidfd, F_GETFL);
+	return *flags < 0 ? 0 : st.st_ino;
+}
+
 /* Hand the request over and wait for the answer. */
 static long server_request(int pidfd)
 {
 	size_t page = (size_t)getpagesize();
 	struct xmm_inject_request *req = (struct xmm_inject_request *)
 		(server.region + REQUEST_OFF(page));
+	int flags = 0;
+	ino_t ino = pidfd_ino(pidfd, &flags);
 	struct chan_message m;
 	struct cmsghdr *cmsg;
 	ssize_t got;
 
-	chan_message_init(&m, 'q');
-	cmsg = CMSG_FIRSTHDR(&m.msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &pidfd, sizeof(int));
+	if (ino && ino == server.kept_pidfd_ino &&
+	    flags == server.kept_pidfd_flags) {
+		/* The helper's pidfd names the same struct pid (the top). */
+		chan_message_init(&m, CHAN_REQUEST_KEPT);
+		m.msg.msg_control = NULL;
+		m.msg.msg_controllen = 0;
+	} else {
+		chan_message_init(&m, CHAN_REQUEST_PIDFD);
+		cmsg = CMSG_FIRSTHDR(&m.msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &pidfd, sizeof(int));
+	}
 	req->result = XMM_INJECT_SERVER_UNAVAILABLE;
+	/* Unknown until it answers: send a pidfd next time. */
+	server.kept_pidfd_ino = 0;
 	do
 		got = sendmsg(server.chan, &m.msg, MSG_NOSIGNAL);
 	while (got < 0 && errno == EINTR);
@@ -595,6 +681,10 @@ static long server_request(int pidfd)
 	 * EAGAIN it exits to let go of the target: wait until it has. */
 	if (got != 1 || req->result == -EAGAIN)
 		server_stop();
+	else if (m.byte == CHAN_ANSWER_KEPT) {
+		server.kept_pidfd_ino = ino;
+		server.kept_pidfd_flags = flags;
+	}
 	return req->result;
 }
 
@@ -662,6 +752,7 @@ void xmm_inject_helper_atfork_child(void)
 	server.helper_pidfd = -1;
 	server.helper = 0;
 	server.owner = 0;
+	server.kept_pidfd_ino = 0;
 	atomic_store(&server.busy, false);
 }
 
