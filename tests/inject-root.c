@@ -539,6 +539,57 @@ static void test_kept_helper_follows_credentials(void **state)
 	munmap(s, sizeof(*s));
 }
 
+/* ---- The access check without a file mode ---- */
+
+/*
+ * A caller of another uid (nobody) with CAP_SYS_PTRACE and CAP_SYS_NICE
+ * but no CAP_DAC_OVERRIDE: the root target's environ is root's, mode
+ * 0400, and cannot be opened, yet mm_access() lets the caller in
+ * (CAP_SYS_PTRACE), and process_madvise(2) advises.  The inject backend
+ * answers the same.
+ */
+static int ptrace_capable_nobody_advises(void *arg)
+{
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { { 0 } };
+	pid_t *target = arg;
+	struct iovec iov = { scratch, 4096 };
+	char path[64];
+	int pidfd;
+
+	CHILD_CHECK(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0);
+	CHILD_CHECK(harness_drop_privileges() == 0);
+	data[0].effective = data[0].permitted =
+		(1U << CAP_SYS_NICE) | (1U << CAP_SYS_PTRACE);
+	CHILD_CHECK(syscall(SYS_capset, &header, data) == 0);
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)*target);
+	CHILD_CHECK(open(path, O_RDONLY | O_CLOEXEC) < 0 && errno == EACCES);
+	pidfd = (int)syscall(SYS_pidfd_open, *target, 0);
+	CHILD_CHECK(pidfd >= 0);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "native") == 0);
+	CHILD_CHECK(xmm_process_madvise(pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	CHILD_CHECK(xmm_process_madvise(pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	close(pidfd);
+	return 0;
+}
+
+static void test_ptrace_capable_caller_without_dac_override(void **state)
+{
+	struct target t;
+
+	(void)state;
+	target_start(&t, pause_child, NULL);
+	assert_int_equal(harness_run_in_child(ptrace_capable_nobody_advises,
+					      &t.pid), 0);
+	assert_true(untraced(t.pid));
+	target_kill(&t);
+}
+
 /* ---- The pidfd the kept helper keeps ---- */
 
 /* A child with PID pid (clone3 set_tid, root) and its pidfd; -errno. */
@@ -624,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_nondumpable_target_eperm),
 		cmocka_unit_test(test_kept_helper_follows_credentials),
 		cmocka_unit_test(test_kept_pidfd_never_names_a_reused_pid),
+		cmocka_unit_test(test_ptrace_capable_caller_without_dac_override),
 	};
 	const char *why;
 
