@@ -51,8 +51,8 @@
  *   6.9, 32-bit), every request sends its pidfd.
  * - One helper per process.  A fork child forgets its parent's helper
  *   (xmm_inject_helper_atfork_child(), called from atfork.c, closes the
- *   inherited channel); a child forked without the handlers (raw clone)
- *   is told by getpid() and never uses the parent's helper.
+ *   inherited pipe and socket); a child forked without the handlers (raw
+ *   clone) is told by getpid() and never uses the parent's helper.
  * - Dead tracees.  A target that dies under the helper stays its tracee,
  *   a zombie its parent cannot reap, until the tracer waits for it (the
  *   per-call helper's exit let go of it): between requests the helper
@@ -70,14 +70,16 @@
  *   one.  A caller under a seccomp filter never uses the server (the
  *   filter may postdate the helper, and no cheap call tells whether it
  *   does): it keeps the per-call helper, which inherits its filter.  The
- *   per-call permission checks of madvise.c (mm_access through environ,
- *   CAP_SYS_NICE) still run in the caller first.  Not compared: LSM
+ *   per-call permission checks of madvise.c (mm_access through
+ *   /proc/PID/exe or environ, CAP_SYS_NICE) still run in the caller
+ *   first.  Not compared: LSM
  *   labels and the user namespace (see xmm_process_madvise(3), BUGS).
  * - Foreign closes.  A program may close descriptors it did not open (a
  *   daemon closing them all) and reuse the numbers: the pipe's inode is
  *   checked before each request (and the socket's before a pidfd goes
  *   through it), and a changed one is forgotten, never written to nor
- *   closed (closing the pipe hung the helper up already).
+ *   closed (closing the pipe hung the helper up already); those still
+ *   ours are closed.
  * - Fallback.  Where the server cannot be made (RLIMIT_NPROC, a seccomp
  *   policy refusing clone, an emulator whose clone does not share
  *   memory), it answers "unavailable" and the per-call paths serve.
