@@ -690,28 +690,28 @@ fail:
  */
 static ino_t pidfd_ino(int pidfd, int *flags)
 {
-	static _Atomic int pidfs_known;	/* 0 unknown, 1 pidfs, -1 not */
-	static _Atomic dev_t pidfs_dev;
-	int known = atomic_load_explicit(&pidfs_known, memory_order_acquire);
+	/* Only a request uses them, one at a time (server.busy). */
+	static int pidfs_known;	/* 0 unknown, 1 pidfs, -1 not */
+	static dev_t pidfs_dev;
 	struct statfs fs;
 	struct stat st;
 
-	if (sizeof(unsigned long) < 8 || sizeof(st.st_ino) < 8 || known < 0 ||
-	    fstat(pidfd, &st) < 0)
+	if (sizeof(unsigned long) < 8 || sizeof(st.st_ino) < 8 ||
+	    pidfs_known < 0 || fstat(pidfd, &st) < 0)
 		return 0;
-	if (!known) {
+	if (!pidfs_known) {
 		/* The pidfd passed the caller's checks: it is one, and every
 		 * pidfd of this kernel is on pidfs or none is. */
 		if (fstatfs(pidfd, &fs) < 0)
 			return 0;
 		if (fs.f_type != XMM_PIDFS_MAGIC) {
-			atomic_store(&pidfs_known, -1);
+			pidfs_known = -1;
 			return 0;
 		}
-		atomic_store(&pidfs_dev, st.st_dev);
-		atomic_store_explicit(&pidfs_known, 1, memory_order_release);
+		pidfs_dev = st.st_dev;
+		pidfs_known = 1;
 	}
-	if (st.st_dev != atomic_load(&pidfs_dev))
+	if (st.st_dev != pidfs_dev)
 		return 0;
 	*flags = fcntl(pidfd, F_GETFL);
 	return *flags < 0 ? 0 : st.st_ino;
