@@ -1,20 +1,29 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The injection server: one helper process kept between calls, so that a
- * call pays two socket messages instead of a process's creation and exit
- * (clone, acct_collect over the shared mm, the extra wake-ups).  What it
- * must hold, and how:
+ * call pays a byte through a pipe and a futex wake instead of a process's
+ * creation and exit (clone, acct_collect over the shared mm, the extra
+ * wake-ups).  What it must hold, and how:
  *
  * - Lifetime.  Created on the first injection of a process, by the
- *   calling thread.  It exits when its channel hangs up: the caller's end
- *   is a close-on-exec socket, so the caller's exit *and* its exec close
- *   it (an exec would otherwise leave the helper holding the old mm).  The
- *   helper has a descriptor table of its own (no CLONE_FILES: with a
- *   shared table a close-on-exec socket never hangs up, and the helper
- *   would keep every descriptor of the old process open) and first closes
- *   every descriptor it inherited but its end of the channel.  The
- *   library's destructor hangs up and waits until the helper's end closes
- *   (it has left user code then), so dlclose() never unmaps code it runs.
+ *   calling thread.  It waits for requests in read(2) of a pipe, and
+ *   exits when the pipe hangs up: the caller's write end is
+ *   close-on-exec, so the caller's exit *and* its exec close it (an exec
+ *   would otherwise leave the helper holding the old mm).  The helper has
+ *   a descriptor table of its own (no CLONE_FILES: with a shared table a
+ *   close-on-exec descriptor never closes, and the helper would keep
+ *   every descriptor of the old process open) and first closes every
+ *   descriptor it inherited but the pipe's read end and its end of a
+ *   socket (its start, and pidfds: below).  The library's destructor
+ *   hangs up and waits until the helper's socket end closes (it has left
+ *   user code then), so dlclose() never unmaps code it runs.
+ * - The answer.  The helper stores it and wakes the caller's futex wait
+ *   on a word of our memory, which the kernel also clears and wakes when
+ *   the helper exits (CLONE_CHILD_CLEARTID): a helper killed half way
+ *   never leaves the caller waiting.  A pipe and a futex cost about half
+ *   of two messages on a socket.  The caller keeps the pipe's read end
+ *   open too, so its write never raises SIGPIPE, whatever became of the
+ *   helper.
  * - Memory.  CLONE_VM: the request is read and answered in place, and a
  *   caller killed half way leaves the helper its memory to finish the
  *   restore with (it checks the hang-up at the last point of no change,
@@ -29,19 +38,28 @@
  *   clones the helper and exits: the helper is reparented to init (or a
  *   subreaper), which reaps it, so no zombie is left to the caller, nor
  *   to the program it execs, and wait(2) in the caller never sees it.
- * - The target's pidfd travels with each request (SCM_RIGHTS) into the
+ * - The target's pidfd travels with a request (SCM_RIGHTS) into the
  *   helper's own table, where the pid-reuse check after the seize uses it
  *   (pidfd_getfd(2) would need ptrace rights over the caller, which Yama
- *   scope 1 refuses to a non-ancestor).
+ *   scope 1 refuses to a non-ancestor).  The helper keeps the last one it
+ *   received, and the next request for the same process sends none: the
+ *   same only when the caller's pidfd has the pidfs inode number of the
+ *   one sent (64-bit kernels since 6.9 give every struct pid its own,
+ *   never reused during a boot), so the kept pidfd refers to the same
+ *   struct pid as the caller's, and the check after the seize answers
+ *   alike.  Where pidfds have no such number (anonymous inodes before
+ *   6.9, 32-bit), every request sends its pidfd.
  * - One helper per process.  A fork child forgets its parent's helper
  *   (xmm_inject_helper_atfork_child(), called from atfork.c, closes the
- *   inherited channel); a child forked without the handlers (raw clone)
- *   is told by getpid() and never uses the parent's helper.
+ *   inherited pipe and socket); a child forked without the handlers (raw
+ *   clone) is told by getpid() and never uses the parent's helper.
  * - Dead tracees.  A target that dies under the helper stays its tracee,
  *   a zombie its parent cannot reap, until the tracer waits for it (the
  *   per-call helper's exit let go of it): between requests the helper
- *   waits on the channel and on a signalfd of its (blocked) SIGCHLD, and
- *   reaps every wait status, all of them its tracees': it has no child.
+ *   reaps every wait status, all of them its tracees' (it has no child),
+ *   and while one is left (its detach failed: it was dying) waits on the
+ *   pipe and on a signalfd of its (blocked) SIGCHLD; tracing none, it
+ *   waits in read(2) alone.
  * - Concurrent callers.  One request at a time: a caller that finds the
  *   server busy (or is a signal handler interrupting a call) takes the
  *   per-call paths of inject_helper.c, which still work in parallel.
@@ -52,13 +70,16 @@
  *   one.  A caller under a seccomp filter never uses the server (the
  *   filter may postdate the helper, and no cheap call tells whether it
  *   does): it keeps the per-call helper, which inherits its filter.  The
- *   per-call permission checks of madvise.c (mm_access through environ,
- *   CAP_SYS_NICE) still run in the caller first.  Not compared: LSM
+ *   per-call permission checks of madvise.c (mm_access through
+ *   /proc/PID/exe or environ, CAP_SYS_NICE) still run in the caller
+ *   first.  Not compared: LSM
  *   labels and the user namespace (see xmm_process_madvise(3), BUGS).
  * - Foreign closes.  A program may close descriptors it did not open (a
- *   daemon closing them all) and reuse the numbers: the channel's inode
- *   is checked before each request, and a changed one is forgotten, never
- *   written to nor closed (the close hung the helper up already).
+ *   daemon closing them all) and reuse the numbers: the pipe's inode is
+ *   checked before each request (and the socket's before a pidfd goes
+ *   through it), and a changed one is forgotten, never written to nor
+ *   closed (closing the pipe hung the helper up already); those still
+ *   ours are closed.
  * - Fallback.  Where the server cannot be made (RLIMIT_NPROC, a seccomp
  *   policy refusing clone, an emulator whose clone does not share
  *   memory), it answers "unavailable" and the per-call paths serve.
@@ -76,17 +97,20 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -129,23 +153,37 @@ struct server_spawn {
 	atomic_bool middle_ran;	/* the intermediate ran in our memory */
 	atomic_bool helper_ran;	/* the helper runs in our memory */
 	_Atomic pid_t helper;
+	int helper_wake;	/* the request pipe's read end */
+	/* The answer word: ANSWER_*, cleared by the kernel at the helper's
+	 * exit (CLONE_CHILD_CLEARTID, a pid_t's width). */
+	_Atomic uint32_t answer;
+	atomic_bool helper_keeps_pidfd;	/* with the answer */
 };
+
+#define ANSWER_GONE	0	/* the kernel's word: the helper exited */
+#define ANSWER_READY	1
+#define ANSWER_PENDING	2
 
 static struct {
 	atomic_bool busy;	/* a request (or the creation) is under way */
 	pid_t owner;		/* the process the helper serves */
-	int chan;		/* our end of the channel; -1: no helper */
+	int chan;		/* our end of the socket; -1: no helper */
+	int wake;		/* the request pipe's write end */
+	int wake_reader;	/* its read end: never a SIGPIPE */
 	pid_t helper;
 	int helper_pidfd;	/* readable once it is gone for good */
-	/* What the two numbers were: a program that closes descriptors it
-	 * did not open (a daemon closing them all) may reuse them. */
-	dev_t chan_dev, pidfd_dev;
-	ino_t chan_ino, pidfd_ino;
+	/* What the numbers were: a program that closes descriptors it did
+	 * not open (a daemon closing them all) may reuse them. */
+	dev_t chan_dev, pidfd_dev, wake_dev, wake_reader_dev;
+	ino_t chan_ino, pidfd_ino, wake_ino, wake_reader_ino;
+	/* The pidfd the helper keeps: pidfs inode (0: none) and flags. */
+	ino_t kept_pidfd_ino;
+	int kept_pidfd_flags;
 	bool unsupported;	/* clone does not share memory here */
 	char *region;
 	struct server_creds creds;
 	struct server_spawn spawn;
-} server = { .chan = -1, .helper_pidfd = -1 };
+} server = { .chan = -1, .wake = -1, .wake_reader = -1, .helper_pidfd = -1 };
 
 /* ---- The helper: async-signal-safe from here to helper_main() ---- */
 
@@ -157,22 +195,25 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
-/* Close every descriptor but keep (close_range(2), or /proc/self/fd). */
-static void close_all_but(int keep)
+/* Close every descriptor but low and high, low < high (close_range(2),
+ * or /proc/self/fd). */
+static void close_all_but(int low, int high)
 {
 	char buf[1024] __attribute__((aligned(8)));
 	long got;
 	int dir;
 
 #ifdef __NR_close_range
-	if ((keep == 0 || syscall(__NR_close_range, 0, keep - 1, 0) == 0) &&
-	    syscall(__NR_close_range, keep + 1, ~0U, 0) == 0)
+	if ((low == 0 || syscall(__NR_close_range, 0, low - 1, 0) == 0) &&
+	    (high == low + 1 ||
+	     syscall(__NR_close_range, low + 1, high - 1, 0) == 0) &&
+	    syscall(__NR_close_range, high + 1, ~0U, 0) == 0)
 		return;
 #endif
 	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		return;
-	/* Closing while listing: list again until only we two are left. */
+	/* Closing while listing: list again until only we three are left. */
 	for (;;) {
 		bool closed = false;
 
@@ -188,7 +229,8 @@ static void close_all_but(int keep)
 						entry->d_name);
 
 				off += entry->d_reclen;
-				if (fd >= 0 && fd != keep && fd != dir) {
+				if (fd >= 0 && fd != low && fd != high &&
+				    fd != dir) {
 					close((int)fd);
 					closed = true;
 				}
@@ -224,39 +266,67 @@ static void chan_message_init(struct chan_message *m, char byte)
 	m->msg.msg_controllen = sizeof(m->control.buf);
 }
 
-/* One request: its pidfd arrives with it.  false when the caller hung
- * up (exit, exec, the destructor). */
-static bool serve_one(int chan, struct xmm_inject_request *req)
+/* Request bytes: a pidfd comes (first) on the socket, or use the one
+ * kept. */
+#define CHAN_REQUEST_PIDFD	'q'
+#define CHAN_REQUEST_KEPT	'k'
+
+/* The answer: stored, then the caller's futex wait woken. */
+static void answer(struct server_spawn *spawn, bool keeps_pidfd)
+{
+	atomic_store(&spawn->helper_keeps_pidfd, keeps_pidfd);
+	atomic_store_explicit(&spawn->answer, ANSWER_READY,
+			      memory_order_release);
+	syscall(SYS_futex, &spawn->answer, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+/*
+ * One request: its byte on the pipe wake, its pidfd on the socket chan
+ * or the one kept (*kept_pidfd, the last received, or -1).  false when
+ * the caller hung up (exit, exec, the destructor).
+ */
+static bool serve_one(struct server_spawn *spawn, int chan, int wake,
+		      struct xmm_inject_request *req, int *kept_pidfd)
 {
 	struct chan_message m;
 	struct cmsghdr *cmsg;
 	bool never_stopped;
 	ssize_t got;
+	char byte;
 	int pidfd = -1;
 
-	chan_message_init(&m, 0);
 	do
-		got = recvmsg(chan, &m.msg, MSG_CMSG_CLOEXEC);
+		got = read(wake, &byte, 1);
 	while (got < 0 && errno == EINTR);
 	if (got <= 0)
 		return false;
-	cmsg = CMSG_FIRSTHDR(&m.msg);
-	if (cmsg && cmsg->cmsg_level == SOL_SOCKET &&
-	    cmsg->cmsg_type == SCM_RIGHTS &&
-	    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&pidfd, CMSG_DATA(cmsg), sizeof(int));
-	if (pidfd < 0) {
+	if (byte != CHAN_REQUEST_KEPT) {
+		/* Sent before the byte: it is there, or the caller is gone. */
+		chan_message_init(&m, 0);
+		do
+			got = recvmsg(chan, &m.msg,
+				      MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		while (got < 0 && errno == EINTR);
+		cmsg = got > 0 ? CMSG_FIRSTHDR(&m.msg) : NULL;
+		if (cmsg && cmsg->cmsg_level == SOL_SOCKET &&
+		    cmsg->cmsg_type == SCM_RIGHTS &&
+		    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&pidfd, CMSG_DATA(cmsg), sizeof(int));
+		/* A new pidfd (or none arrived): the old one is no use. */
+		if (*kept_pidfd >= 0)
+			close(*kept_pidfd);
+		*kept_pidfd = pidfd;
+	}
+	if (*kept_pidfd < 0) {
 		req->result = -EBADF;
 	} else {
-		req->pidfd = pidfd;
-		req->caller_chan = chan;
+		req->pidfd = *kept_pidfd;
+		req->caller_chan = wake;	/* hangs up as the pipe does */
 		req->result = xmm_inject_trace_batch(req, true, true);
-		close(pidfd);
 	}
 	/* (req is the caller's again once it has the answer.) */
 	never_stopped = req->result == -EAGAIN;
-	if (send(chan, &m.byte, 1, MSG_NOSIGNAL) != 1)
-		return false;
+	answer(spawn, *kept_pidfd >= 0);
 	/* A target that never stopped is seized still: only our exit lets
 	 * go of it (PTRACE_DETACH needs a stop). */
 	return !never_stopped;
@@ -266,31 +336,38 @@ static bool serve_one(int chan, struct xmm_inject_request *req)
  * A target that died under us stays our tracee, a zombie its parent
  * cannot reap, until we wait for it: the exit of a per-call helper let go
  * of it, the kept one reaps it.  We have no children of our own, so every
- * wait status is such a tracee's.
+ * wait status is such a tracee's.  true when we trace no task any more
+ * (ECHILD): only a request makes a new tracee then.
  */
-static void reap_dead_tracees(void)
+static bool reap_dead_tracees(void)
 {
 	int status;
+	pid_t got;
 
-	while (waitpid(-1, &status, __WALL | WNOHANG) > 0)
+	while ((got = waitpid(-1, &status, __WALL | WNOHANG)) > 0)
 		;
+	return got < 0 && errno == ECHILD;
 }
 
 /*
  * Between requests: wait for the next one, reaping tracees that die
  * meanwhile (their SIGCHLD, blocked, read from sigchld).  true when the
- * channel has something (a request, or the hang-up).
+ * pipe has something (a request, or the hang-up).  Tracing no task (the
+ * common case: every release detached), nothing can die under us until
+ * the next request, so read(2) alone waits: the caller's byte wakes us
+ * there directly, without a poll(2) first.
  */
-static bool await_request(int chan, int sigchld)
+static bool await_request(int wake, int sigchld)
 {
 	struct pollfd fds[2] = {
-		{ .fd = chan, .events = POLLIN },
+		{ .fd = wake, .events = POLLIN },
 		{ .fd = sigchld, .events = POLLIN },
 	};
 	char drain[128];
 
 	for (;;) {
-		reap_dead_tracees();
+		if (reap_dead_tracees())
+			return true;
 		if (poll(fds, sigchld >= 0 ? 2 : 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -308,7 +385,8 @@ static int helper_main(void *arg)
 	struct server_spawn *spawn = arg;
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	size_t page = (size_t)getpagesize();
-	int chan = spawn->helper_end;
+	int chan = spawn->helper_end, wake = spawn->helper_wake;
+	int kept_pidfd = -1;
 	char ready = 'r';
 	sigset_t all, chld;
 	int sigchld;
@@ -318,16 +396,16 @@ static int helper_main(void *arg)
 	/* Our own copy of the dispositions: SIGCHLD must be sent to us. */
 	sigaction(SIGCHLD, &dfl, NULL);
 	prctl(PR_SET_NAME, "xmm-inject", 0, 0, 0);
-	close_all_but(chan);
+	close_all_but(chan < wake ? chan : wake, chan < wake ? wake : chan);
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigchld = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
 	atomic_store(&spawn->helper_ran, true);
 	if (send(chan, &ready, 1, MSG_NOSIGNAL) != 1)
 		return 0;
-	while (await_request(chan, sigchld) &&
-	       serve_one(chan, (struct xmm_inject_request *)
-			 (spawn->region + REQUEST_OFF(page))))
+	while (await_request(wake, sigchld) &&
+	       serve_one(spawn, chan, wake, (struct xmm_inject_request *)
+			 (spawn->region + REQUEST_OFF(page)), &kept_pidfd))
 		;
 	return 0;
 }
@@ -341,7 +419,8 @@ static int middle_main(void *arg)
 
 	atomic_store(&spawn->middle_ran, true);
 	helper = clone(helper_main, spawn->region + HELPER_STACK_OFF(page) +
-		       HELPER_STACK_SIZE, CLONE_VM, spawn);
+		       HELPER_STACK_SIZE, CLONE_VM | CLONE_CHILD_CLEARTID, spawn,
+		       NULL, NULL, (pid_t *)&spawn->answer);
 	atomic_store(&spawn->helper, helper);
 	return 0;
 }
@@ -418,19 +497,35 @@ static void note_identity(int fd, dev_t *dev, ino_t *ino)
 	}
 }
 
-/* Forget a helper whose descriptors the program closed (and perhaps
- * reused): not ours to close; its hang-up ended the helper. */
+/*
+ * Forget a helper whose descriptors the program closed (and perhaps
+ * reused): those are not ours to close, and the pipe's hang-up ends the
+ * helper.  Those still ours we close (the program may have closed one).
+ */
 static void server_forget(void)
 {
+	if (still_ours(server.chan, server.chan_dev, server.chan_ino))
+		close(server.chan);
+	if (still_ours(server.wake, server.wake_dev, server.wake_ino))
+		close(server.wake);
+	if (still_ours(server.wake_reader, server.wake_reader_dev,
+		       server.wake_reader_ino))
+		close(server.wake_reader);
+	if (still_ours(server.helper_pidfd, server.pidfd_dev,
+		       server.pidfd_ino))
+		close(server.helper_pidfd);
+	server.kept_pidfd_ino = 0;
 	server.chan = -1;
+	server.wake = -1;
+	server.wake_reader = -1;
 	server.helper_pidfd = -1;
 	server.helper = 0;
 }
 
 /*
- * Hang up and wait until the helper has left user code (its end of the
- * channel closes), then until it is gone, its ptrace links with it (its
- * pidfd polls readable only after exit_ptrace()).
+ * Hang up (close the pipe) and wait until the helper has left user code
+ * (its end of the socket closes), then until it is gone, its ptrace
+ * links with it (its pidfd polls readable only after exit_ptrace()).
  */
 static void server_stop(void)
 {
@@ -439,13 +534,16 @@ static void server_stop(void)
 
 	if (server.chan < 0)
 		return;
-	if (!still_ours(server.chan, server.chan_dev, server.chan_ino)) {
+	if (!still_ours(server.chan, server.chan_dev, server.chan_ino) ||
+	    !still_ours(server.wake, server.wake_dev, server.wake_ino)) {
 		server_forget();
 		return;
 	}
 	if (gone.fd >= 0 &&
 	    !still_ours(gone.fd, server.pidfd_dev, server.pidfd_ino))
 		gone.fd = -1;
+	close(server.wake);
+	server.wake = -1;
 	shutdown(server.chan, SHUT_WR);
 	for (;;) {
 		ssize_t got = recv(server.chan, &byte, 1, 0);
@@ -455,6 +553,10 @@ static void server_stop(void)
 	}
 	close(server.chan);
 	server.chan = -1;
+	if (still_ours(server.wake_reader, server.wake_reader_dev,
+		       server.wake_reader_ino))
+		close(server.wake_reader);
+	server.wake_reader = -1;
 	if (gone.fd >= 0) {
 		siginfo_t info;
 
@@ -477,7 +579,7 @@ static bool server_start(const struct server_creds *creds)
 	pthread_attr_t attr;
 	pthread_t spawner;
 	sigset_t all, old;
-	int ends[2], err;
+	int ends[2], pipe_ends[2], err;
 	char byte;
 	long ret;
 
@@ -498,13 +600,26 @@ static bool server_start(const struct server_creds *creds)
 		server.region = map;
 	}
 	xmm_atfork_register();	/* the child forgets it (atfork.c) */
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) < 0)
+	if (pipe2(pipe_ends, O_CLOEXEC) < 0)
 		return false;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) < 0) {
+		close(pipe_ends[0]);
+		close(pipe_ends[1]);
+		return false;
+	}
 	memset(spawn, 0, sizeof(*spawn));
 	spawn->region = server.region;
 	spawn->helper_end = ends[1];
+	spawn->helper_wake = pipe_ends[0];
+	atomic_store(&spawn->answer, ANSWER_READY);
 	server.chan = ends[0];
+	server.wake = pipe_ends[1];
+	server.wake_reader = pipe_ends[0];
+	server.kept_pidfd_ino = 0;	/* a new helper keeps none yet */
 	note_identity(server.chan, &server.chan_dev, &server.chan_ino);
+	note_identity(server.wake, &server.wake_dev, &server.wake_ino);
+	note_identity(server.wake_reader, &server.wake_reader_dev,
+		      &server.wake_reader_ino);
 	server.owner = getpid();
 
 	if (pthread_attr_init(&attr) != 0)
@@ -553,8 +668,53 @@ fail:
 	if (ends[1] >= 0)
 		close(ends[1]);
 	close(server.chan);
+	close(server.wake);
+	close(server.wake_reader);
 	server.chan = -1;
+	server.wake = -1;
+	server.wake_reader = -1;
 	return false;
+}
+
+#define XMM_PIDFS_MAGIC		0x50494446	/* pidfs, 6.9 */
+
+/*
+ * The pidfs inode number of a pidfd, which names its struct pid for the
+ * whole boot on 64-bit kernels since 6.9; 0 where there is none (older
+ * pidfds are anonymous inodes, and 32-bit kernels reuse the low half).
+ * Whether pidfds live on pidfs is asked once (fstatfs(2)), and pidfs's
+ * device noted: one fstat(2) a call after that.  *flags: the file's
+ * status flags, for two pidfds of one struct pid may differ in them, and
+ * the check after the seize answers by them (PIDFD_THREAD, O_EXCL: its
+ * poll(2) tells that thread's exit, not the process's).
+ */
+static ino_t pidfd_ino(int pidfd, int *flags)
+{
+	/* Only a request uses them, one at a time (server.busy). */
+	static int pidfs_known;	/* 0 unknown, 1 pidfs, -1 not */
+	static dev_t pidfs_dev;
+	struct statfs fs;
+	struct stat st;
+
+	if (sizeof(unsigned long) < 8 || sizeof(st.st_ino) < 8 ||
+	    pidfs_known < 0 || fstat(pidfd, &st) < 0)
+		return 0;
+	if (!pidfs_known) {
+		/* The pidfd passed the caller's checks: it is one, and every
+		 * pidfd of this kernel is on pidfs or none is. */
+		if (fstatfs(pidfd, &fs) < 0)
+			return 0;
+		if (fs.f_type != XMM_PIDFS_MAGIC) {
+			pidfs_known = -1;
+			return 0;
+		}
+		pidfs_dev = st.st_dev;
+		pidfs_known = 1;
+	}
+	if (st.st_dev != pidfs_dev)
+		return 0;
+	*flags = fcntl(pidfd, F_GETFL);
+	return *flags < 0 ? 0 : st.st_ino;
 }
 
 /* Hand the request over and wait for the answer. */
@@ -563,29 +723,59 @@ static long server_request(int pidfd)
 	size_t page = (size_t)getpagesize();
 	struct xmm_inject_request *req = (struct xmm_inject_request *)
 		(server.region + REQUEST_OFF(page));
+	uint32_t state = ANSWER_READY;
+	int flags = 0;
+	ino_t ino = pidfd_ino(pidfd, &flags);
 	struct chan_message m;
 	struct cmsghdr *cmsg;
+	char byte = CHAN_REQUEST_KEPT;
 	ssize_t got;
 
-	chan_message_init(&m, 'q');
-	cmsg = CMSG_FIRSTHDR(&m.msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &pidfd, sizeof(int));
 	req->result = XMM_INJECT_SERVER_UNAVAILABLE;
+	/* Ready, not cleared by its exit: the helper waits for us. */
+	if (!atomic_compare_exchange_strong(&server.spawn.answer, &state,
+					    ANSWER_PENDING))
+		return XMM_INJECT_SERVER_UNAVAILABLE;
+	if (!ino || ino != server.kept_pidfd_ino ||
+	    flags != server.kept_pidfd_flags) {
+		/* The helper's pidfd does not name the same struct pid (the
+		 * top): this one goes first, then the byte says so. */
+		if (!still_ours(server.chan, server.chan_dev,
+				server.chan_ino))
+			return XMM_INJECT_SERVER_UNAVAILABLE;
+		byte = CHAN_REQUEST_PIDFD;
+		chan_message_init(&m, byte);
+		cmsg = CMSG_FIRSTHDR(&m.msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &pidfd, sizeof(int));
+		do
+			got = sendmsg(server.chan, &m.msg, MSG_NOSIGNAL);
+		while (got < 0 && errno == EINTR);
+		if (got != 1)
+			return XMM_INJECT_SERVER_UNAVAILABLE;
+	}
+	/* Unknown until it answers: send a pidfd next time. */
+	server.kept_pidfd_ino = 0;
 	do
-		got = sendmsg(server.chan, &m.msg, MSG_NOSIGNAL);
+		got = write(server.wake, &byte, 1);
 	while (got < 0 && errno == EINTR);
 	if (got != 1)
 		return XMM_INJECT_SERVER_UNAVAILABLE;
-	do
-		got = recv(server.chan, &m.byte, 1, 0);
-	while (got < 0 && errno == EINTR);
-	/* Hung up: the helper was killed; whatever it wrote stands.  After
+	while ((state = atomic_load_explicit(&server.spawn.answer,
+					     memory_order_acquire)) ==
+	       ANSWER_PENDING)
+		syscall(SYS_futex, &server.spawn.answer, FUTEX_WAIT,
+			ANSWER_PENDING, NULL, NULL, 0);
+	/* Gone: the helper was killed; whatever it wrote stands.  After
 	 * EAGAIN it exits to let go of the target: wait until it has. */
-	if (got != 1 || req->result == -EAGAIN)
+	if (state == ANSWER_GONE || req->result == -EAGAIN) {
 		server_stop();
+	} else if (atomic_load(&server.spawn.helper_keeps_pidfd)) {
+		server.kept_pidfd_ino = ino;
+		server.kept_pidfd_flags = flags;
+	}
 	return req->result;
 }
 
@@ -609,7 +799,7 @@ long xmm_inject_server_call(pid_t pid, int pidfd,
 	if (server.chan >= 0 && server.owner != getpid())
 		goto out;
 	if (server.chan >= 0 &&
-	    !still_ours(server.chan, server.chan_dev, server.chan_ino))
+	    !still_ours(server.wake, server.wake_dev, server.wake_ino))
 		server_forget();
 	/* Under a filter that may postdate the helper: the per-call one. */
 	seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
@@ -647,12 +837,19 @@ void xmm_inject_helper_atfork_child(void)
 	/* The parent's helper serves the parent; ours comes when asked. */
 	if (server.chan >= 0)
 		close(server.chan);
+	if (server.wake >= 0)
+		close(server.wake);
+	if (server.wake_reader >= 0)
+		close(server.wake_reader);
 	if (server.helper_pidfd >= 0)
 		close(server.helper_pidfd);
 	server.chan = -1;
+	server.wake = -1;
+	server.wake_reader = -1;
 	server.helper_pidfd = -1;
 	server.helper = 0;
 	server.owner = 0;
+	server.kept_pidfd_ino = 0;
 	atomic_store(&server.busy, false);
 }
 

@@ -44,9 +44,10 @@ struct xmm_pidfd_info {
  * later; older pidfds are anonymous inodes).  The same answers: ESRCH once the
  * process is reaped or outside our pid namespace ("Pid: -1" / "Pid: 0"),
  * EBADF for no descriptor.  1 when this kernel cannot tell (another
- * descriptor, an older kernel, a filter): ask fdinfo.
+ * descriptor, an older kernel, a filter): ask fdinfo.  The same answer
+ * carries the thread group's id in our namespace (never 0 with the pid).
  */
-static int pidfd_info_pid(int pidfd, pid_t *pid)
+static int pidfd_info_pid(int pidfd, pid_t *pid, pid_t *tgid)
 {
 	struct xmm_pidfd_info info = { .mask = XMM_PIDFD_INFO_PID };
 	struct statfs fs;
@@ -61,10 +62,11 @@ static int pidfd_info_pid(int pidfd, pid_t *pid)
 	if (!(info.mask & XMM_PIDFD_INFO_PID) || (int)info.pid <= 0)
 		return 1;
 	*pid = (pid_t)info.pid;
+	*tgid = (int)info.tgid > 0 ? (pid_t)info.tgid : 0;
 	return 0;
 }
 
-int xmm_pidfd_to_pid(int pidfd, pid_t *pid)
+int xmm_pidfd_to_pid_tgid(int pidfd, pid_t *pid, pid_t *tgid)
 {
 	char path[64], info[1024];
 	const char *line;
@@ -73,7 +75,8 @@ int xmm_pidfd_to_pid(int pidfd, pid_t *pid)
 
 	if (pidfd < 0)
 		return -EBADF;
-	ret = pidfd_info_pid(pidfd, pid);
+	*tgid = 0;
+	ret = pidfd_info_pid(pidfd, pid, tgid);
 	if (ret <= 0)
 		return (int)ret;
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
@@ -90,6 +93,13 @@ int xmm_pidfd_to_pid(int pidfd, pid_t *pid)
 		return -ESRCH;	/* "Pid: -1": exited and reaped */
 	*pid = (pid_t)value;
 	return 0;
+}
+
+int xmm_pidfd_to_pid(int pidfd, pid_t *pid)
+{
+	pid_t tgid;
+
+	return xmm_pidfd_to_pid_tgid(pidfd, pid, &tgid);
 }
 
 bool xmm_pid_is_self(pid_t pid)
@@ -115,9 +125,11 @@ bool xmm_pid_is_self(pid_t pid)
 
 bool xmm_pidfd_is_self(int pidfd)
 {
-	pid_t pid;
+	pid_t pid, tgid;
 
 	if (xmm_pidfd_is_self_sentinel(pidfd))
 		return true;
-	return xmm_pidfd_to_pid(pidfd, &pid) == 0 && xmm_pid_is_self(pid);
+	if (xmm_pidfd_to_pid_tgid(pidfd, &pid, &tgid) < 0)
+		return false;
+	return tgid ? tgid == getpid() : xmm_pid_is_self(pid);
 }

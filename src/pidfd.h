@@ -15,6 +15,14 @@ bool xmm_pidfd_is_self_sentinel(int pidfd);
  */
 int xmm_pidfd_to_pid(int pidfd, pid_t *pid);
 
+/*
+ * The same, and where the kernel tells it with the pid (PIDFD_GET_INFO,
+ * 6.13) the thread group's id in our pid namespace in *tgid, else 0: the
+ * caller is the target exactly when it equals getpid(), with no second
+ * question (xmm_pid_is_self()).
+ */
+int xmm_pidfd_to_pid_tgid(int pidfd, pid_t *pid, pid_t *tgid);
+
 /* Does pid name the calling process or one of its threads? */
 bool xmm_pid_is_self(pid_t pid);
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -730,6 +731,129 @@ static void test_kept_helper_follows_credentials(void **state)
 	munmap(s, sizeof(*s));
 }
 
+/* ---- The access check without a file mode ---- */
+
+/*
+ * A caller of another uid (nobody) with CAP_SYS_PTRACE and CAP_SYS_NICE
+ * but no CAP_DAC_OVERRIDE: the root target's environ is root's, mode
+ * 0400, and cannot be opened, yet mm_access() lets the caller in
+ * (CAP_SYS_PTRACE), and process_madvise(2) advises.  The inject backend
+ * answers the same.
+ */
+static int ptrace_capable_nobody_advises(void *arg)
+{
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { { 0 } };
+	pid_t *target = arg;
+	struct iovec iov = { scratch, 4096 };
+	char path[64];
+	int pidfd;
+
+	CHILD_CHECK(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0);
+	CHILD_CHECK(harness_drop_privileges() == 0);
+	data[0].effective = data[0].permitted =
+		(1U << CAP_SYS_NICE) | (1U << CAP_SYS_PTRACE);
+	CHILD_CHECK(syscall(SYS_capset, &header, data) == 0);
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)*target);
+	CHILD_CHECK(open(path, O_RDONLY | O_CLOEXEC) < 0 && errno == EACCES);
+	pidfd = (int)syscall(SYS_pidfd_open, *target, 0);
+	CHILD_CHECK(pidfd >= 0);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "native") == 0);
+	CHILD_CHECK(xmm_process_madvise(pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	CHILD_CHECK(xmm_process_madvise(pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	close(pidfd);
+	return 0;
+}
+
+static void test_ptrace_capable_caller_without_dac_override(void **state)
+{
+	struct target t;
+
+	(void)state;
+	target_start(&t, pause_child, NULL);
+	assert_int_equal(harness_run_in_child(ptrace_capable_nobody_advises,
+					      &t.pid), 0);
+	assert_true(untraced(t.pid));
+	target_kill(&t);
+}
+
+/* ---- The pidfd the kept helper keeps ---- */
+
+/* A child with PID pid (clone3 set_tid, root) and its pidfd; -errno. */
+static pid_t fork_with_pid(pid_t pid, int *pidfd)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+		uint64_t stack, stack_size, tls, set_tid, set_tid_size;
+	} args = {
+		.flags = CLONE_PIDFD,
+		.pidfd = (uintptr_t)pidfd,
+		.exit_signal = SIGCHLD,
+		.set_tid = (uintptr_t)&pid,
+		.set_tid_size = 1,
+	};
+	long ret = syscall(SYS_clone3, &args, sizeof(args));
+
+	if (ret == 0) {
+		/* Only this thread was copied: raw calls alone. */
+		syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)	/* no SYS_pause on aarch64, riscv64 */
+			syscall(SYS_ppoll, NULL, 0, NULL, NULL, 0);
+	}
+	return ret < 0 ? -errno : (pid_t)ret;
+}
+
+/*
+ * The kept helper keeps the last target's pidfd, and a call naming the
+ * same struct pid (another descriptor of the same open file, here) sends
+ * none.  A pidfd of that process with other flags (PIDFD_THREAD) and one
+ * of a new process given the old one's PID (set_tid) are other pidfds:
+ * each must reach the helper, whose check after the seize would answer
+ * ESRCH with the dead process's pidfd instead of advising the new one.
+ */
+static void test_kept_pidfd_never_names_a_reused_pid(void **state)
+{
+	struct target t;
+	int copy, thread_pidfd, reused_pidfd = -1, status;
+	pid_t pid, reused;
+
+	(void)state;
+	target_start(&t, pause_child, NULL);
+	pid = t.pid;
+	assert_int_equal(inject_madvise(t.pidfd, scratch, 4096, MADV_COLD, 0),
+			 4096);
+	copy = dup(t.pidfd);
+	assert_true(copy >= 0);
+	assert_int_equal(inject_madvise(copy, scratch, 4096, MADV_COLD, 0),
+			 4096);
+	close(copy);
+	/* PIDFD_THREAD is O_EXCL (6.9); where unknown, the leg is left. */
+	thread_pidfd = (int)syscall(SYS_pidfd_open, pid, O_EXCL);
+	if (thread_pidfd >= 0) {
+		assert_int_equal(inject_madvise(thread_pidfd, scratch, 4096,
+						MADV_COLD, 0), 4096);
+		close(thread_pidfd);
+	}
+	assert_true(untraced(pid));
+	target_kill(&t);
+
+	reused = fork_with_pid(pid, &reused_pidfd);
+	if (reused == -EEXIST)	/* taken again meanwhile: rare */
+		skip();
+	assert_int_equal(reused, pid);
+	assert_int_equal(inject_madvise(reused_pidfd, scratch, 4096,
+					MADV_COLD, 0), 4096);
+	assert_true(untraced(reused));
+	kill(reused, SIGKILL);
+	assert_int_equal(waitpid(reused, &status, 0), reused);
+	close(reused_pidfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +868,8 @@ int main(void)
 		cmocka_unit_test(test_other_uid_eperm),
 		cmocka_unit_test(test_nondumpable_target_eperm),
 		cmocka_unit_test(test_kept_helper_follows_credentials),
+		cmocka_unit_test(test_kept_pidfd_never_names_a_reused_pid),
+		cmocka_unit_test(test_ptrace_capable_caller_without_dac_override),
 	};
 	const char *why;
 

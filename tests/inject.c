@@ -1558,6 +1558,95 @@ static void test_kept_helper_survives_closed_descriptors(void **state)
 	munmap(kc.s, sizeof(*kc.s));
 }
 
+/*
+ * A helper killed (SIGKILL, by someone else) never leaves its caller
+ * waiting: between calls the next call makes a new one, and during a
+ * call (a long MADV_POPULATE_WRITE) the kernel's clearing of the answer
+ * word at its exit wakes the caller.  alarm(2) bounds every wait.
+ */
+#define KILLED_HELPER_LEN	(512 * MiB)
+
+struct killed_case {
+	int idle_pidfd;		/* a paused target */
+	int busy_pidfd;		/* a target whose big mapping is populated */
+	char *big;
+};
+
+/* A target that dies plainly of a fault (cmocka's handlers, inherited,
+ * would run the rest of the suite in it). */
+static int plain_pause_child(void *arg)
+{
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGBUS, SIG_DFL);
+	signal(SIGILL, SIG_DFL);
+	signal(SIGFPE, SIG_DFL);
+	return pause_child(arg);
+}
+
+static void *kill_helper_soon(void *arg)
+{
+	pid_t helper = *(pid_t *)arg;
+	struct timespec soon = { 0, 5 * 1000 * 1000 };
+
+	nanosleep(&soon, NULL);
+	kill(helper, SIGKILL);
+	return NULL;
+}
+
+static int killed_helper_caller(void *arg)
+{
+	struct killed_case *kc = arg;
+	struct iovec iov = { scratch, 4096 };
+	struct iovec big = { kc->big, KILLED_HELPER_LEN };
+	pthread_t killer;
+	pid_t first, second;
+
+	alarm(60);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	CHILD_CHECK(xmm_process_madvise(kc->idle_pidfd, &iov, 1, MADV_COLD,
+					0) == 4096);
+	first = kept_helper();
+	CHILD_CHECK(first > 0);
+	CHILD_CHECK(kill(first, SIGKILL) == 0 && process_ends(first));
+	CHILD_CHECK(xmm_process_madvise(kc->idle_pidfd, &iov, 1, MADV_COLD,
+					0) == 4096);
+	second = kept_helper();
+	CHILD_CHECK(second > 0 && second != first);
+	/* Killed during a call: any answer, but an answer. */
+	CHILD_CHECK(pthread_create(&killer, NULL, kill_helper_soon,
+				   &second) == 0);
+	xmm_process_madvise(kc->busy_pidfd, &big, 1, 23 /* POPULATE_WRITE */,
+			    XMM_PMADV_INJECT);
+	CHILD_CHECK(pthread_join(killer, NULL) == 0);
+	CHILD_CHECK(process_ends(second));
+	CHILD_CHECK(xmm_process_madvise(kc->idle_pidfd, &iov, 1, MADV_COLD,
+					0) == 4096);
+	CHILD_CHECK(kept_helper() > 0 && kept_helper() != second);
+	return 0;
+}
+
+static void test_kept_helper_killed_never_strands_caller(void **state)
+{
+	struct killed_case kc;
+	struct target idle, busy;
+
+	(void)state;
+	need_kept_helper();
+	kc.big = mmap(NULL, KILLED_HELPER_LEN, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(kc.big != MAP_FAILED);
+	target_start(&idle, pause_child, NULL);
+	target_start(&busy, plain_pause_child, NULL);
+	kc.idle_pidfd = idle.pidfd;
+	kc.busy_pidfd = busy.pidfd;
+	assert_int_equal(harness_run_in_child(killed_helper_caller, &kc), 0);
+	assert_true(untraced(idle.pid));
+	/* busy may have died of the registers its killed tracer left. */
+	target_kill(&idle);
+	target_kill(&busy);
+	munmap(kc.big, KILLED_HELPER_LEN);
+}
+
 /* Two threads injecting at once: one gets the kept helper, the other a
  * helper for its call; every call succeeds. */
 struct concurrent_case {
@@ -1805,6 +1894,7 @@ int main(void)
 		cmocka_unit_test(test_kept_helper_not_for_sandboxed_caller),
 		cmocka_unit_test(test_kept_helper_concurrent_callers),
 		cmocka_unit_test(test_kept_helper_survives_closed_descriptors),
+		cmocka_unit_test(test_kept_helper_killed_never_strands_caller),
 		cmocka_unit_test(test_nproc_limit_caller_traces_and_detaches),
 		cmocka_unit_test(test_nproc_limit_slow_stop_detaches),
 	};
