@@ -212,8 +212,10 @@ static int read_seccomp_mode(struct xmm_tracer *t)
  * Refusals of PTRACE_O_SUSPEND_SECCOMP that outlive a batch, so that they
  * are not asked again on every call (each costs a syscall and, where an
  * LSM audits capability checks, a denial in its log).  EINVAL holds for
- * every tracer: the kernel lacks CONFIG_CHECKPOINT_RESTORE (the tinyconfig
- * 6.1 guests).  EPERM is the tracer's own answer; it is remembered only
+ * every tracer: the kernel lacks CONFIG_CHECKPOINT_RESTORE (kernel/'s 6.1
+ * guests have it, so there as on the host root suspends; inject-root's
+ * strict test drops CAP_SYS_ADMIN for the refused way).  EPERM is the
+ * tracer's own answer; it is remembered only
  * for the kept helper (inject_server.c), whose credentials are fixed and
  * which has no filter, keyed by the pid of the caller it serves (a fork
  * child has its own helper).  A per-call helper or thread asks again: a
