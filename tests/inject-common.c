@@ -187,6 +187,15 @@ char proc_state(pid_t pid)
 	return state[strspn(state, " \t")];
 }
 
+char wait_asleep(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < 50000 && proc_state(pid) != 'S'; i++)
+		tick();
+	return proc_state(pid);
+}
+
 /* Wait (bounded) until no tracer is attached to pid any more. */
 bool untraced(pid_t pid)
 {

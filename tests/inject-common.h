@@ -72,6 +72,8 @@ bool injection_available(const char **detail);
 /* /proc/PID/status field, as a string. */
 void status_field(pid_t pid, const char *name, char *out, size_t size);
 char proc_state(pid_t pid);
+/* Wait (bounded, 5 s) until pid sleeps (state S); its state then. */
+char wait_asleep(pid_t pid);
 /* Wait (bounded) until no tracer is attached to pid any more. */
 bool untraced(pid_t pid);
 

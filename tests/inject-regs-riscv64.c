@@ -163,9 +163,7 @@ static void test_state_identical_around_injection(void **state)
 	target_start(&t, blocked_read_child, s);
 	wait_ready(s);
 	/* Until it sleeps in read(2). */
-	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
-		tick();
-	assert_int_equal(proc_state(t.pid), 'S');
+	assert_int_equal(wait_asleep(t.pid), 'S');
 
 	snapshot_take(t.pid, &before);
 	for (i = 0; i < 50; i++)

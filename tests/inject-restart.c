@@ -85,13 +85,10 @@ static void check_resumed(int (*child)(void *))
 	struct timespec at;
 	struct target t;
 	int64_t start, end, injected;
-	int i;
 
 	target_start(&t, child, s);
 	wait_ready(s);
-	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
-		tick();
-	assert_int_equal(proc_state(t.pid), 'S');
+	assert_int_equal(wait_asleep(t.pid), 'S');
 	start = times_of(s)->start_ns;
 	at.tv_sec = (time_t)((start + INJECT_AFTER_NS) / NS);
 	at.tv_nsec = (long)((start + INJECT_AFTER_NS) % NS);
@@ -161,17 +158,13 @@ static void test_read_restarts_after_calls(void **state)
 	target_start(&t, read_child, &p);
 	close(p.fds[0]);
 	wait_ready(p.s);
-	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
-		tick();
-	assert_int_equal(proc_state(t.pid), 'S');
+	assert_int_equal(wait_asleep(t.pid), 'S');
 	for (i = 0; i < 20; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, 4096,
 						MADV_COLD, 0), 4096);
 	/* Asleep in its read again (it runs a moment after the detach to
 	 * restart it), not gone. */
-	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
-		tick();
-	assert_int_equal(proc_state(t.pid), 'S');
+	assert_int_equal(wait_asleep(t.pid), 'S');
 	assert_int_equal(write(p.fds[1], "x", 1), 1);
 	/* 0: the read returned the byte; 2: EINTR; 3, 4: anything else. */
 	assert_int_equal(target_wait(&t), 0);

@@ -227,9 +227,7 @@ static void test_state_identical_around_injection(void **state)
 	target_start(&t, blocked_read_child, s);
 	wait_ready(s);
 	/* Until it sleeps in read(2). */
-	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
-		tick();
-	assert_int_equal(proc_state(t.pid), 'S');
+	assert_int_equal(wait_asleep(t.pid), 'S');
 
 	snapshot_take(t.pid, &before);
 	for (i = 0; i < 50; i++)
@@ -345,9 +343,7 @@ static void test_nanosleep_ends_on_time(void **state)
 	(void)state;
 	target_start(&t, sleeper_child, s);
 	wait_ready(s);
-	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
-		tick();
-	assert_int_equal(proc_state(t.pid), 'S');
+	assert_int_equal(wait_asleep(t.pid), 'S');
 	for (i = 0; i < 10; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, 4096,
 						MADV_COLD, 0), 4096);
@@ -382,9 +378,7 @@ static void test_futex_wait_continues(void **state)
 	(void)state;
 	target_start(&t, futex_child, s);
 	wait_ready(s);
-	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
-		tick();
-	assert_int_equal(proc_state(t.pid), 'S');
+	assert_int_equal(wait_asleep(t.pid), 'S');
 	for (i = 0; i < 20; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, 4096,
 						MADV_COLD, 0), 4096);
@@ -434,9 +428,7 @@ static void test_epoll_wait_gets_event_after(void **state)
 	s->value[0] = fds[0];
 	target_start(&t, epoll_child, s);
 	wait_ready(s);
-	for (i = 0; i < 50000 && proc_state(t.pid) != 'S'; i++)
-		tick();
-	assert_int_equal(proc_state(t.pid), 'S');
+	assert_int_equal(wait_asleep(t.pid), 'S');
 	for (i = 0; i < 10; i++)
 		assert_int_equal(inject_madvise(t.pidfd, scratch, 4096,
 						MADV_COLD, 0), 4096);
