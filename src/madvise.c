@@ -270,11 +270,56 @@ static bool eperm_is_a_policy_refusal(const struct xmm_madvise_call *call)
 	       caller_cap_sys_nice() == 1 && caller_in_initial_user_ns();
 }
 
+/* iovecs read at a time by compat_range_wraps(): 512 bytes of stack. */
+#define XMM_WRAP_CHUNK	64
+
+/*
+ * A 32-bit caller on a 64-bit kernel: import_iovec() widens each compat
+ * iovec to 64 bits and access_ok() checks it against the kernel's own
+ * TASK_SIZE_MAX (2^47 on x86_64), where a 32-bit base plus a length below
+ * 2 GiB (compat_ssize_t) ends below 2^33, so no range of such a caller is
+ * refused there: the ranges before one that wraps the caller's 4 GiB
+ * are advised, and then that one where it is mapped.  A 32-bit kernel
+ * refuses it (EFAULT) before advising any, as the other backends do
+ * (xmm_user_range_ok()), and so must this one, before the call.  Ranges that end between a
+ * 32-bit kernel's split (3 GiB) and 4 GiB are ordinary memory of a
+ * compat task (its stack lives there), so only the wrap is checked.
+ * true when every iovec was read, every length fits in ssize_t (else the
+ * kernel's own EFAULT or EINVAL comes first) and one range wraps.
+ */
+static bool compat_range_wraps(const struct iovec *iov, size_t vlen)
+{
+	struct iovec chunk[XMM_WRAP_CHUNK];
+	bool wraps = false;
+	size_t done, count, i;
+
+	if (vlen > XMM_IOV_MAX)
+		return false;
+	for (done = 0; done < vlen; done += count) {
+		count = vlen - done < XMM_WRAP_CHUNK ? vlen - done :
+						       XMM_WRAP_CHUNK;
+		if (xmm_copy_from_caller(chunk, iov + done,
+					 count * sizeof(*chunk)) < 0)
+			return false;
+		for (i = 0; i < count; i++) {
+			if ((ssize_t)chunk[i].iov_len < 0)
+				return false;
+			if (!xmm_user_range_ok((uintptr_t)chunk[i].iov_base,
+					       chunk[i].iov_len))
+				wraps = true;
+		}
+	}
+	return wraps;
+}
+
 static long native_run(void *arg)
 {
 	struct xmm_madvise_call *call = arg;
 	long ret;
 
+	/* Only 32-bit builds pay: the kernel checks a 64-bit caller's ranges. */
+	if (sizeof(long) == 4 && compat_range_wraps(call->iov, call->vlen))
+		return -EFAULT;
 	ret = xmm_sys(process_madvise, call->pidfd, call->iov, call->vlen,
 		      call->advice, call->flags & ~XMM_PMADV_LIBRARY_FLAGS);
 	if (ret >= 0)
