@@ -5,6 +5,7 @@
  * Backends, in order:
  *   native       the system call (Linux 5.10).
  *   self-madvise madvise(2) range by range when the target is the caller
+ *                (or shares its mm: clone(2) CLONE_VM, told by kcmp(2))
  *                and the kernel cannot or will not do it: no syscall
  *                (ENOSYS), advice refused for self before 6.13 (EINVAL),
  *                CAP_SYS_NICE demanded of self before 6.13 (EPERM), or
@@ -125,6 +126,33 @@ fail:
 	free(call->checked_iov);
 	call->checked_iov = NULL;
 	return ret;
+}
+
+/* KCMP_VM, <linux/kcmp.h> (Linux 3.5). */
+#define XMM_KCMP_VM	1
+
+/*
+ * Does the target share our memory: a process created with clone(2)
+ * CLONE_VM without CLONE_THREAD (a thread of ours is target_is_self)?
+ * process_madvise(2) treats such a target as the caller, since it only
+ * asks whether mm == current->mm: from 6.13 any advice, and no
+ * CAP_SYS_NICE.  kcmp(2) KCMP_VM answers 0 for the same mm.  Where it is
+ * missing (CONFIG_KCMP off, a seccomp policy's ENOSYS or EPERM) or refuses
+ * (the ptrace access check), this cannot tell and answers false: the
+ * target is then another process, and gets that answer (EPERM without
+ * CAP_SYS_NICE).  Asked at most once a call, and only on paths that are
+ * errors or fallbacks for another process: the native call pays nothing.
+ */
+static bool target_shares_our_mm(struct xmm_madvise_call *call)
+{
+	if (call->target_is_self)
+		return true;
+	if (!call->shares_mm_known) {
+		call->shares_mm = syscall(SYS_kcmp, getpid(), call->target_pid,
+					  XMM_KCMP_VM, 0UL, 0UL) == 0;
+		call->shares_mm_known = true;
+	}
+	return call->shares_mm;
 }
 
 static struct xmm_backend native_backend;
@@ -335,6 +363,23 @@ static long native_run(void *arg)
 		return xmm_try_next(native_cannot_serve_self(call, ret) ?
 				    ENOSYS : (int)-ret);
 	/*
+	 * A target sharing our memory is the caller for process_madvise(2)
+	 * from 6.13; before, it refuses advice (EINVAL) and demands
+	 * CAP_SYS_NICE (EPERM) as for another process.  Self-madvise serves
+	 * it then, as it serves the caller itself: madvise(2) acts on the
+	 * very mm.  From 6.13 such an answer is madvise(2)'s own, and
+	 * self-madvise gives it again.
+	 */
+	if (ret == -EINVAL || ret == -EPERM) {
+		long bad = xmm_madvise_prepare(call);
+
+		if (bad < 0)
+			return bad;
+		if (target_shares_our_mm(call))
+			return xmm_try_next(native_cannot_serve_self(call, ret) ?
+					    ENOSYS : (int)-ret);
+	}
+	/*
 	 * The kernel answers EPERM (no CAP_SYS_NICE) only after the iovec,
 	 * the pidfd and the target passed; an EPERM before that came from a
 	 * seccomp policy (Docker's default profile answers process_madvise
@@ -371,7 +416,8 @@ static long self_madvise_run(void *arg)
 	ret = xmm_madvise_prepare(call);
 	if (ret < 0)
 		return ret;
-	if (!call->target_is_self)
+	/* Our own mm, even through another process that shares it. */
+	if (!target_shares_our_mm(call))
 		return xmm_try_next(ENOSYS);
 
 	for (i = 0; i < call->checked_vlen; i++) {
@@ -400,7 +446,8 @@ static struct xmm_backend self_madvise_backend = {
  * XMM_PMADV_INJECT, or a policy's EPERM with an injection flag
  * (eperm_is_a_policy_refusal()).  Without XMM_PMADV_INJECT, only advice
  * the kernel would take for a remote target is injected: the fallback
- * never widens what process_madvise(2) does.
+ * never widens what process_madvise(2) does; any advice for a target that
+ * shares our mm, as 6.13 takes it.
  */
 static long inject_run(void *arg)
 {
@@ -416,7 +463,8 @@ static long inject_run(void *arg)
 	if (call->target_is_self)
 		return xmm_try_next(ENOSYS);
 	if (!(call->flags & XMM_PMADV_INJECT) &&
-	    !xmm_madvise_remote_allowed(call->advice))
+	    !xmm_madvise_remote_allowed(call->advice) &&
+	    !target_shares_our_mm(call))
 		return -EINVAL;
 	calls = calloc(call->checked_vlen ? call->checked_vlen : 1,
 		       sizeof(*calls));
@@ -546,7 +594,7 @@ static long live_thread_access(pid_t pid)
  * has exited is checked through a live thread, the one injection uses.
  * 0 when permitted.
  */
-static long remote_permission(const struct xmm_madvise_call *call)
+static long remote_permission(struct xmm_madvise_call *call)
 {
 	long ret = task_access(call->target_pid, 0);
 
@@ -554,7 +602,8 @@ static long remote_permission(const struct xmm_madvise_call *call)
 		ret = live_thread_access(call->target_pid);
 	if (ret < 0)
 		return ret;
-	if (!caller_has_cap_sys_nice())
+	/* Not asked of a target sharing our mm (mm != current->mm). */
+	if (!caller_has_cap_sys_nice() && !target_shares_our_mm(call))
 		return -EPERM;
 	return 0;
 }
@@ -576,7 +625,8 @@ static long inject_run_permitted(void *arg)
 	if (!call->target_is_self) {
 		/* The kernel's order: the advice, then permission. */
 		if (!(call->flags & XMM_PMADV_INJECT) &&
-		    !xmm_madvise_remote_allowed(call->advice))
+		    !xmm_madvise_remote_allowed(call->advice) &&
+		    !target_shares_our_mm(call))
 			return -EINVAL;
 		ret = remote_permission(call);
 		if (ret < 0)
