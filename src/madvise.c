@@ -5,6 +5,7 @@
  * Backends, in order:
  *   native       the system call (Linux 5.10).
  *   self-madvise madvise(2) range by range when the target is the caller
+ *                (or shares its mm: clone(2) CLONE_VM, told by kcmp(2))
  *                and the kernel cannot or will not do it: no syscall
  *                (ENOSYS), advice refused for self before 6.13 (EINVAL),
  *                CAP_SYS_NICE demanded of self before 6.13 (EPERM), or
@@ -125,6 +126,33 @@ fail:
 	free(call->checked_iov);
 	call->checked_iov = NULL;
 	return ret;
+}
+
+/* KCMP_VM, <linux/kcmp.h> (Linux 3.5). */
+#define XMM_KCMP_VM	1
+
+/*
+ * Does the target share our memory: a process created with clone(2)
+ * CLONE_VM without CLONE_THREAD (a thread of ours is target_is_self)?
+ * process_madvise(2) treats such a target as the caller, since it only
+ * asks whether mm == current->mm: from 6.13 any advice, and no
+ * CAP_SYS_NICE.  kcmp(2) KCMP_VM answers 0 for the same mm.  Where it is
+ * missing (CONFIG_KCMP off, a seccomp policy's ENOSYS or EPERM) or refuses
+ * (the ptrace access check), this cannot tell and answers false: the
+ * target is then another process, and gets that answer (EPERM without
+ * CAP_SYS_NICE).  Asked at most once a call, and only on paths that are
+ * errors or fallbacks for another process: the native call pays nothing.
+ */
+static bool target_shares_our_mm(struct xmm_madvise_call *call)
+{
+	if (call->target_is_self)
+		return true;
+	if (!call->shares_mm_known) {
+		call->shares_mm = syscall(SYS_kcmp, getpid(), call->target_pid,
+					  XMM_KCMP_VM, 0UL, 0UL) == 0;
+		call->shares_mm_known = true;
+	}
+	return call->shares_mm;
 }
 
 static struct xmm_backend native_backend;
@@ -270,11 +298,56 @@ static bool eperm_is_a_policy_refusal(const struct xmm_madvise_call *call)
 	       caller_cap_sys_nice() == 1 && caller_in_initial_user_ns();
 }
 
+/* iovecs read at a time by compat_range_wraps(): 512 bytes of stack. */
+#define XMM_WRAP_CHUNK	64
+
+/*
+ * A 32-bit caller on a 64-bit kernel: import_iovec() widens each compat
+ * iovec to 64 bits and access_ok() checks it against the kernel's own
+ * TASK_SIZE_MAX (2^47 on x86_64), where a 32-bit base plus a length below
+ * 2 GiB (compat_ssize_t) ends below 2^33, so no range of such a caller is
+ * refused there: the ranges before one that wraps the caller's 4 GiB
+ * are advised, and then that one where it is mapped.  A 32-bit kernel
+ * refuses it (EFAULT) before advising any, as the other backends do
+ * (xmm_user_range_ok()), and so must this one, before the call.  Ranges that end between a
+ * 32-bit kernel's split (3 GiB) and 4 GiB are ordinary memory of a
+ * compat task (its stack lives there), so only the wrap is checked.
+ * true when every iovec was read, every length fits in ssize_t (else the
+ * kernel's own EFAULT or EINVAL comes first) and one range wraps.
+ */
+static bool compat_range_wraps(const struct iovec *iov, size_t vlen)
+{
+	struct iovec chunk[XMM_WRAP_CHUNK];
+	bool wraps = false;
+	size_t done, count, i;
+
+	if (vlen > XMM_IOV_MAX)
+		return false;
+	for (done = 0; done < vlen; done += count) {
+		count = vlen - done < XMM_WRAP_CHUNK ? vlen - done :
+						       XMM_WRAP_CHUNK;
+		if (xmm_copy_from_caller(chunk, iov + done,
+					 count * sizeof(*chunk)) < 0)
+			return false;
+		for (i = 0; i < count; i++) {
+			if ((ssize_t)chunk[i].iov_len < 0)
+				return false;
+			if (!xmm_user_range_ok((uintptr_t)chunk[i].iov_base,
+					       chunk[i].iov_len))
+				wraps = true;
+		}
+	}
+	return wraps;
+}
+
 static long native_run(void *arg)
 {
 	struct xmm_madvise_call *call = arg;
 	long ret;
 
+	/* Only 32-bit builds pay: the kernel checks a 64-bit caller's ranges. */
+	if (sizeof(long) == 4 && compat_range_wraps(call->iov, call->vlen))
+		return -EFAULT;
 	ret = xmm_sys(process_madvise, call->pidfd, call->iov, call->vlen,
 		      call->advice, call->flags & ~XMM_PMADV_LIBRARY_FLAGS);
 	if (ret >= 0)
@@ -289,6 +362,23 @@ static long native_run(void *arg)
 	if (self_may_fall_back(call, ret))
 		return xmm_try_next(native_cannot_serve_self(call, ret) ?
 				    ENOSYS : (int)-ret);
+	/*
+	 * A target sharing our memory is the caller for process_madvise(2)
+	 * from 6.13; before, it refuses advice (EINVAL) and demands
+	 * CAP_SYS_NICE (EPERM) as for another process.  Self-madvise serves
+	 * it then, as it serves the caller itself: madvise(2) acts on the
+	 * very mm.  From 6.13 such an answer is madvise(2)'s own, and
+	 * self-madvise gives it again.
+	 */
+	if (ret == -EINVAL || ret == -EPERM) {
+		long bad = xmm_madvise_prepare(call);
+
+		if (bad < 0)
+			return bad;
+		if (target_shares_our_mm(call))
+			return xmm_try_next(native_cannot_serve_self(call, ret) ?
+					    ENOSYS : (int)-ret);
+	}
 	/*
 	 * The kernel answers EPERM (no CAP_SYS_NICE) only after the iovec,
 	 * the pidfd and the target passed; an EPERM before that came from a
@@ -326,7 +416,8 @@ static long self_madvise_run(void *arg)
 	ret = xmm_madvise_prepare(call);
 	if (ret < 0)
 		return ret;
-	if (!call->target_is_self)
+	/* Our own mm, even through another process that shares it. */
+	if (!target_shares_our_mm(call))
 		return xmm_try_next(ENOSYS);
 
 	for (i = 0; i < call->checked_vlen; i++) {
@@ -355,7 +446,8 @@ static struct xmm_backend self_madvise_backend = {
  * XMM_PMADV_INJECT, or a policy's EPERM with an injection flag
  * (eperm_is_a_policy_refusal()).  Without XMM_PMADV_INJECT, only advice
  * the kernel would take for a remote target is injected: the fallback
- * never widens what process_madvise(2) does.
+ * never widens what process_madvise(2) does; any advice for a target that
+ * shares our mm, as 6.13 takes it.
  */
 static long inject_run(void *arg)
 {
@@ -371,7 +463,8 @@ static long inject_run(void *arg)
 	if (call->target_is_self)
 		return xmm_try_next(ENOSYS);
 	if (!(call->flags & XMM_PMADV_INJECT) &&
-	    !xmm_madvise_remote_allowed(call->advice))
+	    !xmm_madvise_remote_allowed(call->advice) &&
+	    !target_shares_our_mm(call))
 		return -EINVAL;
 	calls = calloc(call->checked_vlen ? call->checked_vlen : 1,
 		       sizeof(*calls));
@@ -501,7 +594,7 @@ static long live_thread_access(pid_t pid)
  * has exited is checked through a live thread, the one injection uses.
  * 0 when permitted.
  */
-static long remote_permission(const struct xmm_madvise_call *call)
+static long remote_permission(struct xmm_madvise_call *call)
 {
 	long ret = task_access(call->target_pid, 0);
 
@@ -509,7 +602,8 @@ static long remote_permission(const struct xmm_madvise_call *call)
 		ret = live_thread_access(call->target_pid);
 	if (ret < 0)
 		return ret;
-	if (!caller_has_cap_sys_nice())
+	/* Not asked of a target sharing our mm (mm != current->mm). */
+	if (!caller_has_cap_sys_nice() && !target_shares_our_mm(call))
 		return -EPERM;
 	return 0;
 }
@@ -531,7 +625,8 @@ static long inject_run_permitted(void *arg)
 	if (!call->target_is_self) {
 		/* The kernel's order: the advice, then permission. */
 		if (!(call->flags & XMM_PMADV_INJECT) &&
-		    !xmm_madvise_remote_allowed(call->advice))
+		    !xmm_madvise_remote_allowed(call->advice) &&
+		    !target_shares_our_mm(call))
 			return -EINVAL;
 		ret = remote_permission(call);
 		if (ret < 0)

@@ -30,6 +30,10 @@ struct xmm_madvise_call {
 	pid_t target_pid;
 	bool target_is_self;
 
+	/* target_shares_our_mm() asked kcmp(2), and its answer. */
+	bool shares_mm_known;
+	bool shares_mm;
+
 	/*
 	 * The native call's EPERM came from a seccomp policy, not the kernel
 	 * (native_run()): a fallback may serve, and if none does the answer

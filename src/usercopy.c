@@ -137,7 +137,8 @@ bool xmm_user_range_ok(uintptr_t addr, size_t len)
 			 XMM_ARCH_USER_TOP_GUARD;
 	uint64_t end = (uint64_t)addr + len;
 
-	if (end < (uint64_t)addr)
+	/* In the caller's own width: x32 wraps at 4 GiB like i386. */
+	if ((uintptr_t)(addr + len) < addr)
 		return false;
 	return end <= usual || end <= user_addr_top();
 }

@@ -861,6 +861,168 @@ static void test_fallbacks_under_eperm_policy(void **state)
 	assert_int_equal(harness_run_in_child(fallbacks_under_eperm, NULL), 0);
 }
 
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD	0x00001000
+#endif
+
+/*
+ * A process sharing our memory waits here until it is killed, or until
+ * its parent exits (a failed check): then the pipe's only writer is gone.
+ * It leaves by exit(2) alone: no exit handler of the shared memory runs.
+ */
+static int shared_mm_sleeper(void *arg)
+{
+	const int *pipe_fds = arg;
+	char byte;
+
+	/* A blocked read restarts after each stop of an injection. */
+	close(pipe_fds[1]);
+	if (read(pipe_fds[0], &byte, 1) != 0)
+		syscall(SYS_exit, 1);
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+/*
+ * One advice for a target sharing our mm, by the backend named (NULL:
+ * none forced): on a kernel that exempts such a target (6.13 and later,
+ * the answer of the native call above) every backend serves it, and so
+ * does the library unforced on an older one, through self-madvise.  The
+ * native backend forced on such a kernel answers what it answers for the
+ * caller itself there: ENOSYS for advice refused (its EINVAL), EPERM
+ * without CAP_SYS_NICE.
+ */
+static int shared_mm_advise(int pidfd, unsigned char *p, int advice,
+			    const char *backend, bool kernel_exempts)
+{
+	struct iovec v = { p, page };
+	bool old_native = backend && !strcmp(backend, "native") &&
+			  !kernel_exempts;
+	ssize_t got;
+
+	CHILD_CHECK(xmm_backend_force("process_madvise", backend) == 0);
+	errno = 0;
+	got = xmm_process_madvise(pidfd, &v, 1, advice, 0);
+	if (old_native) {
+		CHILD_CHECK(got == -1 && errno == (advice == MADV_DONTNEED ?
+						   ENOSYS : EPERM));
+		return 0;
+	}
+	if (got != (ssize_t)page)
+		printf("%s: %zd (%s)\n", backend ? backend : "unforced", got,
+		       strerror(errno));
+	CHILD_CHECK(got == (ssize_t)page);
+	if (backend)
+		CHILD_CHECK(!strcmp(xmm_backend_last("process_madvise"),
+				    backend));
+	return 0;
+}
+
+/*
+ * process_madvise(2) asks CAP_SYS_NICE, and remote advice, only of a
+ * target whose mm is not the caller's: a process made by clone(CLONE_VM)
+ * without CLONE_THREAD is exempt (from Linux 6.13).  A caller without
+ * CAP_SYS_NICE gets the same answer from every backend: advice served,
+ * MADV_DONTNEED zeroing the page in our (shared) memory.  A process that
+ * does not share our mm still gets EPERM from each.
+ */
+static int shared_mm_without_cap_sys_nice(void *arg)
+{
+	static const char *const backends[] = { NULL, "native",
+						"self-madvise", "inject" };
+	const size_t stack_size = 64 * 1024;
+	struct harness_child other;
+	unsigned char *region, *stack;
+	bool kernel_exempts;
+	struct iovec v;
+	int pidfd = -1, pipe_fds[2], i, n = 1;
+	long raw;
+	pid_t pid;
+	(void)arg;
+
+	region = mmap(NULL, (1 + 2 * 4) * page, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	CHILD_CHECK(region != MAP_FAILED && stack != MAP_FAILED);
+	for (i = 0; i < 1 + 2 * 4; i++)
+		memset(region + i * page, i + 1, page);
+	CHILD_CHECK(drop_cap_sys_nice() == 0 && !harness_has_cap_sys_nice());
+	CHILD_CHECK(pipe2(pipe_fds, O_CLOEXEC) == 0);
+	pid = clone(shared_mm_sleeper, stack + stack_size,
+		    CLONE_VM | CLONE_PIDFD | SIGCHLD, pipe_fds, &pidfd);
+	CHILD_CHECK(pid > 0 && pidfd >= 0);
+
+	/* The kernel's own answer, for page 0. */
+	v = (struct iovec){ region, page };
+	errno = 0;
+	raw = syscall(__NR_process_madvise, pidfd, &v, 1, MADV_DONTNEED, 0);
+	kernel_exempts = raw == (long)page;
+	printf("kernel: process_madvise(2) for a CLONE_VM target without "
+	       "CAP_SYS_NICE: %ld (%s)\n", raw, raw < 0 ? strerror(errno) :
+	       "advised");
+	CHILD_CHECK(kernel_exempts ? page_is(region, 0) :
+		    raw == -1 && errno == EINVAL && page_is(region, 1));
+
+	/* Pages 1-8: each backend once with MADV_DONTNEED, once MADV_COLD. */
+	for (i = 0; i < 4; i++) {
+		unsigned char *p = region + n * page;
+
+		if (backends[i] && !strcmp(backends[i], "inject") &&
+		    !backend_usable("inject"))
+			continue;
+		CHILD_CHECK(shared_mm_advise(pidfd, p, MADV_DONTNEED,
+					     backends[i], kernel_exempts) ==
+			    0);
+		CHILD_CHECK(page_is(p, backends[i] &&
+				    !strcmp(backends[i], "native") &&
+				    !kernel_exempts ? n + 1 : 0));
+		CHILD_CHECK(page_is(p + page, n + 2));
+		CHILD_CHECK(shared_mm_advise(pidfd, p + page, MADV_COLD,
+					     backends[i], kernel_exempts) ==
+			    0);
+		CHILD_CHECK(page_is(p + page, n + 2));
+		n += 2;
+	}
+	CHILD_CHECK(xmm_backend_force("process_madvise", NULL) == 0);
+	kill(pid, SIGKILL);
+	CHILD_CHECK(waitpid(pid, NULL, 0) == pid);
+	close(pidfd);
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+
+	/* Not our mm: still EPERM, from every backend that serves it. */
+	CHILD_CHECK(harness_child_start(&other, NULL, NULL) == 0);
+	v = (struct iovec){ region, page };
+	for (i = 0; i < 2; i++) {
+		if (!backend_usable(remote_backends[i]))
+			continue;
+		CHILD_CHECK(xmm_backend_force("process_madvise",
+					      remote_backends[i]) == 0);
+		errno = 0;
+		CHILD_CHECK(xmm_process_madvise(other.pidfd, &v, 1, MADV_COLD,
+						0) == -1 && errno == EPERM);
+	}
+	CHILD_CHECK(xmm_backend_force("process_madvise", NULL) == 0);
+	harness_child_stop(&other);
+	return 0;
+}
+
+static void test_shared_mm_target_without_cap_sys_nice(void **state)
+{
+	if (!harness_is_root())
+		harness_skip("needs root for CAP_SYS_NICE and to drop it");
+	harness_skip_under_valgrind("needs clone(CLONE_VM) without "
+				    "CLONE_THREAD, which valgrind does not "
+				    "run");
+	/* KCMP_VM (1) of ourselves: 0 where the library can ask kcmp(2). */
+	if (syscall(SYS_kcmp, getpid(), getpid(), 1, 0UL, 0UL) != 0)
+		harness_skip("no kcmp(2) here (CONFIG_KCMP): the library "
+			     "cannot tell a target shares our memory");
+	assert_int_equal(harness_run_in_child(shared_mm_without_cap_sys_nice,
+					      NULL), 0);
+}
+
 /* The fallback when forced, without seccomp: same effects. */
 static void test_forced_self_madvise_backend(void **state)
 {
@@ -889,6 +1051,7 @@ int main(void)
 		cmocka_unit_test(test_efault_for_a_kernel_half_address),
 		cmocka_unit_test(test_eacces_for_an_unprivileged_caller),
 		cmocka_unit_test(test_eperm_without_cap_sys_nice),
+		cmocka_unit_test(test_shared_mm_target_without_cap_sys_nice),
 		cmocka_unit_test(test_enomem_for_an_unmapped_range),
 		cmocka_unit_test(test_dontneed_on_self_zeroes_exactly),
 		cmocka_unit_test(test_dontneed_through_pidfd_self),
