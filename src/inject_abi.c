@@ -20,7 +20,8 @@
 #include <unistd.h>
 
 /* mips: n32 is ELFCLASS32 like o32, told apart by EF_MIPS_ABI2. */
-#define MIPS_ABI_FLAGS	(EF_MIPS_ABI2 | 0x0000f000)	/* EF_MIPS_ABI: o64, eabi */
+/* 0x0000f000 is EF_MIPS_ABI: o64, eabi. */
+#define MIPS_ABI_FLAGS	(EF_MIPS_ABI2 | 0x0000f000)
 
 int xmm_elf_abi_read(int fd, struct xmm_elf_abi *abi)
 {

@@ -3,9 +3,10 @@
  * Who traces, and xmm_inject_syscalls(), the entry point.
  *
  * The helper kept between calls first (inject_server.c); when it cannot
- * serve, a helper process made for the call: a vfork-like clone of the caller that shares
- * its memory, so that a caller killed at any step never leaves the target
- * with borrowed registers: the helper finishes the restore on its own.
+ * serve, a helper process made for the call: a vfork-like clone of the caller
+ * that shares its memory, so that a caller killed at any step never leaves
+ * the target with borrowed registers: the helper finishes the restore on its
+ * own.
  * It blocks every signal it can, runs only async-signal-safe code (it
  * shares the caller's heap and TLS: a caller killed while one of its
  * threads held the malloc lock must not hang it), on a stack of its own

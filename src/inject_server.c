@@ -149,7 +149,7 @@ struct server_spawn {
 	char *region;
 	int helper_end;		/* the helper's end of the channel */
 	atomic_bool spawner_tls_ours;	/* the TLS lies in our mapping */
-	atomic_bool middle_cloned;	/* the clone of the intermediate worked */
+	atomic_bool middle_cloned;	/* the intermediate's clone worked */
 	atomic_bool middle_ran;	/* the intermediate ran in our memory */
 	atomic_bool helper_ran;	/* the helper runs in our memory */
 	_Atomic pid_t helper;
@@ -419,8 +419,8 @@ static int middle_main(void *arg)
 
 	atomic_store(&spawn->middle_ran, true);
 	helper = clone(helper_main, spawn->region + HELPER_STACK_OFF(page) +
-		       HELPER_STACK_SIZE, CLONE_VM | CLONE_CHILD_CLEARTID, spawn,
-		       NULL, NULL, (pid_t *)&spawn->answer);
+		       HELPER_STACK_SIZE, CLONE_VM | CLONE_CHILD_CLEARTID,
+		       spawn, NULL, NULL, (pid_t *)&spawn->answer);
 	atomic_store(&spawn->helper, helper);
 	return 0;
 }

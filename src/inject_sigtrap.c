@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Would a trap the kernel forces on the target leave its signal state as
- * it was?  The engine's trap is a forced signal: the SIGTRAP of the
- * stub's final breakpoint (inject_stub.c).  force_sig_info_to_task() unblocks a forced
- * signal the thread blocks, and resets its action to SIG_DFL when the
- * thread blocks it or the process ignores it, for good: the tracer takes
- * the trap, but the target would be left with SIGTRAP unblocked, and
+ * it was?  The engine's trap is a forced signal: the SIGTRAP of the stub's
+ * final breakpoint (inject_stub.c).  force_sig_info_to_task() unblocks a
+ * forced signal the thread blocks, and resets its action to SIG_DFL when the
+ * thread blocks it or the process ignores it, for good: the tracer takes the
+ * trap, but the target would be left with SIGTRAP unblocked, and
  * killable by a SIGTRAP it ignored (or without the handler it had).  So
  * the engine traps only a thread whose SIGTRAP is neither blocked nor
  * ignored, and goes the slower way elsewhere.

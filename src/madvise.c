@@ -309,9 +309,9 @@ static bool eperm_is_a_policy_refusal(const struct xmm_madvise_call *call)
  * refused there: the ranges before one that wraps the caller's 4 GiB
  * are advised, and then that one where it is mapped.  A 32-bit kernel
  * refuses it (EFAULT) before advising any, as the other backends do
- * (xmm_user_range_ok()), and so must this one, before the call.  Ranges that end between a
- * 32-bit kernel's split (3 GiB) and 4 GiB are ordinary memory of a
- * compat task (its stack lives there), so only the wrap is checked.
+ * (xmm_user_range_ok()), and so must this one, before the call.  Ranges that
+ * end between a 32-bit kernel's split (3 GiB) and 4 GiB are ordinary memory
+ * of a compat task (its stack lives there), so only the wrap is checked.
  * true when every iovec was read, every length fits in ssize_t (else the
  * kernel's own EFAULT or EINVAL comes first) and one range wraps.
  */
@@ -345,7 +345,8 @@ static long native_run(void *arg)
 	struct xmm_madvise_call *call = arg;
 	long ret;
 
-	/* Only 32-bit builds pay: the kernel checks a 64-bit caller's ranges. */
+	/* Only 32-bit builds pay: a 64-bit caller's ranges are the
+	 * kernel's to check. */
 	if (sizeof(long) == 4 && compat_range_wraps(call->iov, call->vlen))
 		return -EFAULT;
 	ret = xmm_sys(process_madvise, call->pidfd, call->iov, call->vlen,
@@ -376,8 +377,9 @@ static long native_run(void *arg)
 		if (bad < 0)
 			return bad;
 		if (target_shares_our_mm(call))
-			return xmm_try_next(native_cannot_serve_self(call, ret) ?
-					    ENOSYS : (int)-ret);
+			return xmm_try_next(
+				native_cannot_serve_self(call, ret) ?
+				ENOSYS : (int)-ret);
 	}
 	/*
 	 * The kernel answers EPERM (no CAP_SYS_NICE) only after the iovec,

@@ -84,7 +84,7 @@ int xmm_pidfd_to_pid_tgid(int pidfd, pid_t *pid, pid_t *tgid)
 	if (ret == -ENOENT)
 		return -EBADF;	/* no such descriptor */
 	if (ret < 0)
-		return (int)ret;	/* /proc unreadable: say so, not EBADF */
+		return (int)ret;	/* /proc unreadable: not EBADF */
 	line = strstr(info, "\nPid:");
 	if (!line)
 		return -EBADF;	/* a descriptor, but not a pidfd */

@@ -98,7 +98,8 @@ static void test_headers(void **state)
 {
 	Elf32_Ehdr ia32 = header32(EM_386, 0, false);
 	Elf32_Ehdr x32 = header32(EM_X86_64, 0, false);
-	Elf32_Ehdr o32 = header32(EM_MIPS, 0x1000, false);	/* EF_MIPS_ABI_O32 */
+	/* 0x1000: EF_MIPS_ABI_O32 */
+	Elf32_Ehdr o32 = header32(EM_MIPS, 0x1000, false);
 	Elf32_Ehdr n32 = header32(EM_MIPS, EF_MIPS_ABI2, false);
 	Elf64_Ehdr x86_64 = header64(EM_X86_64, false);
 	Elf64_Ehdr s390x = header64(EM_S390, true);

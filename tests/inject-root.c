@@ -863,13 +863,15 @@ int main(void)
 		cmocka_unit_test(test_unchecked_honours_readable_filter),
 		cmocka_unit_test(test_call_longer_than_timeouts_completes),
 		cmocka_unit_test(test_seccomp_by_instruction_pointer),
-		cmocka_unit_test(test_strict_target_without_cap_sys_admin_eperm),
+		cmocka_unit_test(
+			test_strict_target_without_cap_sys_admin_eperm),
 		cmocka_unit_test(test_signal_handler_filtered_during_injection),
 		cmocka_unit_test(test_other_uid_eperm),
 		cmocka_unit_test(test_nondumpable_target_eperm),
 		cmocka_unit_test(test_kept_helper_follows_credentials),
 		cmocka_unit_test(test_kept_pidfd_never_names_a_reused_pid),
-		cmocka_unit_test(test_ptrace_capable_caller_without_dac_override),
+		cmocka_unit_test(
+			test_ptrace_capable_caller_without_dac_override),
 	};
 	const char *why;
 

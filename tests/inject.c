@@ -1140,9 +1140,9 @@ static void test_strict_mode_target(void **state)
 		/* No flag vouches for a mode that kills on madvise. */
 		errno = 0;
 		assert_int_equal(inject_madvise(t.pidfd, scratch, 64 * 1024,
-						MADV_DONTNEED,
-						XMM_PMADV_INJECT |
-						XMM_PMADV_INJECT_UNCHECKED), -1);
+				MADV_DONTNEED,
+				XMM_PMADV_INJECT | XMM_PMADV_INJECT_UNCHECKED),
+				 -1);
 		assert_int_equal(errno, EPERM);
 	}
 	assert_true(child_pages_zero(t.pid, scratch, 64 * 1024) == suspend);
