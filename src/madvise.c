@@ -117,8 +117,8 @@ int xmm_madvise_prepare(struct xmm_madvise_call *call)
 					    &tgid);
 		if (ret < 0)
 			goto fail;
-		call->target_is_self = tgid ? tgid == getpid() :
-				       xmm_pid_is_self(call->target_pid);
+		call->target_is_self = xmm_task_is_self(call->target_pid,
+							tgid);
 	}
 	call->prepared = true;
 	return 0;
@@ -380,19 +380,14 @@ static long native_run(void *arg)
 			return xmm_try_next(
 				native_cannot_serve_self(call, ret) ?
 				ENOSYS : (int)-ret);
-	}
-	/*
-	 * The kernel answers EPERM (no CAP_SYS_NICE) only after the iovec,
-	 * the pidfd and the target passed; an EPERM before that came from a
-	 * seccomp policy (Docker's default profile answers process_madvise
-	 * so), and the kernel would have answered the argument's error.
-	 */
-	if (ret == -EPERM) {
-		long bad = xmm_madvise_prepare(call);
-
-		if (bad < 0)
-			return bad;
-		if (eperm_is_a_policy_refusal(call)) {
+		/*
+		 * The kernel answers EPERM (no CAP_SYS_NICE) only after the
+		 * iovec, the pidfd and the target passed (bad above); an
+		 * EPERM before that came from a seccomp policy (Docker's
+		 * default profile answers process_madvise so), and the
+		 * kernel would have answered the argument's error.
+		 */
+		if (ret == -EPERM && eperm_is_a_policy_refusal(call)) {
 			call->refused_by_policy = true;
 			return xmm_try_next(EPERM);
 		}
@@ -446,10 +441,8 @@ static struct xmm_backend self_madvise_backend = {
  * Reached for a remote target only when the native call could not serve:
  * it answered ENOSYS (no syscall, or a seccomp policy), EINVAL with
  * XMM_PMADV_INJECT, or a policy's EPERM with an injection flag
- * (eperm_is_a_policy_refusal()).  Without XMM_PMADV_INJECT, only advice
- * the kernel would take for a remote target is injected: the fallback
- * never widens what process_madvise(2) does; any advice for a target that
- * shares our mm, as 6.13 takes it.
+ * (eperm_is_a_policy_refusal()).  Only inject_run_permitted() calls it,
+ * after the advice and permission checks.
  */
 static long inject_run(void *arg)
 {
@@ -464,10 +457,6 @@ static long inject_run(void *arg)
 		return ret;
 	if (call->target_is_self)
 		return xmm_try_next(ENOSYS);
-	if (!(call->flags & XMM_PMADV_INJECT) &&
-	    !xmm_madvise_remote_allowed(call->advice) &&
-	    !target_shares_our_mm(call))
-		return -EINVAL;
 	calls = calloc(call->checked_vlen ? call->checked_vlen : 1,
 		       sizeof(*calls));
 	if (!calls)
@@ -625,7 +614,13 @@ static long inject_run_permitted(void *arg)
 	if (ret < 0)
 		return ret;
 	if (!call->target_is_self) {
-		/* The kernel's order: the advice, then permission. */
+		/*
+		 * The kernel's order: the advice, then permission.  Without
+		 * XMM_PMADV_INJECT, only advice the kernel would take for a
+		 * remote target is injected: the fallback never widens what
+		 * process_madvise(2) does; any advice for a target that
+		 * shares our mm, as 6.13 takes it.
+		 */
 		if (!(call->flags & XMM_PMADV_INJECT) &&
 		    !xmm_madvise_remote_allowed(call->advice) &&
 		    !target_shares_our_mm(call))

@@ -129,7 +129,11 @@ bool xmm_pidfd_is_self(int pidfd)
 
 	if (xmm_pidfd_is_self_sentinel(pidfd))
 		return true;
-	if (xmm_pidfd_to_pid_tgid(pidfd, &pid, &tgid) < 0)
-		return false;
+	return xmm_pidfd_to_pid_tgid(pidfd, &pid, &tgid) == 0 &&
+	       xmm_task_is_self(pid, tgid);
+}
+
+bool xmm_task_is_self(pid_t pid, pid_t tgid)
+{
 	return tgid ? tgid == getpid() : xmm_pid_is_self(pid);
 }

@@ -26,6 +26,10 @@ int xmm_pidfd_to_pid_tgid(int pidfd, pid_t *pid, pid_t *tgid);
 /* Does pid name the calling process or one of its threads? */
 bool xmm_pid_is_self(pid_t pid);
 
+/* The same for a pid and tgid from xmm_pidfd_to_pid_tgid(): by the tgid
+ * where the kernel gave one, with no second question. */
+bool xmm_task_is_self(pid_t pid, pid_t tgid);
+
 /* Does pidfd refer to the calling process (a sentinel or a real pidfd)? */
 bool xmm_pidfd_is_self(int pidfd);
 
