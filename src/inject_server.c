@@ -164,18 +164,25 @@ struct server_spawn {
 #define ANSWER_READY	1
 #define ANSWER_PENDING	2
 
+/*
+ * A descriptor we opened, and what it was: a program that closes
+ * descriptors it did not open (a daemon closing them all) may reuse the
+ * number, so it is written to or closed only while it is still ours.
+ */
+struct owned_fd {
+	int fd;			/* -1: none */
+	dev_t dev;
+	ino_t ino;
+};
+
 static struct {
 	atomic_bool busy;	/* a request (or the creation) is under way */
 	pid_t owner;		/* the process the helper serves */
-	int chan;		/* our end of the socket; -1: no helper */
-	int wake;		/* the request pipe's write end */
-	int wake_reader;	/* its read end: never a SIGPIPE */
+	struct owned_fd chan;	/* our end of the socket; -1: no helper */
+	struct owned_fd wake;	/* the request pipe's write end */
+	struct owned_fd wake_reader;	/* its read end: never a SIGPIPE */
 	pid_t helper;
-	int helper_pidfd;	/* readable once it is gone for good */
-	/* What the numbers were: a program that closes descriptors it did
-	 * not open (a daemon closing them all) may reuse them. */
-	dev_t chan_dev, pidfd_dev, wake_dev, wake_reader_dev;
-	ino_t chan_ino, pidfd_ino, wake_ino, wake_reader_ino;
+	struct owned_fd helper_pidfd;	/* readable once it is gone */
 	/* The pidfd the helper keeps: pidfs inode (0: none) and flags. */
 	ino_t kept_pidfd_ino;
 	int kept_pidfd_flags;
@@ -183,7 +190,12 @@ static struct {
 	char *region;
 	struct server_creds creds;
 	struct server_spawn spawn;
-} server = { .chan = -1, .wake = -1, .wake_reader = -1, .helper_pidfd = -1 };
+} server = {
+	.chan = { .fd = -1 },
+	.wake = { .fd = -1 },
+	.wake_reader = { .fd = -1 },
+	.helper_pidfd = { .fd = -1 },
+};
 
 /* ---- The helper: async-signal-safe from here to helper_main() ---- */
 
@@ -476,25 +488,43 @@ static bool creds_read(struct server_creds *c)
 	return true;
 }
 
-/* Is fd still the descriptor we opened (device and inode as noted)? */
-static bool still_ours(int fd, dev_t dev, ino_t ino)
+/* Is it still the descriptor we opened (device and inode as noted)? */
+static bool still_ours(const struct owned_fd *o)
 {
 	struct stat st;
 
-	return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev &&
-	       st.st_ino == ino;
+	return o->fd >= 0 && fstat(o->fd, &st) == 0 && st.st_dev == o->dev &&
+	       st.st_ino == o->ino;
 }
 
-static void note_identity(int fd, dev_t *dev, ino_t *ino)
+/* Take fd (or -1) as ours, noting what it is. */
+static void own_fd(struct owned_fd *o, int fd)
 {
 	struct stat st;
 
-	*dev = 0;
-	*ino = 0;
-	if (fstat(fd, &st) == 0) {
-		*dev = st.st_dev;
-		*ino = st.st_ino;
+	o->fd = fd;
+	o->dev = 0;
+	o->ino = 0;
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		o->dev = st.st_dev;
+		o->ino = st.st_ino;
 	}
+}
+
+/* Close it if it is still ours; forget it either way. */
+static void close_if_ours(struct owned_fd *o)
+{
+	if (still_ours(o))
+		close(o->fd);
+	o->fd = -1;
+}
+
+/* Close it whatever it is now (a fork child's copies, a failed start). */
+static void close_owned(struct owned_fd *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
 }
 
 /*
@@ -504,21 +534,11 @@ static void note_identity(int fd, dev_t *dev, ino_t *ino)
  */
 static void server_forget(void)
 {
-	if (still_ours(server.chan, server.chan_dev, server.chan_ino))
-		close(server.chan);
-	if (still_ours(server.wake, server.wake_dev, server.wake_ino))
-		close(server.wake);
-	if (still_ours(server.wake_reader, server.wake_reader_dev,
-		       server.wake_reader_ino))
-		close(server.wake_reader);
-	if (still_ours(server.helper_pidfd, server.pidfd_dev,
-		       server.pidfd_ino))
-		close(server.helper_pidfd);
+	close_if_ours(&server.chan);
+	close_if_ours(&server.wake);
+	close_if_ours(&server.wake_reader);
+	close_if_ours(&server.helper_pidfd);
 	server.kept_pidfd_ino = 0;
-	server.chan = -1;
-	server.wake = -1;
-	server.wake_reader = -1;
-	server.helper_pidfd = -1;
 	server.helper = 0;
 }
 
@@ -529,34 +549,28 @@ static void server_forget(void)
  */
 static void server_stop(void)
 {
-	struct pollfd gone = { .fd = server.helper_pidfd, .events = POLLIN };
+	struct pollfd gone = { .fd = server.helper_pidfd.fd,
+			       .events = POLLIN };
 	char byte;
 
-	if (server.chan < 0)
+	if (server.chan.fd < 0)
 		return;
-	if (!still_ours(server.chan, server.chan_dev, server.chan_ino) ||
-	    !still_ours(server.wake, server.wake_dev, server.wake_ino)) {
+	if (!still_ours(&server.chan) || !still_ours(&server.wake)) {
 		server_forget();
 		return;
 	}
-	if (gone.fd >= 0 &&
-	    !still_ours(gone.fd, server.pidfd_dev, server.pidfd_ino))
+	if (gone.fd >= 0 && !still_ours(&server.helper_pidfd))
 		gone.fd = -1;
-	close(server.wake);
-	server.wake = -1;
-	shutdown(server.chan, SHUT_WR);
+	close_owned(&server.wake);	/* ours: checked above */
+	shutdown(server.chan.fd, SHUT_WR);
 	for (;;) {
-		ssize_t got = recv(server.chan, &byte, 1, 0);
+		ssize_t got = recv(server.chan.fd, &byte, 1, 0);
 
 		if (got == 0 || (got < 0 && errno != EINTR))
 			break;
 	}
-	close(server.chan);
-	server.chan = -1;
-	if (still_ours(server.wake_reader, server.wake_reader_dev,
-		       server.wake_reader_ino))
-		close(server.wake_reader);
-	server.wake_reader = -1;
+	close_owned(&server.chan);
+	close_if_ours(&server.wake_reader);
 	if (gone.fd >= 0) {
 		siginfo_t info;
 
@@ -566,8 +580,7 @@ static void server_stop(void)
 		 * by its pidfd, never a reused pid. */
 		waitid((idtype_t)XMM_P_PIDFD, (id_t)gone.fd, &info,
 		       WEXITED | WNOHANG | __WALL);
-		close(gone.fd);
-		server.helper_pidfd = -1;
+		close_owned(&server.helper_pidfd);
 	}
 	server.helper = 0;
 }
@@ -612,14 +625,10 @@ static bool server_start(const struct server_creds *creds)
 	spawn->helper_end = ends[1];
 	spawn->helper_wake = pipe_ends[0];
 	atomic_store(&spawn->answer, ANSWER_READY);
-	server.chan = ends[0];
-	server.wake = pipe_ends[1];
-	server.wake_reader = pipe_ends[0];
+	own_fd(&server.chan, ends[0]);
+	own_fd(&server.wake, pipe_ends[1]);
+	own_fd(&server.wake_reader, pipe_ends[0]);
 	server.kept_pidfd_ino = 0;	/* a new helper keeps none yet */
-	note_identity(server.chan, &server.chan_dev, &server.chan_ino);
-	note_identity(server.wake, &server.wake_dev, &server.wake_ino);
-	note_identity(server.wake_reader, &server.wake_reader_dev,
-		      &server.wake_reader_ino);
 	server.owner = getpid();
 
 	if (pthread_attr_init(&attr) != 0)
@@ -649,7 +658,7 @@ static bool server_start(const struct server_creds *creds)
 		goto fail;
 	server.helper = atomic_load(&spawn->helper);
 	/* Its first message says it runs; the flag, that it runs here. */
-	while (recv(server.chan, &byte, 1, 0) < 0 && errno == EINTR)
+	while (recv(server.chan.fd, &byte, 1, 0) < 0 && errno == EINTR)
 		;
 	if (!atomic_load(&spawn->helper_ran)) {
 		server.unsupported = true;
@@ -658,21 +667,15 @@ static bool server_start(const struct server_creds *creds)
 	}
 	/* It waits for us now: its pid cannot be reused yet. */
 	ret = xmm_sys(pidfd_open, server.helper, 0);
-	server.helper_pidfd = ret < 0 ? -1 : (int)ret;
-	if (server.helper_pidfd >= 0)
-		note_identity(server.helper_pidfd, &server.pidfd_dev,
-			      &server.pidfd_ino);
+	own_fd(&server.helper_pidfd, ret < 0 ? -1 : (int)ret);
 	server.creds = *creds;
 	return true;
 fail:
 	if (ends[1] >= 0)
 		close(ends[1]);
-	close(server.chan);
-	close(server.wake);
-	close(server.wake_reader);
-	server.chan = -1;
-	server.wake = -1;
-	server.wake_reader = -1;
+	close_owned(&server.chan);
+	close_owned(&server.wake);
+	close_owned(&server.wake_reader);
 	return false;
 }
 
@@ -740,8 +743,7 @@ static long server_request(int pidfd)
 	    flags != server.kept_pidfd_flags) {
 		/* The helper's pidfd does not name the same struct pid (the
 		 * top): this one goes first, then the byte says so. */
-		if (!still_ours(server.chan, server.chan_dev,
-				server.chan_ino))
+		if (!still_ours(&server.chan))
 			return XMM_INJECT_SERVER_UNAVAILABLE;
 		byte = CHAN_REQUEST_PIDFD;
 		chan_message_init(&m, byte);
@@ -751,7 +753,7 @@ static long server_request(int pidfd)
 		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(cmsg), &pidfd, sizeof(int));
 		do
-			got = sendmsg(server.chan, &m.msg, MSG_NOSIGNAL);
+			got = sendmsg(server.chan.fd, &m.msg, MSG_NOSIGNAL);
 		while (got < 0 && errno == EINTR);
 		if (got != 1)
 			return XMM_INJECT_SERVER_UNAVAILABLE;
@@ -759,7 +761,7 @@ static long server_request(int pidfd)
 	/* Unknown until it answers: send a pidfd next time. */
 	server.kept_pidfd_ino = 0;
 	do
-		got = write(server.wake, &byte, 1);
+		got = write(server.wake.fd, &byte, 1);
 	while (got < 0 && errno == EINTR);
 	if (got != 1)
 		return XMM_INJECT_SERVER_UNAVAILABLE;
@@ -796,20 +798,19 @@ long xmm_inject_server_call(pid_t pid, int pidfd,
 	if (server.unsupported)
 		goto out;
 	/* A child forked without our atfork handler: not its helper. */
-	if (server.chan >= 0 && server.owner != getpid())
+	if (server.chan.fd >= 0 && server.owner != getpid())
 		goto out;
-	if (server.chan >= 0 &&
-	    !still_ours(server.wake, server.wake_dev, server.wake_ino))
+	if (server.chan.fd >= 0 && !still_ours(&server.wake))
 		server_forget();
 	/* Under a filter that may postdate the helper: the per-call one. */
 	seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
 	if ((seccomp != 0 && !(seccomp < 0 && errno == EINVAL)) ||
 	    !creds_read(&creds))
 		goto out;
-	if (server.chan >= 0 && memcmp(&creds, &server.creds, sizeof(creds)))
+	if (server.chan.fd >= 0 && memcmp(&creds, &server.creds, sizeof(creds)))
 		server_stop();
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (server.chan < 0 && !server_start(&creds))
+		if (server.chan.fd < 0 && !server_start(&creds))
 			goto out;
 		req = (struct xmm_inject_request *)
 			(server.region + REQUEST_OFF(page));
@@ -835,18 +836,10 @@ out:
 void xmm_inject_helper_atfork_child(void)
 {
 	/* The parent's helper serves the parent; ours comes when asked. */
-	if (server.chan >= 0)
-		close(server.chan);
-	if (server.wake >= 0)
-		close(server.wake);
-	if (server.wake_reader >= 0)
-		close(server.wake_reader);
-	if (server.helper_pidfd >= 0)
-		close(server.helper_pidfd);
-	server.chan = -1;
-	server.wake = -1;
-	server.wake_reader = -1;
-	server.helper_pidfd = -1;
+	close_owned(&server.chan);
+	close_owned(&server.wake);
+	close_owned(&server.wake_reader);
+	close_owned(&server.helper_pidfd);
 	server.helper = 0;
 	server.owner = 0;
 	server.kept_pidfd_ino = 0;
@@ -858,7 +851,7 @@ __attribute__((destructor)) static void server_unload(void)
 {
 	bool idle = false;
 
-	if (server.chan < 0 || server.owner != getpid())
+	if (server.chan.fd < 0 || server.owner != getpid())
 		return;
 	if (!atomic_compare_exchange_strong(&server.busy, &idle, true)) {
 		/* A call still runs: it hangs up when it ends. */
