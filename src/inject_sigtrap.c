@@ -26,7 +26,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <string.h>
 
 #include "procfs.h"
 
@@ -34,21 +33,11 @@
 static bool status_mask(const char *status, const char *name,
 			unsigned long long *mask)
 {
-	size_t len = strlen(name);
-	const char *s = status;
+	const char *s = xmm_proc_field(status, name);
 	int digits = 0;
 
-	for (;;) {
-		if (!strncmp(s, name, len) && s[len] == ':')
-			break;
-		s = strchr(s, '\n');
-		if (!s)
-			return false;
-		s++;
-	}
-	s += len + 1;
-	while (*s == ' ' || *s == '\t')
-		s++;
+	if (!s)
+		return false;
 	*mask = 0;
 	for (;; s++, digits++) {
 		unsigned int v;

@@ -360,37 +360,45 @@ int xmm_proc_read_all(int dirfd, const char *name, char **buf, size_t *len)
 	return ret;
 }
 
-int xmm_proc_field_kib(const char *text, const char *key,
-		       unsigned long long *bytes)
+const char *xmm_proc_field(const char *text, const char *key)
 {
 	size_t key_len = strlen(key);
 	const char *p = text;
 
 	while (p && *p) {
 		if (!strncmp(p, key, key_len) && p[key_len] == ':') {
-			unsigned long long value = 0;
-			const char *q = p + key_len + 1;
-
-			while (*q == ' ' || *q == '\t')
-				q++;
-			for (; *q >= '0' && *q <= '9'; q++) {
-				if (value > (~0ULL - 9) / 10)
-					return 0;	/* not a real value */
-				value = value * 10 + (unsigned)(*q - '0');
-			}
-			while (*q == ' ' || *q == '\t')
-				q++;
-			if (q[0] == 'k' && q[1] == 'B') {
-				if (value > ~0ULL / 1024)
-					return 0;
-				value *= 1024;
-			}
-			*bytes = value;
-			return 1;
+			p += key_len + 1;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			return p;
 		}
 		p = strchr(p, '\n');
 		if (p)
 			p++;
 	}
-	return 0;
+	return NULL;
+}
+
+int xmm_proc_field_kib(const char *text, const char *key,
+		       unsigned long long *bytes)
+{
+	const char *q = xmm_proc_field(text, key);
+	unsigned long long value = 0;
+
+	if (!q)
+		return 0;
+	for (; *q >= '0' && *q <= '9'; q++) {
+		if (value > (~0ULL - 9) / 10)
+			return 0;	/* not a real value */
+		value = value * 10 + (unsigned)(*q - '0');
+	}
+	while (*q == ' ' || *q == '\t')
+		q++;
+	if (q[0] == 'k' && q[1] == 'B') {
+		if (value > ~0ULL / 1024)
+			return 0;
+		value *= 1024;
+	}
+	*bytes = value;
+	return 1;
 }

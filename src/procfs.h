@@ -115,6 +115,13 @@ int xmm_proc_stat_state(int dirfd, const char *name, char *state);
 char xmm_proc_parse_stat_state(const char *text, size_t len);
 
 /*
+ * The value of "key:" in a "key: value" file such as status: where it
+ * starts (past the blanks), or NULL when no line has that key.  text is
+ * '\0' terminated.  Plain string scans: async-signal-safe.
+ */
+const char *xmm_proc_field(const char *text, const char *key);
+
+/*
  * The value of "key:" in a "key: value kB" file such as status, in bytes
  * (a value without "kB" is taken as it stands); 1 if found, else 0.
  * text is '\0' terminated.
