@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -140,15 +141,19 @@ fail:
  * missing (CONFIG_KCMP off, a seccomp policy's ENOSYS or EPERM) or refuses
  * (the ptrace access check), this cannot tell and answers false: the
  * target is then another process, and gets that answer (EPERM without
- * CAP_SYS_NICE).  Asked at most once a call, and only on paths that are
- * errors or fallbacks for another process: the native call pays nothing.
+ * CAP_SYS_NICE).  A caller under seccomp is not asked at all: a policy may
+ * kill on kcmp(2), as Android's app policy does (SIGSYS), where the
+ * caller asked only for advice (tests/outside found it).  Asked at most
+ * once a call, and only on paths that are errors or fallbacks for another
+ * process: the native call pays nothing.
  */
 static bool target_shares_our_mm(struct xmm_madvise_call *call)
 {
 	if (call->target_is_self)
 		return true;
 	if (!call->shares_mm_known) {
-		call->shares_mm = syscall(SYS_kcmp, getpid(), call->target_pid,
+		call->shares_mm = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0 &&
+				  syscall(SYS_kcmp, getpid(), call->target_pid,
 					  XMM_KCMP_VM, 0UL, 0UL) == 0;
 		call->shares_mm_known = true;
 	}
@@ -520,7 +525,9 @@ static bool task_access_granted(const char *task_dir)
 	char path[96], target;
 
 	snprintf(path, sizeof(path), "%s/exe", task_dir);
-	return readlink(path, &target, 1) == 1;
+	/* readlinkat(2), not readlink(2): seccomp policies that allow only
+	 * the *at calls (Android's) kill on the other. */
+	return readlinkat(AT_FDCWD, path, &target, 1) == 1;
 }
 
 /*

@@ -437,7 +437,8 @@ int harness_run_in_child(int (*fn)(void *arg), void *arg)
 #define HARNESS_AUDIT_ARCH	AUDIT_ARCH_I386
 #endif
 
-int harness_seccomp_errno(long nr, int err)
+/* Syscall nr gets action (SECCOMP_RET_*) in the calling process. */
+static int seccomp_action(long nr, unsigned int action)
 {
 #ifdef HARNESS_AUDIT_ARCH
 	struct sock_filter filter[] = {
@@ -448,8 +449,7 @@ int harness_seccomp_errno(long nr, int err)
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 			 offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned int)nr, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K,
-			 SECCOMP_RET_ERRNO | ((unsigned int)err & 0xfff)),
+		BPF_STMT(BPF_RET | BPF_K, action),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {
@@ -465,6 +465,17 @@ int harness_seccomp_errno(long nr, int err)
 #else
 	return -ENOTSUP;
 #endif
+}
+
+int harness_seccomp_errno(long nr, int err)
+{
+	return seccomp_action(nr, SECCOMP_RET_ERRNO |
+				  ((unsigned int)err & 0xfff));
+}
+
+int harness_seccomp_kill(long nr)
+{
+	return seccomp_action(nr, SECCOMP_RET_KILL_PROCESS);
 }
 
 int harness_seccomp_enosys(long nr)

@@ -196,6 +196,9 @@ int harness_seccomp_enosys(long nr);
 /* The same with a chosen errno (EPERM, as some policies answer). */
 int harness_seccomp_errno(long nr, int err);
 
+/* The same, killing the process (as Android's policy traps with SIGSYS). */
+int harness_seccomp_kill(long nr);
+
 /* Become nobody (uid/gid 65534, no groups).  Returns 0 or -errno. */
 int harness_drop_privileges(void);
 int harness_drop_privileges_keep_cap_sys_nice(void);

@@ -1023,6 +1023,55 @@ static void test_shared_mm_target_without_cap_sys_nice(void **state)
 					      NULL), 0);
 }
 
+/*
+ * A caller under a policy that kills on syscalls it does not list (as
+ * Android's does: no kcmp(2), and readlinkat(2) but no readlink(2)) asks
+ * only for advice: the library must not make those calls for it.  Advice
+ * refused remotely (MADV_DONTNEED: native EINVAL, where the library asks
+ * whether the target shares our mm), and, where injection serves, MADV_COLD
+ * through the inject backend (its access check reads /proc/PID/exe).
+ */
+static int advise_under_kill_policy(void *arg)
+{
+	struct harness_child other;
+	struct iovec v;
+	void *region;
+	(void)arg;
+
+	/* Mapped before the fork: the other process has it too. */
+	region = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	CHILD_CHECK(region != MAP_FAILED);
+	v = (struct iovec){ region, page };
+	CHILD_CHECK(harness_child_start(&other, NULL, NULL) == 0);
+	CHILD_CHECK(harness_seccomp_kill(SYS_kcmp) == 0);
+#ifdef SYS_readlink
+	CHILD_CHECK(harness_seccomp_kill(SYS_readlink) == 0);
+#endif
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(other.pidfd, &v, 1, MADV_DONTNEED,
+					0) == -1 && errno == EINVAL);
+	if (backend_usable("inject")) {
+		CHILD_CHECK(xmm_backend_force("process_madvise",
+					      "inject") == 0);
+		CHILD_CHECK(xmm_process_madvise(other.pidfd, &v, 1,
+						MADV_COLD, 0) == (ssize_t)page);
+		CHILD_CHECK(xmm_backend_force("process_madvise", NULL) == 0);
+	}
+	harness_child_stop(&other);
+	return 0;
+}
+
+static void test_no_unlisted_syscalls_under_a_kill_policy(void **state)
+{
+	(void)state;
+	harness_skip_under_valgrind("needs a seccomp filter, which valgrind "
+				    "answers with ENOSYS");
+	/* 128 + SIGSYS if the library made a call the policy kills on. */
+	assert_int_equal(harness_run_in_child(advise_under_kill_policy, NULL),
+			 0);
+}
+
 /* The fallback when forced, without seccomp: same effects. */
 static void test_forced_self_madvise_backend(void **state)
 {
@@ -1052,6 +1101,7 @@ int main(void)
 		cmocka_unit_test(test_eacces_for_an_unprivileged_caller),
 		cmocka_unit_test(test_eperm_without_cap_sys_nice),
 		cmocka_unit_test(test_shared_mm_target_without_cap_sys_nice),
+		cmocka_unit_test(test_no_unlisted_syscalls_under_a_kill_policy),
 		cmocka_unit_test(test_enomem_for_an_unmapped_range),
 		cmocka_unit_test(test_dontneed_on_self_zeroes_exactly),
 		cmocka_unit_test(test_dontneed_through_pidfd_self),
