@@ -18,25 +18,22 @@
  * 1.5x, 1,000 ranges <= 1.2x; see bench/README.md).  x86_64 only for the
  * baseline leg (its registers); root or same-uid ptrace.
  *
+ * The floors are bench/inject_floor.c's, which xmm-bench's injection-floor
+ * rows (bench/run.sh) measure too.
+ *
  * usage: inject-bench [rounds]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <elf.h>
+#include "inject_floor.h"
+
 #include <errno.h>
-#include <stdbool.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/ptrace.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/user.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,9 +41,6 @@
 
 #ifndef MADV_COLD
 #define MADV_COLD	20
-#endif
-#ifndef PTRACE_EVENT_STOP
-#define PTRACE_EVENT_STOP	128
 #endif
 
 #define RANGES		1000
@@ -77,149 +71,6 @@ static double median_us(long *ns, int count)
 	return ns[count / 2] / 1000.0;
 }
 
-/* ---- The children ---- */
-
-struct child {
-	pid_t pid;
-	int pidfd;
-	int ask, done;		/* pipes: the loop leg's request and answer */
-};
-
-/* Sleeps in read(2); on a byte, runs the 1,000 calls, answers a byte. */
-static void loop_child(int ask, int done)
-{
-	char byte;
-	int i;
-
-	while (read(ask, &byte, 1) == 1) {
-		for (i = 0; i < RANGES; i++)
-			syscall(SYS_madvise, iov[i].iov_base, iov[i].iov_len,
-				MADV_COLD);
-		if (write(done, &byte, 1) != 1)
-			break;
-	}
-	_exit(0);
-}
-
-static void spin_child(void)
-{
-	volatile unsigned long n = 0;
-
-	for (;;)
-		n++;
-}
-
-static int child_start(struct child *c, bool spin)
-{
-	int ask[2], done[2];
-
-	if (pipe(ask) < 0 || pipe(done) < 0)
-		return -1;
-	c->pid = fork();
-	if (c->pid < 0)
-		return -1;
-	if (c->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (spin)
-			spin_child();
-		loop_child(ask[0], done[1]);
-	}
-	close(ask[0]);
-	close(done[1]);
-	c->ask = ask[1];
-	c->done = done[0];
-	c->pidfd = xmm_pidfd_open(c->pid, 0);
-	return c->pidfd < 0 ? -1 : 0;
-}
-
-static void child_stop(struct child *c)
-{
-	kill(c->pid, SIGKILL);
-	waitpid(c->pid, NULL, 0);
-	close(c->pidfd);
-	close(c->ask);
-	close(c->done);
-}
-
-/* ---- The baseline: a minimal injection, hand-written ---- */
-
-#ifdef __x86_64__
-/* A syscall instruction of libc (the child's is at the same address). */
-static unsigned long syscall_insn;
-
-static int find_syscall_insn(void)
-{
-	const unsigned char *p = (const unsigned char *)(void *)syscall;
-	int i;
-
-	for (i = 0; i < 256; i++) {
-		if (p[i] == 0x0f && p[i + 1] == 0x05) {
-			syscall_insn = (unsigned long)(p + i);
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int wait_stop(pid_t pid, int *status)
-{
-	return waitpid(pid, status, __WALL) == pid && WIFSTOPPED(*status) ?
-	       0 : -1;
-}
-
-/*
- * One madvise inside pid, and the target's own registers back with the
- * kernel's restart rule applied (as it would at the end of get_signal()
- * with no signal to deliver), so that a syscall it was sleeping in
- * restarts.  Assumes no signal arrives meanwhile (the children get none).
- */
-static int minimal_injection(pid_t pid, void *addr, size_t len)
-{
-	struct user_regs_struct saved, regs;
-	struct iovec io = { &saved, sizeof(saved) };
-	int status;
-
-	if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0 ||
-	    ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0 ||
-	    wait_stop(pid, &status) < 0 ||
-	    ptrace(PTRACE_GETREGSET, pid, (void *)NT_PRSTATUS, &io) < 0)
-		return -1;
-	regs = saved;
-	regs.rip = syscall_insn;
-	regs.rax = SYS_madvise;
-	regs.orig_rax = (unsigned long)-1L;
-	regs.rdi = (unsigned long)addr;
-	regs.rsi = len;
-	regs.rdx = MADV_COLD;
-	io.iov_base = &regs;
-	if (ptrace(PTRACE_SETREGSET, pid, (void *)NT_PRSTATUS, &io) < 0 ||
-	    ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0 ||
-	    wait_stop(pid, &status) < 0 ||
-	    ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0 ||
-	    wait_stop(pid, &status) < 0)
-		return -1;
-	if ((long)saved.orig_rax >= 0) {
-		switch ((long)saved.rax) {
-		case -512:	/* ERESTARTSYS */
-		case -513:	/* ERESTARTNOINTR */
-		case -514:	/* ERESTARTNOHAND */
-			saved.rax = saved.orig_rax;
-			saved.rip -= 2;
-			break;
-		case -516:	/* ERESTART_RESTARTBLOCK */
-			saved.rax = SYS_restart_syscall;
-			saved.rip -= 2;
-			break;
-		}
-	}
-	io.iov_base = &saved;
-	if (ptrace(PTRACE_SETREGSET, pid, (void *)NT_PRSTATUS, &io) < 0 ||
-	    ptrace(PTRACE_DETACH, pid, 0, 0) < 0)
-		return -1;
-	return 0;
-}
-#endif
-
 /* ---- The legs ---- */
 
 enum leg {
@@ -242,22 +93,20 @@ static const char *const leg_names[LEGS] = {
 };
 
 /* One timed operation of the leg; its time in ns, or -1. */
-static long run_leg(enum leg leg, struct child *sleeping,
-		    struct child *spinning)
+static long run_leg(enum leg leg, struct bench_floor_child *sleeping,
+		    struct bench_floor_child *spinning)
 {
-	struct child *c = leg == LEG_BASELINE_SPINNING ||
-			  leg == LEG_XMM_SPINNING ? spinning : sleeping;
+	struct bench_floor_child *c = leg == LEG_BASELINE_SPINNING ||
+				      leg == LEG_XMM_SPINNING ?
+				      spinning : sleeping;
 	long start = now_ns();
-	char byte = 1;
 	int ok = 0;
 
 	switch (leg) {
 	case LEG_BASELINE_SLEEPING:
 	case LEG_BASELINE_SPINNING:
-#ifdef __x86_64__
-		ok = minimal_injection(c->pid, iov[0].iov_base,
-				       iov[0].iov_len) == 0;
-#endif
+		ok = bench_floor_inject(c->pid, iov[0].iov_base,
+					iov[0].iov_len, MADV_COLD) == 0;
 		break;
 	case LEG_XMM_SLEEPING:
 	case LEG_XMM_SPINNING:
@@ -265,8 +114,7 @@ static long run_leg(enum leg leg, struct child *sleeping,
 		     page;
 		break;
 	case LEG_LOOP_1000:
-		ok = write(c->ask, &byte, 1) == 1 &&
-		     read(c->done, &byte, 1) == 1;
+		ok = bench_floor_child_loop(c) == 0;
 		break;
 	case LEG_XMM_1000:
 		ok = xmm_process_madvise(c->pidfd, iov, RANGES, MADV_COLD,
@@ -281,20 +129,17 @@ static long run_leg(enum leg leg, struct child *sleeping,
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 30;
-	struct child sleeping, spinning;
+	struct bench_floor_child sleeping, spinning;
 	double median[LEGS];
 	long *ns[LEGS];
 	int per_round[LEGS], count[LEGS] = { 0 };
 	int leg, round, i;
 
 	page = sysconf(_SC_PAGESIZE);
-#ifdef __x86_64__
-	if (find_syscall_insn() < 0)
-		return 1;
-#else
-	fprintf(stderr, "the baseline leg is written for x86_64\n");
-	return 77;
-#endif
+	if (!bench_floor_supported()) {
+		fprintf(stderr, "the baseline leg is written for x86_64\n");
+		return 77;
+	}
 	mem = mmap(NULL, (size_t)page * RANGES * 2, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
@@ -305,8 +150,10 @@ int main(int argc, char **argv)
 		iov[i].iov_base = mem + (size_t)i * 2 * page;
 		iov[i].iov_len = (size_t)page;
 	}
-	if (child_start(&sleeping, false) < 0 ||
-	    child_start(&spinning, true) < 0 ||
+	if (bench_floor_child_start(&sleeping, BENCH_FLOOR_SLEEPING, iov,
+				    RANGES, MADV_COLD) < 0 ||
+	    bench_floor_child_start(&spinning, BENCH_FLOOR_SPINNING, iov,
+				    RANGES, MADV_COLD) < 0 ||
 	    xmm_backend_force("process_madvise", "inject") < 0) {
 		perror("setup");
 		return 1;
@@ -348,7 +195,7 @@ int main(int argc, char **argv)
 	       median[LEG_XMM_SPINNING] / median[LEG_BASELINE_SPINNING]);
 	printf("ratio, 1,000 ranges:              %.2fx (target <= 1.2x)\n",
 	       median[LEG_XMM_1000] / median[LEG_LOOP_1000]);
-	child_stop(&sleeping);
-	child_stop(&spinning);
+	bench_floor_child_stop(&sleeping);
+	bench_floor_child_stop(&spinning);
 	return 0;
 }

@@ -188,23 +188,22 @@ static void injection_row(const struct bench_child *child,
  * The ptrace injection backend, forced, on a child that sleeps in
  * read(2): one range, then 1,000 ranges in one stop, with the ratio to
  * the system call it stands in for, for information.  Injection is
- * judged against its own floors (issue 11), which bench/inject-bench
- * measures in the same run: a minimal hand-written injection (one range,
- * <= 1.5x) and the target's own loop of the calls (1,000 ranges,
- * <= 1.2x).  These rows carry no target of their own.
+ * judged against its own floors (issue 11), which the injection-floor
+ * group (injection.c) measures in the same run: a minimal hand-written
+ * injection (one range, <= 1.5x) and the target's own loop of the calls
+ * (1,000 ranges, <= 1.2x).  These rows carry no target of their own.
  */
 void bench_injection(void)
 {
 	static const struct bench_row one = {
 		.name = "injection, 1 range",
-		.target_text = "see inject-bench: <= 1.5x a hand-written "
-			       "injection",
+		.target_text = "see the injection-floor rows",
 		.ratio = BENCH_COST,
 		.target = BENCH_TARGET_NONE,
 	};
 	static const struct bench_row many = {
 		.name = "injection, 1,000 ranges",
-		.target_text = "see inject-bench: <= 1.2x an in-target loop",
+		.target_text = "see the injection-floor rows",
 		.ratio = BENCH_COST,
 		.target = BENCH_TARGET_NONE,
 	};

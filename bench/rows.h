@@ -9,6 +9,7 @@
 void bench_references(void);		/* reference.c */
 void bench_madvise_call(void);		/* madvise.c */
 void bench_injection(void);		/* madvise.c */
+void bench_injection_floor(void);	/* injection.c */
 void bench_vector_advice(void);		/* advise.c */
 void bench_advise_scale(void);		/* advise.c */
 void bench_remap_large(void);		/* remap.c */

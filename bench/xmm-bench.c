@@ -28,6 +28,7 @@ static const struct group {
 	{ "vm-mmap-scale", bench_vm_mmap_scale },
 	{ "vm-mmap-private", bench_vm_mmap_private },
 	{ "injection", bench_injection },
+	{ "injection-floor", bench_injection_floor },
 	{ "vector-advice", bench_vector_advice },
 	{ "advise-scale", bench_advise_scale },
 };
