@@ -29,7 +29,9 @@
  *   restore with (it checks the hang-up at the last point of no change,
  *   as the per-call helper checks its parent).  It runs only
  *   async-signal-safe code (see inject_private.h), with every signal
- *   blocked, on a stack of its own with a guard page below.  Its thread
+ *   blocked but SIGALRM, whose handler (its own: no CLONE_SIGHAND) does
+ *   nothing but end the bounded wait for a first stop (inject_ptrace.c),
+ *   on a stack of its own with a guard page below.  Its thread
  *   pointer (errno, the stack protector's canary) must stay valid after
  *   the thread that created it is gone: a short-lived pthread running on
  *   a stack in our mapping (glibc and musl place its TLS there) spawns
@@ -298,7 +300,8 @@ static void answer(struct server_spawn *spawn, bool keeps_pidfd)
  * the caller hung up (exit, exec, the destructor).
  */
 static bool serve_one(struct server_spawn *spawn, int chan, int wake,
-		      struct xmm_inject_request *req, int *kept_pidfd)
+		      struct xmm_inject_request *req, int *kept_pidfd,
+		      bool alarm_wait)
 {
 	struct chan_message m;
 	struct cmsghdr *cmsg;
@@ -334,7 +337,8 @@ static bool serve_one(struct server_spawn *spawn, int chan, int wake,
 	} else {
 		req->pidfd = *kept_pidfd;
 		req->caller_chan = wake;	/* hangs up as the pipe does */
-		req->result = xmm_inject_trace_batch(req, true, true);
+		req->result = xmm_inject_trace_batch(req, true, true,
+						     alarm_wait);
 	}
 	/* (req is the caller's again once it has the answer.) */
 	never_stopped = req->result == -EAGAIN;
@@ -402,11 +406,14 @@ static int helper_main(void *arg)
 	char ready = 'r';
 	sigset_t all, chld;
 	int sigchld;
+	bool alarm_wait;
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	/* Our own copy of the dispositions: SIGCHLD must be sent to us. */
 	sigaction(SIGCHLD, &dfl, NULL);
+	/* And SIGALRM, which bounds the wait for a first stop. */
+	alarm_wait = xmm_tracer_alarm_init();
 	prctl(PR_SET_NAME, "xmm-inject", 0, 0, 0);
 	close_all_but(chan < wake ? chan : wake, chan < wake ? wake : chan);
 	sigemptyset(&chld);
@@ -417,7 +424,8 @@ static int helper_main(void *arg)
 		return 0;
 	while (await_request(wake, sigchld) &&
 	       serve_one(spawn, chan, wake, (struct xmm_inject_request *)
-			 (spawn->region + REQUEST_OFF(page)), &kept_pidfd))
+			 (spawn->region + REQUEST_OFF(page)), &kept_pidfd,
+			 alarm_wait))
 		;
 	return 0;
 }
