@@ -93,6 +93,24 @@ static inline long xmm_inject_result(const struct xmm_inject_regs *r)
  */
 #define XMM_INJECT_HAVE_RESTART_RULE	1
 
+/*
+ * Could the kernel's restart rule change R (arch_do_signal_or_restart()
+ * and handle_signal() in arch/x86/kernel/signal.c): R inside a syscall
+ * (orig_rax not -1) that returned one of -ERESTARTSYS (512) ..
+ * -ERESTART_RESTARTBLOCK (516)?  Wide on purpose: both halves of rax
+ * (syscall_get_error() of a compat task looks at the low one), 515 too,
+ * and any orig_rax but a full -1.
+ */
+static inline bool xmm_inject_restart_possible(const struct xmm_inject_regs *r)
+{
+	long full = (long)r->gp.rax;
+	int low = (int)r->gp.rax;
+
+	if ((long)r->gp.orig_rax == -1L)
+		return false;
+	return (full >= -516 && full <= -512) || (low >= -516 && low <= -512);
+}
+
 static inline bool xmm_inject_regs_equal(const struct xmm_inject_regs *a,
 					 const struct xmm_inject_regs *b)
 {
