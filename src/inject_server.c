@@ -593,6 +593,33 @@ static void server_stop(void)
 	server.helper = 0;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define XMM_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XMM_ASAN	1
+#endif
+#endif
+#ifdef XMM_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+/*
+ * A helper killed half way (SIGKILL) leaves AddressSanitizer's redzone
+ * marks of its frames on the stack the next helper reuses, where frames
+ * of other functions then lie: clear them before a helper starts.
+ * (Nothing to do without AddressSanitizer.)
+ */
+static void forget_stack_marks(char *stack, size_t size)
+{
+#ifdef XMM_ASAN
+	__asan_unpoison_memory_region(stack, size);
+#else
+	(void)stack;
+	(void)size;
+#endif
+}
+
 static bool server_start(const struct server_creds *creds)
 {
 	size_t page = (size_t)getpagesize();
@@ -620,6 +647,8 @@ static bool server_start(const struct server_creds *creds)
 		}
 		server.region = map;
 	}
+	forget_stack_marks(server.region + HELPER_STACK_OFF(page),
+			   HELPER_STACK_SIZE);
 	xmm_atfork_register();	/* the child forgets it (atfork.c) */
 	if (pipe2(pipe_ends, O_CLOEXEC) < 0)
 		return false;
