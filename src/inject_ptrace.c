@@ -525,9 +525,8 @@ int xmm_tracer_deliver_and_restop(struct xmm_tracer *t, int sig)
 #ifdef XMM_INJECT_HAVE_RESTART_RULE
 /*
  * The short way out of a syscall-exit stop of ours: R itself, then
- * PTRACE_DETACH, with a PTRACE_INTERRUPT before it only where R may need
- * a restart.  Why that is exactly what a stop in get_signal() and a
- * detach there would give (Linux 6.1 and 6.18 alike):
+ * PTRACE_DETACH, and nothing else.  Why that is exactly what a stop in
+ * get_signal() and a detach there would give (Linux 6.1 and 6.18 alike):
  *
  *  - The stop is in ptrace_report_syscall_exit(), called from
  *    syscall_exit_work() before exit_to_user_mode_prepare() looks at the
@@ -536,27 +535,29 @@ int xmm_tracer_deliver_and_restop(struct xmm_tracer *t, int sig)
  *  - PTRACE_DETACH of a thread in TASK_TRACED: __ptrace_unlink() clears
  *    the pending ptrace traps (JOBCTL_TRAP_MASK) and wakes it with
  *    ptrace_signal_wake_up(child, true), which sets TIF_SIGPENDING
- *    (kernel/ptrace.c, signal_wake_up_state()).  On waking, ptrace_stop()
- *    runs recalc_sigpending_tsk(), which sets TIF_SIGPENDING for any
- *    unblocked pending signal and never clears it (kernel/signal.c).
+ *    (kernel/ptrace.c, signal_wake_up_state()), whatever R holds.  On
+ *    waking, ptrace_stop() runs recalc_sigpending_tsk(), which sets it
+ *    for any unblocked pending signal too and never clears it: "never
+ *    ... when it's possible the current syscall is returning -ERESTART*"
+ *    (kernel/signal.c).
  *  - With TIF_SIGPENDING, exit_to_user_mode_loop() calls
  *    arch_do_signal_or_restart(): get_signal() dequeues whatever signal
- *    is pending and handle_signal() sets up its handler on R (or its
- *    default action runs), else the no-handler restart rule is applied
- *    to R.  Both look at R's restart state only when orig_ax is not -1
- *    and ax is one of -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND,
- *    -ERESTART_RESTARTBLOCK (arch/x86/kernel/signal.c).
+ *    is pending and handle_signal() sets up its handler on R with the
+ *    handler's restart rule (or its default action runs), else the
+ *    no-handler restart rule is applied to R (arch/x86/kernel/signal.c:
+ *    only where orig_ax is not -1 and ax is -ERESTARTSYS,
+ *    -ERESTARTNOINTR, -ERESTARTNOHAND or -ERESTART_RESTARTBLOCK).
  *
- * So where R is in no syscall (a spinning target, stopped from an
- * interrupt: orig_ax -1) or holds no restart code, nothing on the way
- * out looks at R but to deliver a signal, and the detach alone returns
- * the thread to user mode with R, any pending signal delivered as usual.
- * Where R holds a restart code, PTRACE_INTERRUPT (which sets
- * TIF_SIGPENDING too, and only that: the thread is stopped already; the
- * detach clears the trap it asked for) makes sure of the entry into
- * get_signal() even on a kernel whose detach would not.  Not for a group
- * stop to go back to (the long way re-arms it).  0 when detached, else
- * -EAGAIN (take the long way).
+ * So a thread in no syscall (a spinning target, stopped from an
+ * interrupt: orig_ax -1) or with no restart code returns to user mode
+ * with R, any pending signal delivered as usual; one interrupted in a
+ * syscall restarts it (or gets EINTR from a handler's rule), as after a
+ * stop in get_signal().  A PTRACE_INTERRUPT before the detach (which
+ * sets TIF_SIGPENDING too) would change nothing: tests/inject-restart.c
+ * (-ERESTARTSYS, -ERESTART_RESTARTBLOCK) and
+ * test_busy_target_gets_signals_sent_during_injection check it.  Not for
+ * a group stop to go back to (the long way re-arms it).  0 when
+ * detached, else -EAGAIN (take the long way).
  */
 static int leave_from_syscall_stop(struct xmm_tracer *t)
 {
@@ -568,9 +569,6 @@ static int leave_from_syscall_stop(struct xmm_tracer *t)
 	if (t->swapped && xmm_inject_setregs(t->tid, &t->saved) < 0)
 		return -EAGAIN;
 	t->swapped = false;
-	if (xmm_inject_restart_possible(&t->saved) &&
-	    ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
-		return -EAGAIN;
 	if (ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0)
 		return -EAGAIN;
 	return 0;

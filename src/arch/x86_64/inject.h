@@ -86,30 +86,12 @@ static inline long xmm_inject_result(const struct xmm_inject_regs *r)
 
 /*
  * The syscall exit path enters arch_do_signal_or_restart() when the thread
- * has TIF_SIGPENDING, which PTRACE_INTERRUPT and PTRACE_DETACH set: a
- * thread detached from a syscall-exit stop with registers saved inside
- * get_signal() goes through the kernel's own restart rule, exactly as if
- * it had been detached from that stop (inject_ptrace.c).
+ * has TIF_SIGPENDING, which PTRACE_DETACH sets: a thread detached from a
+ * syscall-exit stop with registers saved inside get_signal() goes through
+ * the kernel's own restart rule, exactly as if it had been detached from
+ * that stop (inject_ptrace.c, leave_from_syscall_stop()).
  */
 #define XMM_INJECT_HAVE_RESTART_RULE	1
-
-/*
- * Could the kernel's restart rule change R (arch_do_signal_or_restart()
- * and handle_signal() in arch/x86/kernel/signal.c): R inside a syscall
- * (orig_rax not -1) that returned one of -ERESTARTSYS (512) ..
- * -ERESTART_RESTARTBLOCK (516)?  Wide on purpose: both halves of rax
- * (syscall_get_error() of a compat task looks at the low one), 515 too,
- * and any orig_rax but a full -1.
- */
-static inline bool xmm_inject_restart_possible(const struct xmm_inject_regs *r)
-{
-	long full = (long)r->gp.rax;
-	int low = (int)r->gp.rax;
-
-	if ((long)r->gp.orig_rax == -1L)
-		return false;
-	return (full >= -516 && full <= -512) || (low >= -516 && low <= -512);
-}
 
 static inline bool xmm_inject_regs_equal(const struct xmm_inject_regs *a,
 					 const struct xmm_inject_regs *b)
