@@ -297,11 +297,12 @@ static void answer(struct server_spawn *spawn, bool keeps_pidfd)
 /*
  * One request: its byte on the pipe wake, its pidfd on the socket chan
  * or the one kept (*kept_pidfd, the last received, or -1).  false when
- * the caller hung up (exit, exec, the destructor).
+ * the caller hung up (exit, exec, the destructor).  *traces_none goes
+ * false unless the request ended detached (a result >= 0).
  */
 static bool serve_one(struct server_spawn *spawn, int chan, int wake,
 		      struct xmm_inject_request *req, int *kept_pidfd,
-		      bool alarm_wait)
+		      bool alarm_wait, bool *traces_none)
 {
 	struct chan_message m;
 	struct cmsghdr *cmsg;
@@ -342,6 +343,10 @@ static bool serve_one(struct server_spawn *spawn, int chan, int wake,
 	}
 	/* (req is the caller's again once it has the answer.) */
 	never_stopped = req->result == -EAGAIN;
+	/* A result >= 0: the release detached (xmm_inject_trace_batch());
+	 * a failure may leave a dying tracee to reap. */
+	if (req->result < 0)
+		*traces_none = false;
 	answer(spawn, *kept_pidfd >= 0);
 	/* A target that never stopped is seized still: only our exit lets
 	 * go of it (PTRACE_DETACH needs a stop). */
@@ -371,9 +376,11 @@ static bool reap_dead_tracees(void)
  * pipe has something (a request, or the hang-up).  Tracing no task (the
  * common case: every release detached), nothing can die under us until
  * the next request, so read(2) alone waits: the caller's byte wakes us
- * there directly, without a poll(2) first.
+ * there directly, without a poll(2) first.  *traces_none: known to trace
+ * none (no tracee since the last ECHILD but detached ones), which spares
+ * the look (a waitpid(2) each request).
  */
-static bool await_request(int wake, int sigchld)
+static bool await_request(int wake, int sigchld, bool *traces_none)
 {
 	struct pollfd fds[2] = {
 		{ .fd = wake, .events = POLLIN },
@@ -381,9 +388,13 @@ static bool await_request(int wake, int sigchld)
 	};
 	char drain[128];
 
+	if (*traces_none)
+		return true;
 	for (;;) {
-		if (reap_dead_tracees())
+		if (reap_dead_tracees()) {
+			*traces_none = true;
 			return true;
+		}
 		if (poll(fds, sigchld >= 0 ? 2 : 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -403,6 +414,7 @@ static int helper_main(void *arg)
 	size_t page = (size_t)getpagesize();
 	int chan = spawn->helper_end, wake = spawn->helper_wake;
 	int kept_pidfd = -1;
+	bool traces_none = true;	/* a new process traces nothing */
 	char ready = 'r';
 	sigset_t all, chld;
 	int sigchld;
@@ -422,10 +434,10 @@ static int helper_main(void *arg)
 	atomic_store(&spawn->helper_ran, true);
 	if (send(chan, &ready, 1, MSG_NOSIGNAL) != 1)
 		return 0;
-	while (await_request(wake, sigchld) &&
+	while (await_request(wake, sigchld, &traces_none) &&
 	       serve_one(spawn, chan, wake, (struct xmm_inject_request *)
 			 (spawn->region + REQUEST_OFF(page)), &kept_pidfd,
-			 alarm_wait))
+			 alarm_wait, &traces_none))
 		;
 	return 0;
 }
