@@ -127,12 +127,14 @@ static long run_batch(struct xmm_tracer *t, struct xmm_inject_request *req)
 }
 
 long xmm_inject_trace_batch(struct xmm_inject_request *req,
-			    bool blocking_wait, bool exit_releases)
+			    bool blocking_wait, bool exit_releases,
+			    bool alarm_wait)
 {
 	struct xmm_tracer t = {
 		.tid = req->pid,
 		.blocking_wait = blocking_wait,
 		.exit_releases = exit_releases,
+		.alarm_wait = alarm_wait,
 		.unchecked = req->flags & XMM_INJECT_UNCHECKED,
 		/* Only the kept helper serves through a channel. */
 		.server_caller = req->caller_chan >= 0 ? req->caller : 0,

@@ -59,7 +59,7 @@ static int helper_main(void *arg)
 		req->result = -ESRCH;
 		return 0;
 	}
-	req->result = xmm_inject_trace_batch(req, true, true);
+	req->result = xmm_inject_trace_batch(req, true, true, false);
 	return 0;
 }
 
@@ -87,7 +87,7 @@ static void *thread_main(void *arg)
 {
 	struct xmm_inject_request *req = arg;
 
-	req->result = xmm_inject_trace_batch(req, false, true);
+	req->result = xmm_inject_trace_batch(req, false, true, false);
 	return NULL;
 }
 
@@ -233,7 +233,7 @@ static long inject_by_any_tracer(pid_t pid, int pidfd,
 	if (req->result == RESULT_UNSET)
 		run_in_thread(req);
 	if (req->result == RESULT_UNSET)
-		req->result = xmm_inject_trace_batch(req, false, false);
+		req->result = xmm_inject_trace_batch(req, false, false, false);
 	ret = req->result;
 	if (ret > 0)
 		memcpy(calls, req->calls, (size_t)ret * sizeof(*calls));

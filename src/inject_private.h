@@ -66,6 +66,8 @@ struct xmm_inject_request {
 struct xmm_tracer {
 	pid_t tid;
 	bool blocking_wait;	/* SIGCHLD is ours (helper): sleep on it */
+	bool alarm_wait;	/* our SIGALRM ends a waitpid(2) (kept helper:
+				 * xmm_tracer_alarm_init()) */
 	bool exit_releases;	/* our exit detaches (helper, thread) */
 	bool unchecked;		/* XMM_INJECT_UNCHECKED */
 	/* Where the tracee is, kept by the primitives of inject_ptrace.c: */
@@ -105,6 +107,7 @@ enum xmm_stop_kind {
 };
 
 /* inject_ptrace.c */
+bool xmm_tracer_alarm_init(void);
 int xmm_tracer_seize(struct xmm_tracer *t, pid_t tid);
 int xmm_tracer_wait(struct xmm_tracer *t, int timeout_ms);
 enum xmm_stop_kind xmm_tracer_stop_kind(const struct xmm_tracer *t, int *sig);
@@ -191,9 +194,11 @@ long xmm_inject_server_call(pid_t pid, int pidfd,
 			    struct xmm_inject_call *calls, size_t count,
 			    unsigned int flags);
 
-/* inject.c: the request, run from the calling task. */
+/* inject.c: the request, run from the calling task (the three flags of
+ * struct xmm_tracer that say who traces). */
 long xmm_inject_trace_batch(struct xmm_inject_request *req,
-			    bool blocking_wait, bool exit_releases);
+			    bool blocking_wait, bool exit_releases,
+			    bool alarm_wait);
 
 /*
  * "/proc/<a>[/task/<b>]/<leaf>" into buf (64 bytes), without snprintf

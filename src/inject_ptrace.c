@@ -7,7 +7,9 @@
  *
  * Two waits:
  *  - bounded (the interrupt stop), only while the target holds its own
- *    registers: giving up then changes nothing;
+ *    registers: giving up then changes nothing.  The kept helper blocks
+ *    in waitpid(2) until its SIGALRM says the time is up; the others
+ *    sleep on SIGCHLD or nap between looks;
  *  - unbounded once the registers are swapped: a call may take as long
  *    as it takes (MADV_POPULATE_READ on a userfaultfd, MADV_PAGEOUT to a
  *    slow disk); the tracer waits until it ends or the target dies.
@@ -26,6 +28,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <sys/ptrace.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -185,13 +188,13 @@ int xmm_tracer_seize(struct xmm_tracer *t, pid_t tid)
 }
 
 /*
- * Sleep a little while waiting for a stop with a time limit (only the
- * first stop has one; the others sleep in waitpid()).  Never yield: on a
- * busy machine sched_yield() gives the processor away for a whole slice.
- * A helper sleeps on SIGCHLD, which the kernel sends a tracer at each stop
- * of its tracee; never long, so that a notification the kernel coalesced
- * costs one slice.  A thread of the caller must not take the caller's
- * SIGCHLD: it naps, each nap twice as long as the one before.
+ * Sleep a little while waiting for a stop with a time limit, where no
+ * alarm ends a blocking waitpid() (below).  Never yield: on a busy
+ * machine sched_yield() gives the processor away for a whole slice.
+ * A per-call helper sleeps on SIGCHLD, which the kernel sends a tracer at
+ * each stop of its tracee; never long, so that a notification the kernel
+ * coalesced costs one slice.  A thread of the caller must not take the
+ * caller's SIGCHLD: it naps, each nap twice as long as the one before.
  */
 static void pause_for_stop(const struct xmm_tracer *t, long left_ms,
 			   long *nap_ns)
@@ -214,36 +217,97 @@ static void pause_for_stop(const struct xmm_tracer *t, long left_ms,
 }
 
 /*
- * Wait for the next stop of the tracee, for at most timeout_ms
- * (XMM_INJECT_WAIT_FOREVER: until it stops or dies).  0 with t->status
- * set; -ESRCH when it is gone (exited, killed, or no longer ours);
- * -EAGAIN on timeout, the tracee still running.
+ * The kept helper's bounded wait: one blocking waitpid(), which SIGALRM
+ * (ITIMER_REAL, the helper's own: it is a process of its own) ends with
+ * EINTR at the deadline.  That is one syscall where sleeping on SIGCHLD
+ * takes four (a stale SIGCHLD ends the first sleep at once, then a
+ * WNOHANG look, the sleep, the look that finds the stop).  The helper has
+ * dispositions of its own (no CLONE_SIGHAND), so the handler is the
+ * helper's alone: the caller's process never gets one.  The handler does
+ * nothing; without SA_RESTART the kernel answers EINTR instead of
+ * restarting the wait.  SIGALRM stays unblocked in the helper; all its
+ * other signals are blocked.  Every syscall of the helper that can sleep
+ * interruptibly (read, recvmsg, poll, waitpid, its naps) goes round again
+ * on EINTR, so a SIGALRM that another process sends costs a round, no
+ * more.
+ *
+ * The first expiry is the deadline; then it repeats every ALARM_REPEAT_US:
+ * a tick that lands after the deadline check but before waitpid(2) is
+ * entered runs the handler in user space and leaves the wait blocking,
+ * and the next tick ends it.  The timer is disarmed before the wait
+ * returns, on every path; a tick queued just before that is delivered on
+ * the way out of setitimer(2) itself (SIGALRM being unblocked), so no
+ * tick outlives the wait and none can end a later, unbounded one.
  */
-int xmm_tracer_wait(struct xmm_tracer *t, int timeout_ms)
+#define ALARM_REPEAT_US		5000
+
+static void alarm_tick(int sig)
 {
-	struct timespec start;
+	(void)sig;
+}
+
+/* Install the helper's own SIGALRM handler and unblock it: true when
+ * waits may rely on it.  Only in a helper process (never the caller's). */
+bool xmm_tracer_alarm_init(void)
+{
+	struct sigaction tick = { .sa_handler = alarm_tick };
+	sigset_t alrm;
+
+	sigfillset(&tick.sa_mask);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	return sigaction(SIGALRM, &tick, NULL) == 0 &&
+	       sigprocmask(SIG_UNBLOCK, &alrm, NULL) == 0;
+}
+
+static bool alarm_arm(int timeout_ms)
+{
+	struct itimerval timer = {
+		.it_interval = { 0, ALARM_REPEAT_US },
+		.it_value = { timeout_ms / 1000, timeout_ms % 1000 * 1000 },
+	};
+
+	/* (A zero expiry would disarm it: the wait would never end.) */
+	return timeout_ms > 0 && setitimer(ITIMER_REAL, &timer, NULL) == 0;
+}
+
+static void alarm_disarm(void)
+{
+	static const struct itimerval off;
+
+	setitimer(ITIMER_REAL, &off, NULL);
+}
+
+/*
+ * The loop of xmm_tracer_wait(), from start: blocking where unbounded or
+ * where an armed alarm bounds it, else WNOHANG looks between pauses.
+ */
+static int wait_from(struct xmm_tracer *t, int timeout_ms,
+		     const struct timespec *start, bool alarmed)
+{
+	bool blocking = alarmed || timeout_ms == XMM_INJECT_WAIT_FOREVER;
 	long nap_ns = FIRST_NAP_NS;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	/*
-	 * A helper sleeps on SIGCHLD before it looks: the stop waited for
-	 * with a limit was asked for just now (the interrupt), and on a CPU
-	 * shared with the tracee it cannot have come yet; a stop that has
-	 * come sent its SIGCHLD, which ends the sleep at once.  One syscall
-	 * fewer than looking first; a SIGCHLD left pending from an earlier
-	 * stop only costs one more round.  (A thread naps instead, and an
-	 * early nap would cost a whole nap: it looks first.)
+	 * A per-call helper sleeps on SIGCHLD before it looks: the stop
+	 * waited for with a limit was asked for just now (the interrupt),
+	 * and on a CPU shared with the tracee it cannot have come yet; a
+	 * stop that has come sent its SIGCHLD, which ends the sleep at
+	 * once.  One syscall fewer than looking first; a SIGCHLD left
+	 * pending from an earlier stop only costs one more round.  (A
+	 * thread naps instead, and an early nap would cost a whole nap: it
+	 * looks first.)
 	 */
-	if (timeout_ms != XMM_INJECT_WAIT_FOREVER && t->blocking_wait)
+	if (!blocking && t->blocking_wait)
 		pause_for_stop(t, timeout_ms, &nap_ns);
 	for (;;) {
-		/* Without a limit, sleep in the kernel until the stop: the
+		/* Blocking, it sleeps in the kernel until the stop: the
 		 * cheapest wake-up there is.  (Every tracer blocks its
-		 * signals, but the caller's own thread: EINTR, again.) */
+		 * signals but SIGALRM in the kept helper, and the caller's
+		 * own thread: EINTR, again.) */
 		pid_t got = waitpid(t->tid, &t->status,
-				    timeout_ms == XMM_INJECT_WAIT_FOREVER ?
-				    __WALL : __WALL | WNOHANG);
-		long left = -1;
+				    blocking ? __WALL : __WALL | WNOHANG);
+		long left;
 
 		if (got == t->tid) {
 			if (WIFEXITED(t->status) || WIFSIGNALED(t->status)) {
@@ -258,13 +322,36 @@ int xmm_tracer_wait(struct xmm_tracer *t, int timeout_ms)
 			t->gone = true;	/* ECHILD: no longer ours */
 			return -ESRCH;
 		}
-		if (timeout_ms != XMM_INJECT_WAIT_FOREVER) {
-			left = timeout_ms - elapsed_ms(&start);
-			if (left <= 0)
-				return -EAGAIN;
-		}
-		pause_for_stop(t, left, &nap_ns);
+		if (timeout_ms == XMM_INJECT_WAIT_FOREVER)
+			continue;
+		left = timeout_ms - elapsed_ms(start);
+		if (left <= 0)
+			return -EAGAIN;
+		if (!alarmed)
+			pause_for_stop(t, left, &nap_ns);
 	}
+}
+
+/*
+ * Wait for the next stop of the tracee, for at most timeout_ms
+ * (XMM_INJECT_WAIT_FOREVER: until it stops or dies).  0 with t->status
+ * set; -ESRCH when it is gone (exited, killed, or no longer ours);
+ * -EAGAIN on timeout, the tracee still running.  Where no alarm can be
+ * armed, the pauses of pause_for_stop() bound it.
+ */
+int xmm_tracer_wait(struct xmm_tracer *t, int timeout_ms)
+{
+	struct timespec start;
+	bool alarmed;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	alarmed = timeout_ms != XMM_INJECT_WAIT_FOREVER && t->alarm_wait &&
+		  alarm_arm(timeout_ms);
+	ret = wait_from(t, timeout_ms, &start, alarmed);
+	if (alarmed)
+		alarm_disarm();
+	return ret;
 }
 
 enum xmm_stop_kind xmm_tracer_stop_kind(const struct xmm_tracer *t, int *sig)
@@ -438,13 +525,37 @@ int xmm_tracer_deliver_and_restop(struct xmm_tracer *t, int sig)
 #ifdef XMM_INJECT_HAVE_RESTART_RULE
 /*
  * The short way out of a syscall-exit stop of ours: R itself, then
- * PTRACE_INTERRUPT (it sets TIF_SIGPENDING, and only that: the thread is
- * stopped already) and PTRACE_DETACH (which clears the trap it asked
- * for).  On its way out of the syscall the thread finds TIF_SIGPENDING
- * and enters get_signal(), from which the kernel applies its own restart
- * rule to R (-ERESTART_RESTARTBLOCK too) or delivers whatever signal is
- * queued with the rule of that signal's handler: exactly what a stop in
- * get_signal() and a detach there would give, without the stop.  Not for
+ * PTRACE_DETACH, and nothing else.  Why that is exactly what a stop in
+ * get_signal() and a detach there would give (Linux 6.1 and 6.18 alike):
+ *
+ *  - The stop is in ptrace_report_syscall_exit(), called from
+ *    syscall_exit_work() before exit_to_user_mode_prepare() looks at the
+ *    thread's work flags (kernel/entry/common.c), so whatever the detach
+ *    leaves in them is seen on this very way out.
+ *  - PTRACE_DETACH of a thread in TASK_TRACED: __ptrace_unlink() clears
+ *    the pending ptrace traps (JOBCTL_TRAP_MASK) and wakes it with
+ *    ptrace_signal_wake_up(child, true), which sets TIF_SIGPENDING
+ *    (kernel/ptrace.c, signal_wake_up_state()), whatever R holds.  On
+ *    waking, ptrace_stop() runs recalc_sigpending_tsk(), which sets it
+ *    for any unblocked pending signal too and never clears it: "never
+ *    ... when it's possible the current syscall is returning -ERESTART*"
+ *    (kernel/signal.c).
+ *  - With TIF_SIGPENDING, exit_to_user_mode_loop() calls
+ *    arch_do_signal_or_restart(): get_signal() dequeues whatever signal
+ *    is pending and handle_signal() sets up its handler on R with the
+ *    handler's restart rule (or its default action runs), else the
+ *    no-handler restart rule is applied to R (arch/x86/kernel/signal.c:
+ *    only where orig_ax is not -1 and ax is -ERESTARTSYS,
+ *    -ERESTARTNOINTR, -ERESTARTNOHAND or -ERESTART_RESTARTBLOCK).
+ *
+ * So a thread in no syscall (a spinning target, stopped from an
+ * interrupt: orig_ax -1) or with no restart code returns to user mode
+ * with R, any pending signal delivered as usual; one interrupted in a
+ * syscall restarts it (or gets EINTR from a handler's rule), as after a
+ * stop in get_signal().  A PTRACE_INTERRUPT before the detach (which
+ * sets TIF_SIGPENDING too) would change nothing: tests/inject-restart.c
+ * (-ERESTARTSYS, -ERESTART_RESTARTBLOCK) and
+ * test_busy_target_gets_signals_sent_during_injection check it.  Not for
  * a group stop to go back to (the long way re-arms it).  0 when
  * detached, else -EAGAIN (take the long way).
  */
@@ -458,8 +569,7 @@ static int leave_from_syscall_stop(struct xmm_tracer *t)
 	if (t->swapped && xmm_inject_setregs(t->tid, &t->saved) < 0)
 		return -EAGAIN;
 	t->swapped = false;
-	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 ||
-	    ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0)
+	if (ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0)
 		return -EAGAIN;
 	return 0;
 }

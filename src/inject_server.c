@@ -29,7 +29,9 @@
  *   restore with (it checks the hang-up at the last point of no change,
  *   as the per-call helper checks its parent).  It runs only
  *   async-signal-safe code (see inject_private.h), with every signal
- *   blocked, on a stack of its own with a guard page below.  Its thread
+ *   blocked but SIGALRM, whose handler (its own: no CLONE_SIGHAND) does
+ *   nothing but end the bounded wait for a first stop (inject_ptrace.c),
+ *   on a stack of its own with a guard page below.  Its thread
  *   pointer (errno, the stack protector's canary) must stay valid after
  *   the thread that created it is gone: a short-lived pthread running on
  *   a stack in our mapping (glibc and musl place its TLS there) spawns
@@ -295,10 +297,12 @@ static void answer(struct server_spawn *spawn, bool keeps_pidfd)
 /*
  * One request: its byte on the pipe wake, its pidfd on the socket chan
  * or the one kept (*kept_pidfd, the last received, or -1).  false when
- * the caller hung up (exit, exec, the destructor).
+ * the caller hung up (exit, exec, the destructor).  *traces_none goes
+ * false unless the request ended detached (a result >= 0).
  */
 static bool serve_one(struct server_spawn *spawn, int chan, int wake,
-		      struct xmm_inject_request *req, int *kept_pidfd)
+		      struct xmm_inject_request *req, int *kept_pidfd,
+		      bool alarm_wait, bool *traces_none)
 {
 	struct chan_message m;
 	struct cmsghdr *cmsg;
@@ -334,10 +338,15 @@ static bool serve_one(struct server_spawn *spawn, int chan, int wake,
 	} else {
 		req->pidfd = *kept_pidfd;
 		req->caller_chan = wake;	/* hangs up as the pipe does */
-		req->result = xmm_inject_trace_batch(req, true, true);
+		req->result = xmm_inject_trace_batch(req, true, true,
+						     alarm_wait);
 	}
 	/* (req is the caller's again once it has the answer.) */
 	never_stopped = req->result == -EAGAIN;
+	/* A result >= 0: the release detached (xmm_inject_trace_batch());
+	 * a failure may leave a dying tracee to reap. */
+	if (req->result < 0)
+		*traces_none = false;
 	answer(spawn, *kept_pidfd >= 0);
 	/* A target that never stopped is seized still: only our exit lets
 	 * go of it (PTRACE_DETACH needs a stop). */
@@ -367,9 +376,11 @@ static bool reap_dead_tracees(void)
  * pipe has something (a request, or the hang-up).  Tracing no task (the
  * common case: every release detached), nothing can die under us until
  * the next request, so read(2) alone waits: the caller's byte wakes us
- * there directly, without a poll(2) first.
+ * there directly, without a poll(2) first.  *traces_none: known to trace
+ * none (no tracee since the last ECHILD but detached ones), which spares
+ * the look (a waitpid(2) each request).
  */
-static bool await_request(int wake, int sigchld)
+static bool await_request(int wake, int sigchld, bool *traces_none)
 {
 	struct pollfd fds[2] = {
 		{ .fd = wake, .events = POLLIN },
@@ -377,9 +388,13 @@ static bool await_request(int wake, int sigchld)
 	};
 	char drain[128];
 
+	if (*traces_none)
+		return true;
 	for (;;) {
-		if (reap_dead_tracees())
+		if (reap_dead_tracees()) {
+			*traces_none = true;
 			return true;
+		}
 		if (poll(fds, sigchld >= 0 ? 2 : 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -399,14 +414,18 @@ static int helper_main(void *arg)
 	size_t page = (size_t)getpagesize();
 	int chan = spawn->helper_end, wake = spawn->helper_wake;
 	int kept_pidfd = -1;
+	bool traces_none = true;	/* a new process traces nothing */
 	char ready = 'r';
 	sigset_t all, chld;
 	int sigchld;
+	bool alarm_wait;
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	/* Our own copy of the dispositions: SIGCHLD must be sent to us. */
 	sigaction(SIGCHLD, &dfl, NULL);
+	/* And SIGALRM, which bounds the wait for a first stop. */
+	alarm_wait = xmm_tracer_alarm_init();
 	prctl(PR_SET_NAME, "xmm-inject", 0, 0, 0);
 	close_all_but(chan < wake ? chan : wake, chan < wake ? wake : chan);
 	sigemptyset(&chld);
@@ -415,9 +434,10 @@ static int helper_main(void *arg)
 	atomic_store(&spawn->helper_ran, true);
 	if (send(chan, &ready, 1, MSG_NOSIGNAL) != 1)
 		return 0;
-	while (await_request(wake, sigchld) &&
+	while (await_request(wake, sigchld, &traces_none) &&
 	       serve_one(spawn, chan, wake, (struct xmm_inject_request *)
-			 (spawn->region + REQUEST_OFF(page)), &kept_pidfd))
+			 (spawn->region + REQUEST_OFF(page)), &kept_pidfd,
+			 alarm_wait, &traces_none))
 		;
 	return 0;
 }
@@ -585,6 +605,33 @@ static void server_stop(void)
 	server.helper = 0;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define XMM_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XMM_ASAN	1
+#endif
+#endif
+#ifdef XMM_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+/*
+ * A helper killed half way (SIGKILL) leaves AddressSanitizer's redzone
+ * marks of its frames on the stack the next helper reuses, where frames
+ * of other functions then lie: clear them before a helper starts.
+ * (Nothing to do without AddressSanitizer.)
+ */
+static void forget_stack_marks(char *stack, size_t size)
+{
+#ifdef XMM_ASAN
+	__asan_unpoison_memory_region(stack, size);
+#else
+	(void)stack;
+	(void)size;
+#endif
+}
+
 static bool server_start(const struct server_creds *creds)
 {
 	size_t page = (size_t)getpagesize();
@@ -612,6 +659,8 @@ static bool server_start(const struct server_creds *creds)
 		}
 		server.region = map;
 	}
+	forget_stack_marks(server.region + HELPER_STACK_OFF(page),
+			   HELPER_STACK_SIZE);
 	xmm_atfork_register();	/* the child forgets it (atfork.c) */
 	if (pipe2(pipe_ends, O_CLOEXEC) < 0)
 		return false;

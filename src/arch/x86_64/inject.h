@@ -86,10 +86,10 @@ static inline long xmm_inject_result(const struct xmm_inject_regs *r)
 
 /*
  * The syscall exit path enters arch_do_signal_or_restart() when the thread
- * has TIF_SIGPENDING, which PTRACE_INTERRUPT and PTRACE_DETACH set: a
- * thread detached from a syscall-exit stop with registers saved inside
- * get_signal() goes through the kernel's own restart rule, exactly as if
- * it had been detached from that stop (inject_ptrace.c).
+ * has TIF_SIGPENDING, which PTRACE_DETACH sets: a thread detached from a
+ * syscall-exit stop with registers saved inside get_signal() goes through
+ * the kernel's own restart rule, exactly as if it had been detached from
+ * that stop (inject_ptrace.c, leave_from_syscall_stop()).
  */
 #define XMM_INJECT_HAVE_RESTART_RULE	1
 
