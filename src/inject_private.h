@@ -13,6 +13,7 @@
  *   inject_helper.c   who traces: server, helper process, thread, or
  *                     the caller
  *   inject_server.c   the helper process kept between calls
+ *   inject_server_mm.c  what that helper keeps of the caller's memory
  *
  * Everything that a helper process runs (all of the above but the
  * entry point of inject_helper.c and the caller's side of
@@ -49,6 +50,28 @@
 #define XMM_INJECT_STOP_TIMEOUT_MS	2000
 /* No limit: once the target runs our call, wait until it ends or dies. */
 #define XMM_INJECT_WAIT_FOREVER		(-1)
+
+/*
+ * inject_server_mm.c: what the kept helper keeps of the memory it was
+ * forked with (ranges the caller notes), all of it unmapped but these.
+ */
+#define XMM_KEEP_MAX	1024
+
+struct xmm_keep_ranges {
+	bool all;		/* keep every mapping: unmapping is unsafe */
+	size_t count;
+	struct {
+		unsigned long start, end;
+	} range[XMM_KEEP_MAX];
+};
+
+/* The caller's side: add one range (false when full: then all). */
+bool xmm_keep_add(struct xmm_keep_ranges *keep, unsigned long start,
+		  unsigned long end);
+/* The caller's side: every ELF object's segments. */
+void xmm_keep_collect(struct xmm_keep_ranges *keep);
+/* The helper's side (async-signal-safe): unmap the rest. */
+void xmm_keep_only(const struct xmm_keep_ranges *keep);
 
 /* The request a tracer serves, in memory it shares with the caller. */
 struct xmm_inject_request {

@@ -5,6 +5,20 @@
  * creation and exit (clone, acct_collect over the shared mm, the extra
  * wake-ups).  What it must hold, and how:
  *
+ * - The OOM killer.  When it kills a process it kills every other
+ *   process that shares its memory (__oom_kill_process()), and the
+ *   reaper then unmaps that memory.  A helper sharing the caller's
+ *   memory died with a caller the OOM killer picked, and a tracer that
+ *   dies while the target holds our registers lets the target run on
+ *   with them (exit_ptrace() detaches it): it crashed.  So the helper
+ *   has memory of its own: a fork of the caller (not CLONE_VM), which
+ *   at once unmaps all of the caller's memory but the code and data it
+ *   runs on (inject_server_mm.c), so that it is tiny, the OOM killer's
+ *   last choice, and frees nothing the caller frees later.  The price,
+ *   once per helper: the fork copies the page tables of the caller's
+ *   private memory, and the caller's first write to each such page
+ *   afterwards takes a fault (about 25 ms and 200 ms per GiB here).
+ *
  * - Lifetime.  Created on the first injection of a process, by the
  *   calling thread.  It waits for requests in read(2) of a pipe, and
  *   exits when the pipe hangs up: the caller's write end is
@@ -18,24 +32,26 @@
  *   hangs up and waits until the helper's socket end closes (it has left
  *   user code then), so dlclose() never unmaps code it runs.
  * - The answer.  The helper stores it and wakes the caller's futex wait
- *   on a word of our memory, which the kernel also clears and wakes when
- *   the helper exits (CLONE_CHILD_CLEARTID): a helper killed half way
- *   never leaves the caller waiting.  A pipe and a futex cost about half
+ *   on a word of a page both map (MAP_SHARED).  The word is on the
+ *   helper's robust futex list: whatever kills the helper, the kernel
+ *   marks it FUTEX_OWNER_DIED and wakes the caller, so a helper killed
+ *   half way never leaves the caller waiting.  (CLONE_CHILD_CLEARTID
+ *   would not: the kernel clears that word only while another process
+ *   shares the dying one's memory.)  A pipe and a futex cost about half
  *   of two messages on a socket.  The caller keeps the pipe's read end
  *   open too, so its write never raises SIGPIPE, whatever became of the
  *   helper.
- * - Memory.  CLONE_VM: the request is read and answered in place, and a
- *   caller killed half way leaves the helper its memory to finish the
- *   restore with (it checks the hang-up at the last point of no change,
- *   as the per-call helper checks its parent).  It runs only
+ * - Memory.  The request is read and answered in place on the shared
+ *   page, and a caller killed half way leaves the helper all it needs to
+ *   finish the restore (it checks the hang-up at the last point of no
+ *   change, as the per-call helper checks its parent).  It runs only
  *   async-signal-safe code (see inject_private.h), with every signal
  *   blocked but SIGALRM, whose handler (its own: no CLONE_SIGHAND) does
  *   nothing but end the bounded wait for a first stop (inject_ptrace.c),
- *   on a stack of its own with a guard page below.  Its thread
- *   pointer (errno, the stack protector's canary) must stay valid after
- *   the thread that created it is gone: a short-lived pthread running on
- *   a stack in our mapping (glibc and musl place its TLS there) spawns
- *   it, and the helper keeps that TLS, which nothing else uses.
+ *   on a stack of its own with a guard page below.  Its thread pointer
+ *   (errno, the stack protector's canary) must stay valid: a short-lived
+ *   pthread running on a stack in our mapping (glibc and musl place its
+ *   TLS there) spawns it, and the helper keeps its copy of that TLS.
  * - Not our child.  The pthread clones an intermediate (CLONE_VFORK) that
  *   clones the helper and exits: the helper is reparented to init (or a
  *   subreaper), which reaps it, so no zombie is left to the caller, nor
@@ -85,9 +101,14 @@
  * - Fallback.  Where the server cannot be made (RLIMIT_NPROC, a seccomp
  *   policy refusing clone, an emulator whose clone does not share
  *   memory), it answers "unavailable" and the per-call paths serve.
+ *   Those still share the caller's memory (a fork per call would cost
+ *   the page tables every call): the OOM killer's choice of such a
+ *   caller during a call still ends the target (BUGS in
+ *   xmm_process_madvise(3)).
  *
- * ps(1) shows the helper with the command name "xmm-inject" (and, sharing
- * the memory, the caller's command line), in the caller's process group.
+ * ps(1) shows the helper with the command name "xmm-inject" (and the
+ * caller's command line, which it keeps on no page of its own: empty),
+ * in the caller's process group.
  */
 #include "internal.h"
 #include "atfork.h"
@@ -127,16 +148,16 @@
 			 XMM_INJECT_MAX_CALLS * sizeof(struct xmm_inject_call))
 
 /*
- * The mapping: [guard][helper stack][guard][intermediate's stack]
- * [spawner's stack, TLS on top][request].  Kept for the life of the
- * process (a new helper reuses it once the old one is gone).
+ * The private mapping: [guard][helper stack][guard][intermediate's stack]
+ * [spawner's stack, TLS on top]; the helper runs on its own copy.  Kept
+ * for the life of the process (a new helper reuses it once the old one
+ * is gone).
  */
 #define HELPER_STACK_OFF(page)	(page)
 #define MIDDLE_STACK_OFF(page)	(HELPER_STACK_OFF(page) + HELPER_STACK_SIZE + \
 				 (page))
 #define SPAWNER_STACK_OFF(page)	(MIDDLE_STACK_OFF(page) + MIDDLE_STACK_SIZE)
-#define REQUEST_OFF(page)	(SPAWNER_STACK_OFF(page) + SPAWNER_STACK_SIZE)
-#define REGION_SIZE(page)	(REQUEST_OFF(page) + REQUEST_SIZE)
+#define REGION_SIZE(page)	(SPAWNER_STACK_OFF(page) + SPAWNER_STACK_SIZE)
 
 /* What the caller compares before each request (see the top). */
 struct server_creds {
@@ -152,19 +173,39 @@ struct server_spawn {
 	int helper_end;		/* the helper's end of the channel */
 	atomic_bool spawner_tls_ours;	/* the TLS lies in our mapping */
 	atomic_bool middle_cloned;	/* the intermediate's clone worked */
-	atomic_bool middle_ran;	/* the intermediate ran in our memory */
-	atomic_bool helper_ran;	/* the helper runs in our memory */
+	atomic_bool helper_ran;	/* the helper runs, on our shared page */
 	_Atomic pid_t helper;
 	int helper_wake;	/* the request pipe's read end */
-	/* The answer word: ANSWER_*, cleared by the kernel at the helper's
-	 * exit (CLONE_CHILD_CLEARTID, a pid_t's width). */
+	/*
+	 * The answer word, a robust futex of the helper's: its tid while it
+	 * is idle (an answer stored), tid | FUTEX_WAITERS while a request
+	 * waits for it.  Whatever kills the helper, the kernel marks it
+	 * FUTEX_OWNER_DIED then and wakes the caller's wait.
+	 */
 	_Atomic uint32_t answer;
+	uint32_t helper_self;	/* its tid, as the helper stored it */
 	atomic_bool helper_keeps_pidfd;	/* with the answer */
 };
 
-#define ANSWER_GONE	0	/* the kernel's word: the helper exited */
-#define ANSWER_READY	1
-#define ANSWER_PENDING	2
+/*
+ * The mapping the caller and the helper share (MAP_SHARED: the helper's
+ * memory is its own): this, then the request.
+ */
+struct server_shared {
+	struct server_spawn spawn;
+	/* The helper's robust futex list: one entry, the answer word. */
+	struct robust_list_head robust;
+	struct robust_list answer_entry;
+	/* What the helper keeps of the memory it was forked with. */
+	struct xmm_keep_ranges keep;
+};
+
+#define SHARED_REQUEST_OFF	((sizeof(struct server_shared) + 63) & ~63UL)
+#define SHARED_SIZE(page)	((SHARED_REQUEST_OFF + REQUEST_SIZE + \
+				  (page) - 1) & ~((page) - 1))
+
+/* Written by the intermediate in our memory: it shares it (CLONE_VM). */
+static atomic_bool middle_ran;
 
 /*
  * A descriptor we opened, and what it was: a program that closes
@@ -189,9 +230,9 @@ static struct {
 	ino_t kept_pidfd_ino;
 	int kept_pidfd_flags;
 	bool unsupported;	/* clone does not share memory here */
-	char *region;
+	char *region;		/* private: the stacks */
+	struct server_shared *shared;
 	struct server_creds creds;
-	struct server_spawn spawn;
 } server = {
 	.chan = { .fd = -1 },
 	.wake = { .fd = -1 },
@@ -289,7 +330,7 @@ static void chan_message_init(struct chan_message *m, char byte)
 static void answer(struct server_spawn *spawn, bool keeps_pidfd)
 {
 	atomic_store(&spawn->helper_keeps_pidfd, keeps_pidfd);
-	atomic_store_explicit(&spawn->answer, ANSWER_READY,
+	atomic_store_explicit(&spawn->answer, spawn->helper_self,
 			      memory_order_release);
 	syscall(SYS_futex, &spawn->answer, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
@@ -407,11 +448,30 @@ static bool await_request(int wake, int sigchld, bool *traces_none)
 	}
 }
 
+/*
+ * The answer word on our robust futex list, so that the kernel marks it
+ * when we die, whatever kills us (set_robust_list(2); a new process has
+ * no list), then our tid in it: idle.
+ */
+static void own_answer_word(struct server_shared *shared)
+{
+	struct server_spawn *spawn = &shared->spawn;
+
+	shared->robust.list.next = &shared->answer_entry;
+	shared->answer_entry.next = &shared->robust.list;
+	shared->robust.futex_offset = (long)((char *)&spawn->answer -
+					     (char *)&shared->answer_entry);
+	shared->robust.list_op_pending = NULL;
+	syscall(SYS_set_robust_list, &shared->robust, sizeof(shared->robust));
+	spawn->helper_self = (uint32_t)getpid();
+	atomic_store(&spawn->answer, spawn->helper_self);
+}
+
 static int helper_main(void *arg)
 {
-	struct server_spawn *spawn = arg;
+	struct server_shared *shared = arg;
+	struct server_spawn *spawn = &shared->spawn;
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	size_t page = (size_t)getpagesize();
 	int chan = spawn->helper_end, wake = spawn->helper_wake;
 	int kept_pidfd = -1;
 	bool traces_none = true;	/* a new process traces nothing */
@@ -422,6 +482,9 @@ static int helper_main(void *arg)
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	/* Memory of our own, a copy of the caller's: keep only ours. */
+	xmm_keep_only(&shared->keep);
+	own_answer_word(shared);
 	/* Our own copy of the dispositions: SIGCHLD must be sent to us. */
 	sigaction(SIGCHLD, &dfl, NULL);
 	/* And SIGALRM, which bounds the wait for a first stop. */
@@ -436,23 +499,26 @@ static int helper_main(void *arg)
 		return 0;
 	while (await_request(wake, sigchld, &traces_none) &&
 	       serve_one(spawn, chan, wake, (struct xmm_inject_request *)
-			 (spawn->region + REQUEST_OFF(page)), &kept_pidfd,
+			 ((char *)shared + SHARED_REQUEST_OFF), &kept_pidfd,
 			 alarm_wait, &traces_none))
 		;
 	return 0;
 }
 
-/* The intermediate: clone the helper, exit, and so orphan it. */
+/*
+ * The intermediate: clone the helper, exit, and so orphan it.  The
+ * helper gets memory of its own (no CLONE_VM): the top says why.
+ */
 static int middle_main(void *arg)
 {
-	struct server_spawn *spawn = arg;
+	struct server_shared *shared = arg;
+	struct server_spawn *spawn = &shared->spawn;
 	size_t page = (size_t)getpagesize();
 	pid_t helper;
 
-	atomic_store(&spawn->middle_ran, true);
+	atomic_store(&middle_ran, true);
 	helper = clone(helper_main, spawn->region + HELPER_STACK_OFF(page) +
-		       HELPER_STACK_SIZE, CLONE_VM | CLONE_CHILD_CLEARTID,
-		       spawn, NULL, NULL, (pid_t *)&spawn->answer);
+		       HELPER_STACK_SIZE, 0, shared);
 	atomic_store(&spawn->helper, helper);
 	return 0;
 }
@@ -462,7 +528,8 @@ static int middle_main(void *arg)
 /* The spawner pthread: its TLS becomes the helper's. */
 static void *spawner_main(void *arg)
 {
-	struct server_spawn *spawn = arg;
+	struct server_shared *shared = arg;
+	struct server_spawn *spawn = &shared->spawn;
 	size_t page = (size_t)getpagesize();
 	char *stack = spawn->region + MIDDLE_STACK_OFF(page) +
 		      MIDDLE_STACK_SIZE;
@@ -473,14 +540,14 @@ static void *spawner_main(void *arg)
 	/* Where a libc puts this thread's TLS elsewhere (and frees it when
 	 * the thread ends), the helper could not keep it. */
 	if (tls < spawn->region + SPAWNER_STACK_OFF(page) ||
-	    tls >= spawn->region + REQUEST_OFF(page))
+	    tls >= spawn->region + REGION_SIZE(page))
 		return NULL;
 	atomic_store(&spawn->spawner_tls_ours, true);
 	middle = clone(middle_main, stack,
-		       CLONE_VM | CLONE_VFORK | CLONE_FILES, spawn);
+		       CLONE_VM | CLONE_VFORK | CLONE_FILES, shared);
 	if (middle < 0 && errno == EINVAL)	/* an emulator's limits */
 		middle = clone(middle_main, stack, CLONE_VM | CLONE_VFORK,
-			       spawn);
+			       shared);
 	if (middle < 0)
 		return NULL;	/* no process to spare: maybe later */
 	atomic_store(&spawn->middle_cloned, true);
@@ -632,10 +699,27 @@ static void forget_stack_marks(char *stack, size_t size)
 #endif
 }
 
+/*
+ * What the new helper keeps of the memory it is forked with: our two
+ * mappings, and every ELF object's segments (inject_server_mm.c).
+ */
+static void note_what_to_keep(struct xmm_keep_ranges *keep)
+{
+	size_t page = (size_t)getpagesize();
+
+	keep->all = false;
+	keep->count = 0;
+	xmm_keep_add(keep, (unsigned long)server.region,
+		     (unsigned long)server.region + REGION_SIZE(page));
+	xmm_keep_add(keep, (unsigned long)server.shared,
+		     (unsigned long)server.shared + SHARED_SIZE(page));
+	xmm_keep_collect(keep);
+}
+
 static bool server_start(const struct server_creds *creds)
 {
 	size_t page = (size_t)getpagesize();
-	struct server_spawn *spawn = &server.spawn;
+	struct server_spawn *spawn;
 	pthread_attr_t attr;
 	pthread_t spawner;
 	sigset_t all, old;
@@ -661,6 +745,16 @@ static bool server_start(const struct server_creds *creds)
 	}
 	forget_stack_marks(server.region + HELPER_STACK_OFF(page),
 			   HELPER_STACK_SIZE);
+	if (!server.shared) {
+		void *map = mmap(NULL, SHARED_SIZE(page),
+				 PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		if (map == MAP_FAILED)
+			return false;
+		server.shared = map;
+	}
+	spawn = &server.shared->spawn;
 	xmm_atfork_register();	/* the child forgets it (atfork.c) */
 	if (pipe2(pipe_ends, O_CLOEXEC) < 0)
 		return false;
@@ -673,7 +767,8 @@ static bool server_start(const struct server_creds *creds)
 	spawn->region = server.region;
 	spawn->helper_end = ends[1];
 	spawn->helper_wake = pipe_ends[0];
-	atomic_store(&spawn->answer, ANSWER_READY);
+	atomic_store(&middle_ran, false);
+	note_what_to_keep(&server.shared->keep);
 	own_fd(&server.chan, ends[0]);
 	own_fd(&server.wake, pipe_ends[1]);
 	own_fd(&server.wake_reader, pipe_ends[0]);
@@ -689,7 +784,8 @@ static bool server_start(const struct server_creds *creds)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (err == 0)
-		err = pthread_create(&spawner, &attr, spawner_main, spawn);
+		err = pthread_create(&spawner, &attr, spawner_main,
+				     server.shared);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (err != 0)
@@ -700,8 +796,7 @@ static bool server_start(const struct server_creds *creds)
 	/* Never here: TLS a libc keeps elsewhere, a clone without CLONE_VM
 	 * (an emulator).  A clone refused (RLIMIT_NPROC) may work later. */
 	if (!atomic_load(&spawn->spawner_tls_ours) ||
-	    (atomic_load(&spawn->middle_cloned) &&
-	     !atomic_load(&spawn->middle_ran)))
+	    (atomic_load(&spawn->middle_cloned) && !atomic_load(&middle_ran)))
 		server.unsupported = true;
 	if (atomic_load(&spawn->helper) <= 0)
 		goto fail;
@@ -772,10 +867,11 @@ static ino_t pidfd_ino(int pidfd, int *flags)
 /* Hand the request over and wait for the answer. */
 static long server_request(int pidfd)
 {
-	size_t page = (size_t)getpagesize();
+	struct server_spawn *spawn = &server.shared->spawn;
 	struct xmm_inject_request *req = (struct xmm_inject_request *)
-		(server.region + REQUEST_OFF(page));
-	uint32_t state = ANSWER_READY;
+		((char *)server.shared + SHARED_REQUEST_OFF);
+	uint32_t idle = (uint32_t)server.helper, state = idle;
+	uint32_t pending = idle | FUTEX_WAITERS;
 	int flags = 0;
 	ino_t ino = pidfd_ino(pidfd, &flags);
 	struct chan_message m;
@@ -784,9 +880,8 @@ static long server_request(int pidfd)
 	ssize_t got;
 
 	req->result = XMM_INJECT_SERVER_UNAVAILABLE;
-	/* Ready, not cleared by its exit: the helper waits for us. */
-	if (!atomic_compare_exchange_strong(&server.spawn.answer, &state,
-					    ANSWER_PENDING))
+	/* Idle, not marked dead: the helper waits for us. */
+	if (!atomic_compare_exchange_strong(&spawn->answer, &state, pending))
 		return XMM_INJECT_SERVER_UNAVAILABLE;
 	if (!ino || ino != server.kept_pidfd_ino ||
 	    flags != server.kept_pidfd_flags) {
@@ -814,16 +909,16 @@ static long server_request(int pidfd)
 	while (got < 0 && errno == EINTR);
 	if (got != 1)
 		return XMM_INJECT_SERVER_UNAVAILABLE;
-	while ((state = atomic_load_explicit(&server.spawn.answer,
-					     memory_order_acquire)) ==
-	       ANSWER_PENDING)
-		syscall(SYS_futex, &server.spawn.answer, FUTEX_WAIT,
-			ANSWER_PENDING, NULL, NULL, 0);
-	/* Gone: the helper was killed; whatever it wrote stands.  After
-	 * EAGAIN it exits to let go of the target: wait until it has. */
-	if (state == ANSWER_GONE || req->result == -EAGAIN) {
+	while ((state = atomic_load_explicit(&spawn->answer,
+					     memory_order_acquire)) == pending)
+		syscall(SYS_futex, &spawn->answer, FUTEX_WAIT, pending, NULL,
+			NULL, 0);
+	/* Marked dead (FUTEX_OWNER_DIED): the helper was killed; whatever
+	 * it wrote stands.  After EAGAIN it exits to let go of the target:
+	 * wait until it has. */
+	if (state != idle || req->result == -EAGAIN) {
 		server_stop();
-	} else if (atomic_load(&server.spawn.helper_keeps_pidfd)) {
+	} else if (atomic_load(&spawn->helper_keeps_pidfd)) {
 		server.kept_pidfd_ino = ino;
 		server.kept_pidfd_flags = flags;
 	}
@@ -834,7 +929,6 @@ long xmm_inject_server_call(pid_t pid, int pidfd,
 			    struct xmm_inject_call *calls, size_t count,
 			    unsigned int flags)
 {
-	size_t page = (size_t)getpagesize();
 	struct server_creds creds;
 	struct xmm_inject_request *req = NULL;
 	bool idle = false;
@@ -862,7 +956,7 @@ long xmm_inject_server_call(pid_t pid, int pidfd,
 		if (server.chan.fd < 0 && !server_start(&creds))
 			goto out;
 		req = (struct xmm_inject_request *)
-			(server.region + REQUEST_OFF(page));
+			((char *)server.shared + SHARED_REQUEST_OFF);
 		req->caller = server.owner;	/* (the channel tells) */
 		req->pid = pid;
 		req->flags = flags;
@@ -892,6 +986,10 @@ void xmm_inject_helper_atfork_child(void)
 	server.helper = 0;
 	server.owner = 0;
 	server.kept_pidfd_ino = 0;
+	/* Shared with the parent's helper: never ours to use. */
+	if (server.shared)
+		munmap(server.shared, SHARED_SIZE((size_t)getpagesize()));
+	server.shared = NULL;
 	atomic_store(&server.busy, false);
 }
 
@@ -910,6 +1008,9 @@ __attribute__((destructor)) static void server_unload(void)
 	if (server.region)
 		munmap(server.region, REGION_SIZE((size_t)getpagesize()));
 	server.region = NULL;
+	if (server.shared)
+		munmap(server.shared, SHARED_SIZE((size_t)getpagesize()));
+	server.shared = NULL;
 	atomic_store(&server.busy, false);
 }
 

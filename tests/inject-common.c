@@ -318,9 +318,66 @@ int sandboxed_caller(void *arg)
 	return 0;
 }
 
+/* The descriptor numbers of pid, at most max; how many. */
+static size_t fds_of(pid_t pid, int *fds, size_t max)
+{
+	char path[64];
+	struct dirent *entry;
+	size_t count = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while (count < max && (entry = readdir(dir)))
+		if (entry->d_name[0] != '.')
+			fds[count++] = atoi(entry->d_name);
+	closedir(dir);
+	return count;
+}
+
+/* Is our descriptor fd a pipe or a socket? */
+static bool pipe_or_socket(int fd)
+{
+	char path[64], link[64];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len <= 0)
+		return false;
+	link[len] = '\0';
+	return !strncmp(link, "pipe:", 5) || !strncmp(link, "socket:", 7);
+}
+
 /*
- * The kept injection helper of this process: the process named
- * xmm-inject that shares our memory (kcmp KCMP_VM), 0 when there is none.
+ * Do we and pid hold a pipe or socket in common (kcmp KCMP_FILE)?  Not
+ * any file: the helper keeps the target's pidfd, which a fork child of
+ * ours holds too.
+ */
+static bool shares_a_channel(pid_t pid)
+{
+	int ours[256], theirs[16];
+	size_t n_ours = fds_of(getpid(), ours, 256);
+	size_t n_theirs = fds_of(pid, theirs, 16), i, j;
+
+	for (j = 0; j < n_ours; j++) {
+		if (!pipe_or_socket(ours[j]))
+			continue;
+		for (i = 0; i < n_theirs; i++)
+			if (syscall(SYS_kcmp, getpid(), pid, KCMP_FILE,
+				    ours[j], theirs[i]) == 0)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * The kept injection helper of this process, 0 when there is none: the
+ * process named xmm-inject that holds a pipe or socket of ours (the
+ * request pipe's read end, which we keep open too, and the socket).  Its
+ * memory is its own, so no memory comparison tells.
  */
 pid_t kept_helper(void)
 {
@@ -334,18 +391,19 @@ pid_t kept_helper(void)
 	while (!found && (entry = readdir(proc))) {
 		pid_t pid = (pid_t)atoi(entry->d_name);
 		FILE *f;
+		bool named;
 
-		if (pid <= 0 || pid == getpid() ||
-		    syscall(SYS_kcmp, getpid(), pid, KCMP_VM, 0, 0) != 0)
+		if (pid <= 0 || pid == getpid())
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 		f = fopen(path, "r");
 		if (!f)
 			continue;
-		if (fgets(comm, sizeof(comm), f) &&
-		    strcmp(comm, "xmm-inject\n") == 0)
-			found = pid;
+		named = fgets(comm, sizeof(comm), f) &&
+			strcmp(comm, "xmm-inject\n") == 0;
 		fclose(f);
+		if (named && shares_a_channel(pid))
+			found = pid;
 	}
 	closedir(proc);
 	return found;

@@ -23,6 +23,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -457,6 +458,8 @@ struct long_call {
 	volatile int failed;		/* errno of the target's setup */
 	volatile unsigned long region;
 	volatile int served;
+	volatile int delay_s;		/* the fault's answer; 0: LONG_CALL_S */
+	volatile long rounds;		/* of the target's register loop */
 };
 
 static int uffd_of_target = -1;
@@ -465,7 +468,7 @@ static int uffd_of_target = -1;
 static void *serve_late(void *arg)
 {
 	struct long_call *lc = arg;
-	struct timespec wait = { LONG_CALL_S, 0 };
+	struct timespec wait = { lc->delay_s ? lc->delay_s : LONG_CALL_S, 0 };
 	static char page[4096] __attribute__((aligned(4096)));
 	struct uffd_msg msg;
 	struct uffdio_copy copy;
@@ -491,6 +494,7 @@ static int long_call_child(void *arg)
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg;
 	pthread_t server;
+	long a = 1, b = 2, c = 3;
 	char *page;
 
 	uffd_of_target = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
@@ -510,8 +514,17 @@ static int long_call_child(void *arg)
 	}
 	lc->region = (unsigned long)page;
 	lc->ready = 1;
-	while (!lc->stop)
+	/* Values kept in registers across the naps: the thread we inject
+	 * into would lose them if it ran on with our registers. */
+	while (!lc->stop) {
 		nap();
+		a += 1;
+		b += 2;
+		c += 3;
+		lc->rounds = a;
+		if (b != 2 * a || c != 3 * a)
+			return 4;
+	}
 	pthread_join(server, NULL);
 	return lc->served && page[0] == 0x77 && page[4095] == 0x77 ? 0 : 1;
 }
@@ -551,6 +564,197 @@ static void test_call_longer_than_timeouts_completes(void **state)
 	assert_true(untraced(t.pid));
 	lc->stop = 1;
 	assert_int_equal(target_wait(&t), 0);
+	munmap(lc, sizeof(*lc));
+}
+
+/* ---- A caller the OOM killer picks during a call ---- */
+
+#define OOM_LIMIT	(64UL * MiB)
+
+static bool write_file(const char *dir, const char *file, const char *text)
+{
+	char path[256];
+	ssize_t len = (ssize_t)strlen(text);
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ok = write(fd, text, (size_t)len) == len;
+	close(fd);
+	return ok;
+}
+
+/*
+ * A memory cgroup of OOM_LIMIT bytes and no swap, cgroup v2 or v1: its
+ * directory in dir; false (dir says why) where there is none to make.
+ */
+static bool memcg_make(char *dir, size_t size)
+{
+	char limit[32];
+
+	snprintf(limit, sizeof(limit), "%lu", OOM_LIMIT);
+	/* v2, where the root delegates the memory controller. */
+	snprintf(dir, size, "/sys/fs/cgroup/xmm-oom-%d", (int)getpid());
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 &&
+	    (write_file("/sys/fs/cgroup", "cgroup.subtree_control",
+			"+memory") || errno == EBUSY) &&
+	    mkdir(dir, 0755) == 0) {
+		if (write_file(dir, "memory.max", limit) &&
+		    (write_file(dir, "memory.swap.max", "0") ||
+		     errno == ENOENT))
+			return true;
+		rmdir(dir);
+	}
+	/* v1. */
+	snprintf(dir, size, "/sys/fs/cgroup/memory/xmm-oom-%d",
+		 (int)getpid());
+	if (mkdir(dir, 0755) == 0) {
+		if (write_file(dir, "memory.limit_in_bytes", limit) &&
+		    (write_file(dir, "memory.memsw.limit_in_bytes", limit) ||
+		     errno == ENOENT))
+			return true;
+		rmdir(dir);
+	}
+	snprintf(dir, size, "no memory cgroup to make (v2 with the memory "
+		 "controller, or v1's /sys/fs/cgroup/memory)");
+	return false;
+}
+
+static bool memcg_join(const char *dir)
+{
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	return write_file(dir, "cgroup.procs", pid) ||
+	       write_file(dir, "tasks", pid);
+}
+
+/* rmdir once its last process (the helper, finishing) is gone. */
+static bool memcg_remove(const char *dir)
+{
+	int i;
+
+	for (i = 0; i < 50000; i++) {	/* 5 s */
+		if (rmdir(dir) == 0)
+			return true;
+		tick();
+	}
+	return false;
+}
+
+struct oom_case {
+	struct long_call *lc;
+	pid_t target;
+	int pidfd;
+	const char *memcg;
+};
+
+/* The caller's hog: once the target is ours, memory until the OOM
+ * killer comes. */
+static void *hog_when_traced(void *arg)
+{
+	struct oom_case *oc = arg;
+	char tracer[64];
+	int i;
+
+	for (i = 0; i < 50000; i++) {	/* 5 s */
+		status_field(oc->target, "TracerPid", tracer, sizeof(tracer));
+		if (atoi(tracer) != 0)
+			break;
+		tick();
+	}
+	for (;;) {
+		char *chunk = mmap(NULL, MiB, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (chunk != MAP_FAILED)
+			memset(chunk, 1, MiB);
+	}
+	return NULL;
+}
+
+/* In the memory cgroup: one long injected call, and the hog. */
+static int oom_caller(void *arg)
+{
+	struct oom_case *oc = arg;
+	struct iovec iov = { (void *)oc->lc->region, 4096 };
+	pthread_t hog;
+
+	if (!memcg_join(oc->memcg))
+		return 3;
+	if (xmm_backend_force("process_madvise", "inject") < 0 ||
+	    pthread_create(&hog, NULL, hog_when_traced, oc) != 0)
+		return 4;
+	xmm_process_madvise(oc->pidfd, &iov, 1, MADV_POPULATE_READ,
+			    XMM_PMADV_INJECT);
+	return 5;	/* never: killed before the call ends */
+}
+
+/*
+ * The OOM killer kills every process that shares its victim's memory:
+ * a tracer sharing the caller's died with it, and the target, holding
+ * our registers, ran on with them and crashed.  The kept helper has
+ * memory of its own: the caller, in a memory cgroup, is killed during a
+ * call 4 s long (a fault its userfaultfd answers late), and the helper
+ * finishes the call, restores the registers (the target's loop checks
+ * three of them) and lets go of the target.
+ */
+static void test_caller_oom_killed_during_call_target_lives(void **state)
+{
+	struct long_call *lc = mmap(NULL, sizeof(*lc), PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct oom_case oc = { .lc = lc };
+	char memcg[256];
+	struct target t;
+	pid_t caller;
+	long rounds;
+	int status, i;
+
+	(void)state;
+	assert_true(lc != MAP_FAILED);
+	if (!harness_kernel_at_least(5, 14))
+		harness_skip("MADV_POPULATE_READ needs Linux 5.14");
+	if (!memcg_make(memcg, sizeof(memcg)))
+		harness_skip("%s", memcg);
+	lc->delay_s = 4;
+	target_start(&t, long_call_child, lc);
+	for (i = 0; i < 10000 && !lc->ready; i++)
+		tick();
+	assert_true(lc->ready);
+	if (lc->failed) {
+		target_kill(&t);
+		memcg_remove(memcg);
+		harness_skip("no userfaultfd here (errno %d)", lc->failed);
+	}
+	oc.target = t.pid;
+	oc.pidfd = t.pidfd;
+	oc.memcg = memcg;
+	fflush(NULL);
+	caller = fork();
+	assert_true(caller >= 0);
+	if (caller == 0)
+		_exit(oom_caller(&oc));
+	assert_int_equal(waitpid(caller, &status, 0), caller);
+	/* The OOM killer's SIGKILL, during the call. */
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+	assert_false(lc->served);
+	/* The call ends when the fault is answered; then the target is
+	 * let go of, and its loop goes on with its registers. */
+	for (i = 0; i < 100000 && !lc->served; i++)	/* 10 s */
+		tick();
+	assert_true(lc->served);
+	assert_true(untraced(t.pid));
+	rounds = lc->rounds;
+	for (i = 0; i < 20000 && lc->rounds < rounds + 10; i++)
+		tick();
+	assert_true(lc->rounds >= rounds + 10);
+	lc->stop = 1;
+	assert_int_equal(target_wait(&t), 0);
+	assert_true(memcg_remove(memcg));
 	munmap(lc, sizeof(*lc));
 }
 
@@ -862,6 +1066,7 @@ int main(void)
 		cmocka_unit_test(test_seccomp_trap_refused_no_sigsys),
 		cmocka_unit_test(test_unchecked_honours_readable_filter),
 		cmocka_unit_test(test_call_longer_than_timeouts_completes),
+		cmocka_unit_test(test_caller_oom_killed_during_call_target_lives),
 		cmocka_unit_test(test_seccomp_by_instruction_pointer),
 		cmocka_unit_test(
 			test_strict_target_without_cap_sys_admin_eperm),

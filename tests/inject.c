@@ -1557,6 +1557,87 @@ static void test_kept_helper_lifetime(void **state)
 	munmap(kc.s, sizeof(*kc.s));
 }
 
+/* Does pid map anything of [addr, addr + len)? */
+static bool maps_any_of(pid_t pid, const void *addr, size_t len)
+{
+	unsigned long start, end, lo = (unsigned long)addr, hi = lo + len;
+	char path[64], line[512];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &start, &end) == 2 &&
+		    start < hi && lo < end)
+			found = true;
+	fclose(f);
+	return found;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define KEEPS_ALL	true	/* inject_server_mm.c: a sanitizer's runtime */
+#else
+#define KEEPS_ALL	false
+#endif
+
+/*
+ * The kept helper is a fork of its caller that keeps none of the
+ * caller's memory but the code and data it runs on (inject_server.c):
+ * not the caller's private memory (its RSS, the OOM killer's measure,
+ * stays small) nor its shared mappings (a buffer the caller unmaps is
+ * freed).  Under a sanitizer it keeps all (its runtime's memory looks
+ * like the caller's).
+ */
+static int kept_helper_memory_caller(void *arg)
+{
+	struct kept_case *kc = arg;
+	struct iovec iov = { scratch, 4096 };
+	const size_t big = 32 * MiB, small = 4 * MiB;
+	char *private = mmap(NULL, big, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *shared = mmap(NULL, small, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char field[64];
+	pid_t helper;
+
+	CHILD_CHECK(private != MAP_FAILED && shared != MAP_FAILED);
+	memset(private, 1, big);
+	memset(shared, 1, small);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	helper = kept_helper();
+	CHILD_CHECK(helper > 0);
+	CHILD_CHECK(maps_any_of(helper, private, big) == KEEPS_ALL);
+	CHILD_CHECK(maps_any_of(helper, shared, small) == KEEPS_ALL);
+	status_field(helper, "RssAnon", field, sizeof(field));
+	CHILD_CHECK((atol(field) < 8192) != KEEPS_ALL);	/* kB */
+	/* It serves on. */
+	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	CHILD_CHECK(kept_helper() == helper);
+	return 0;
+}
+
+static void test_kept_helper_holds_none_of_callers_memory(void **state)
+{
+	struct kept_case kc = { .s = shared_new() };
+	struct target t;
+
+	(void)state;
+	need_kept_helper();
+	target_start(&t, pause_child, NULL);
+	kc.pidfd = t.pidfd;
+	assert_int_equal(harness_run_in_child(kept_helper_memory_caller, &kc),
+			 0);
+	assert_true(untraced(t.pid));
+	target_kill(&t);
+	munmap(kc.s, sizeof(*kc.s));
+}
+
 /*
  * A caller that installs a seccomp filter after its helper was made must
  * not keep the helper's freedom: with ptrace(2) refused by its new filter,
@@ -1973,6 +2054,7 @@ int main(void)
 		cmocka_unit_test(test_sandboxed_caller_eperm_unless_unchecked),
 		cmocka_unit_test(test_sandboxed_caller_kill_filter_refused),
 		cmocka_unit_test(test_kept_helper_lifetime),
+		cmocka_unit_test(test_kept_helper_holds_none_of_callers_memory),
 		cmocka_unit_test(test_kept_helper_not_for_sandboxed_caller),
 		cmocka_unit_test(test_kept_helper_concurrent_callers),
 		cmocka_unit_test(test_kept_helper_survives_closed_descriptors),
