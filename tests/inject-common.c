@@ -7,6 +7,7 @@
 #include "inject-common.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,6 +317,42 @@ int sandboxed_caller(void *arg)
 	CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(pidfd);
 	return 0;
+}
+
+/*
+ * Does this libc put a thread's TLS on a stack the program gives it?  The
+ * kept helper runs on such a thread's TLS (src/inject_server.c); where the
+ * libc maps TLS apart (musl, once a program's TLS passes its limit), the
+ * library keeps no helper and per-call helpers serve every call.  Probed
+ * the way the library decides, with a stack of its spawner's size.
+ */
+static void *tls_address(void *arg)
+{
+	*(char **)arg = (char *)&errno;
+	return NULL;
+}
+
+void need_kept_helper(void)
+{
+	const size_t size = 256 * 1024;
+	char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *tls = NULL;
+	pthread_attr_t attr;
+	pthread_t thread;
+
+	assert_true(stack != MAP_FAILED);
+	assert_int_equal(pthread_attr_init(&attr), 0);
+	assert_int_equal(pthread_attr_setstack(&attr, stack, size), 0);
+	assert_int_equal(pthread_create(&thread, &attr, tls_address, &tls),
+			 0);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	pthread_attr_destroy(&attr);
+	munmap(stack, size);
+	if (tls < stack || tls >= stack + size)
+		harness_skip("this libc keeps a thread's TLS off the stack "
+			     "it is given: the library keeps no injection "
+			     "helper here, per-call helpers serve");
 }
 
 /* The descriptor numbers of pid, at most max; how many. */

@@ -108,6 +108,8 @@ int sandboxed_caller(void *arg);
 /* The kept injection helper of this process (the xmm-inject process
  * sharing our memory), or 0. */
 pid_t kept_helper(void);
+/* Skip where the library keeps no helper (a libc keeping TLS apart). */
+void need_kept_helper(void);
 /* Has pid exited (gone, or a zombie) within 5 s? */
 bool process_ends(pid_t pid);
 

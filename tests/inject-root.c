@@ -717,6 +717,8 @@ static void test_caller_oom_killed_during_call_target_lives(void **state)
 	assert_true(lc != MAP_FAILED);
 	if (!harness_kernel_at_least(5, 14))
 		harness_skip("MADV_POPULATE_READ needs Linux 5.14");
+	/* Per-call helpers share the caller's memory (BUGS). */
+	need_kept_helper();
 	if (!memcg_make(memcg, sizeof(memcg)))
 		harness_skip("%s", memcg);
 	lc->delay_s = 4;
