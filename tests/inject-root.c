@@ -573,12 +573,14 @@ static void test_call_longer_than_timeouts_completes(void **state)
 
 static bool write_file(const char *dir, const char *file, const char *text)
 {
-	char path[256];
+	char path[512];
 	ssize_t len = (ssize_t)strlen(text);
 	int fd;
 	bool ok;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >=
+	    (int)sizeof(path))
+		return false;
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
