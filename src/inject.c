@@ -29,8 +29,9 @@
  *     before we did; then we interrupt again and go on.
  *     (Why not one stop with PTRACE_SINGLESTEP: see inject_call.c.)
  *  4. xmm_tracer_release(): registers = R, a stop inside get_signal(),
- *     PTRACE_DETACH (inject_ptrace.c).  Every path after step 1 ends
- *     there.
+ *     PTRACE_DETACH (inject_ptrace.c; on x86_64 the detach is made from
+ *     the exit stop of the last call, which the kernel's restart rule
+ *     treats alike).  Every path after step 1 ends there.
  *
  * Batches of STUB_MIN_CALLS ranges or more run through the stub
  * (inject_stub.c), which ends on a breakpoint: also a forced SIGTRAP, so
