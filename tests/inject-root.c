@@ -530,6 +530,23 @@ static int long_call_child(void *arg)
 }
 
 /*
+ * Start long_call_child in t; false when it has no userfaultfd (it is
+ * killed then, and lc->failed says why).
+ */
+static bool long_call_start(struct target *t, struct long_call *lc)
+{
+	int i;
+
+	target_start(t, long_call_child, lc);
+	for (i = 0; i < 10000 && !lc->ready; i++)
+		tick();
+	assert_true(lc->ready);
+	if (lc->failed)
+		target_kill(t);
+	return !lc->failed;
+}
+
+/*
  * MADV_POPULATE_READ of a page whose fault the target's own userfaultfd
  * answers 12 s later: longer than the engine ever waited before.  The
  * call must end with its result, the target untouched and released.
@@ -540,20 +557,13 @@ static void test_call_longer_than_timeouts_completes(void **state)
 				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct timespec start, end;
 	struct target t;
-	int i;
 
 	(void)state;
 	assert_true(lc != MAP_FAILED);
 	if (!harness_kernel_at_least(5, 14))
 		harness_skip("MADV_POPULATE_READ needs Linux 5.14");
-	target_start(&t, long_call_child, lc);
-	for (i = 0; i < 10000 && !lc->ready; i++)
-		tick();
-	assert_true(lc->ready);
-	if (lc->failed) {
-		target_kill(&t);
+	if (!long_call_start(&t, lc))
 		harness_skip("no userfaultfd here (errno %d)", lc->failed);
-	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	assert_int_equal(inject_madvise(t.pidfd, (void *)lc->region, 4096,
 					MADV_POPULATE_READ, XMM_PMADV_INJECT),
@@ -724,12 +734,7 @@ static void test_caller_oom_killed_during_call_target_lives(void **state)
 	if (!memcg_make(memcg, sizeof(memcg)))
 		harness_skip("%s", memcg);
 	lc->delay_s = 4;
-	target_start(&t, long_call_child, lc);
-	for (i = 0; i < 10000 && !lc->ready; i++)
-		tick();
-	assert_true(lc->ready);
-	if (lc->failed) {
-		target_kill(&t);
+	if (!long_call_start(&t, lc)) {
 		memcg_remove(memcg);
 		harness_skip("no userfaultfd here (errno %d)", lc->failed);
 	}

@@ -1586,20 +1586,28 @@ static int kept_helper_memory_caller(void *arg)
 	return 0;
 }
 
-static void test_kept_helper_holds_none_of_callers_memory(void **state)
+/*
+ * Run caller(kc) in a child of ours against a target that pauses, where
+ * the library keeps a helper; the target is left untraced.
+ */
+static void run_kept_case(int (*caller)(void *arg))
 {
 	struct kept_case kc = { .s = shared_new() };
 	struct target t;
 
-	(void)state;
 	need_kept_helper();
 	target_start(&t, pause_child, NULL);
 	kc.pidfd = t.pidfd;
-	assert_int_equal(harness_run_in_child(kept_helper_memory_caller, &kc),
-			 0);
+	assert_int_equal(harness_run_in_child(caller, &kc), 0);
 	assert_true(untraced(t.pid));
 	target_kill(&t);
 	munmap(kc.s, sizeof(*kc.s));
+}
+
+static void test_kept_helper_holds_none_of_callers_memory(void **state)
+{
+	(void)state;
+	run_kept_case(kept_helper_memory_caller);
 }
 
 /*
@@ -1670,24 +1678,15 @@ static int closing_caller(void *arg)
 
 static void test_kept_helper_survives_closed_descriptors(void **state)
 {
-	struct kept_case kc = { .s = shared_new() };
-	struct target t;
-
 	(void)state;
-	need_kept_helper();
-	target_start(&t, pause_child, NULL);
-	kc.pidfd = t.pidfd;
-	assert_int_equal(harness_run_in_child(closing_caller, &kc), 0);
-	assert_true(untraced(t.pid));
-	target_kill(&t);
-	munmap(kc.s, sizeof(*kc.s));
+	run_kept_case(closing_caller);
 }
 
 /*
  * A helper killed (SIGKILL, by someone else) never leaves its caller
  * waiting: between calls the next call makes a new one, and during a
- * call (a long MADV_POPULATE_WRITE) the kernel's clearing of the answer
- * word at its exit wakes the caller.  alarm(2) bounds every wait.
+ * call (a long MADV_POPULATE_WRITE) the kernel's marking of the answer
+ * word at its exit (a robust futex: FUTEX_OWNER_DIED) wakes the caller.  alarm(2) bounds every wait.
  */
 #define KILLED_HELPER_LEN	(512 * MiB)
 
