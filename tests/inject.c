@@ -671,6 +671,7 @@ static void test_foreign_sigtrap_during_injections_delivered(void **state)
 	munmap(s, sizeof(*s));
 }
 
+#ifdef HAVE_BUSY_REGISTERS_CHILD
 /*
  * A target that spins in user space (no syscall: the engine's saved
  * registers are in none, and it leaves without a second stop, see
@@ -705,7 +706,6 @@ static void *send_one_a_round(void *arg)
 	return NULL;
 }
 
-#ifdef HAVE_BUSY_REGISTERS_CHILD
 static int busy_counting_child(void *arg)
 {
 	struct sigaction sa = { .sa_handler = count_signal };
