@@ -85,9 +85,13 @@
  *   when it was created.  Before each request the caller compares its
  *   real/effective/saved uid and gid and its effective and permitted
  *   capabilities with those: any change stops the helper and starts a new
- *   one.  A caller under a seccomp filter never uses the server (the
- *   filter may postdate the helper, and no cheap call tells whether it
- *   does): it keeps the per-call helper, which inherits its filter.  The
+ *   one.  Seccomp filters: the helper runs under those of the thread
+ *   that made it (inherited), and serves only callers under the very
+ *   same ones (helper_fits()): any caller where it was made under none;
+ *   where it was made under some, only that thread, while its count in
+ *   /proc/thread-self/status (Linux 5.9) is unchanged.  Any other caller
+ *   gets the per-call helper, which inherits its filters; one under
+ *   filters whose count cannot be read (before 5.9) always does.  The
  *   per-call permission checks of madvise.c (mm_access through
  *   /proc/PID/exe or environ, CAP_SYS_NICE) still run in the caller
  *   first.  Not compared: LSM
@@ -113,6 +117,7 @@
 #include "internal.h"
 #include "atfork.h"
 #include "inject_private.h"
+#include "procfs.h"
 #include "syscall.h"
 
 #ifdef XMM_HAVE_INJECT
@@ -127,6 +132,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -207,6 +213,10 @@ struct server_shared {
 /* Written by the intermediate in our memory: it shares it (CLONE_VM). */
 static atomic_bool middle_ran;
 
+/* The generation of the helper this thread made, under its filters; a
+ * new thread (even with a reused tid) starts at 0. */
+static __thread unsigned long helper_made_here;
+
 /*
  * A descriptor we opened, and what it was: a program that closes
  * descriptors it did not open (a daemon closing them all) may reuse the
@@ -230,6 +240,10 @@ static struct {
 	ino_t kept_pidfd_ino;
 	int kept_pidfd_flags;
 	bool unsupported;	/* clone does not share memory here */
+	/* The seccomp filters the helper was made under (inherited from the
+	 * thread that made it): how many, and which helper that was. */
+	long filters;
+	unsigned long generation;
 	char *region;		/* private: the stacks */
 	struct server_shared *shared;
 	struct server_creds creds;
@@ -716,7 +730,7 @@ static void note_what_to_keep(struct xmm_keep_ranges *keep)
 	xmm_keep_collect(keep);
 }
 
-static bool server_start(const struct server_creds *creds)
+static bool server_start(const struct server_creds *creds, long filters)
 {
 	size_t page = (size_t)getpagesize();
 	struct server_spawn *spawn;
@@ -813,6 +827,9 @@ static bool server_start(const struct server_creds *creds)
 	ret = xmm_sys(pidfd_open, server.helper, 0);
 	own_fd(&server.helper_pidfd, ret < 0 ? -1 : (int)ret);
 	server.creds = *creds;
+	server.filters = filters;
+	server.generation++;
+	helper_made_here = server.generation;
 	return true;
 fail:
 	if (ends[1] >= 0)
@@ -925,6 +942,47 @@ static long server_request(int pidfd)
 	return req->result;
 }
 
+/*
+ * How many seccomp filters this thread runs under: 0 for none, -1 where
+ * that cannot be told (a strict mode; a kernel before 5.9 without the
+ * status field Seccomp_filters, or /proc unreadable).
+ */
+static long filters_of_this_thread(void)
+{
+	char status[4096];
+	const char *count;
+	int mode;
+
+	mode = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
+	if (mode == 0 || (mode < 0 && errno == EINVAL))
+		return 0;	/* none (or no CONFIG_SECCOMP) */
+	if (mode != 2)
+		return -1;	/* (strict: we would not be running) */
+	if (xmm_proc_read_small(AT_FDCWD, "/proc/thread-self/status", status,
+				sizeof(status)) <= 0)
+		return -1;
+	count = xmm_proc_field(status, "Seccomp_filters");
+	return count ? strtol(count, NULL, 10) : -1;
+}
+
+/*
+ * May this thread, under filters seccomp filters, use the kept helper?
+ * The helper runs under the filters of the thread that made it, so only
+ * a caller under the very same ones may: no filter, for a helper made
+ * without; else the thread that made it, not one filter more.  A
+ * thread's filters only grow (a filter added, or TSYNC from another
+ * thread: both lengthen its chain), so the same thread with the same
+ * count has the same filters; a new thread (helper_made_here 0) may have
+ * others.  Anything else would hand a sandboxed caller a helper with
+ * fewer filters than its own.
+ */
+static bool helper_fits(long filters)
+{
+	if (filters != server.filters)
+		return false;
+	return filters == 0 || helper_made_here == server.generation;
+}
+
 long xmm_inject_server_call(pid_t pid, int pidfd,
 			    struct xmm_inject_call *calls, size_t count,
 			    unsigned int flags)
@@ -932,8 +990,8 @@ long xmm_inject_server_call(pid_t pid, int pidfd,
 	struct server_creds creds;
 	struct xmm_inject_request *req = NULL;
 	bool idle = false;
-	int cancel_state, attempt, seccomp;
-	long ret = XMM_INJECT_SERVER_UNAVAILABLE;
+	int cancel_state, attempt;
+	long ret = XMM_INJECT_SERVER_UNAVAILABLE, filters;
 
 	if (!atomic_compare_exchange_strong(&server.busy, &idle, true))
 		return ret;
@@ -945,15 +1003,27 @@ long xmm_inject_server_call(pid_t pid, int pidfd,
 		goto out;
 	if (server.chan.fd >= 0 && !still_ours(&server.wake))
 		server_forget();
-	/* Under a filter that may postdate the helper: the per-call one. */
-	seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
-	if ((seccomp != 0 && !(seccomp < 0 && errno == EINVAL)) ||
-	    !creds_read(&creds))
+	/* Filters it cannot tell: the per-call helper, which inherits them. */
+	filters = filters_of_this_thread();
+	if (filters < 0 || !creds_read(&creds))
 		goto out;
 	if (server.chan.fd >= 0 && memcmp(&creds, &server.creds, sizeof(creds)))
 		server_stop();
+	/*
+	 * A helper made under other filters (helper_fits()) serves others.
+	 * One made under none gives way to a sandboxed caller's own, once:
+	 * a process that sandboxes itself after its first call.  Otherwise
+	 * (another sandboxed thread, or an unsandboxed one beside a
+	 * sandboxed helper) the per-call helper serves, so that threads
+	 * taking turns do not make a helper each turn.
+	 */
+	if (server.chan.fd >= 0 && !helper_fits(filters)) {
+		if (server.filters != 0 || filters == 0)
+			goto out;
+		server_stop();
+	}
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (server.chan.fd < 0 && !server_start(&creds))
+		if (server.chan.fd < 0 && !server_start(&creds, filters))
 			goto out;
 		req = (struct xmm_inject_request *)
 			((char *)server.shared + SHARED_REQUEST_OFF);

@@ -1682,6 +1682,82 @@ static void test_kept_helper_survives_closed_descriptors(void **state)
 	run_kept_case(closing_caller);
 }
 
+/* The Seccomp_filters count of a task's status, -1 when absent. */
+static long filter_count(pid_t pid)
+{
+	char field[64];
+
+	status_field(pid, "Seccomp_filters", field, sizeof(field));
+	return field[0] ? atol(field) : -1;
+}
+
+/* A thread of a sandboxed caller adds a filter (ptrace refused) and
+ * injects: EPERM, as a fresh helper under its filters answers. */
+static void *filtered_thread_call(void *arg)
+{
+	struct kept_case *kc = arg;
+	struct iovec iov = { scratch, 4096 };
+	long ret;
+
+	if (harness_seccomp_errno(SYS_ptrace, EPERM) != 0)
+		return (void *)-2L;
+	errno = 0;
+	ret = xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0);
+	return (void *)(ret == -1 && errno == EPERM ? 0L : -1L);
+}
+
+/*
+ * A sandboxed caller (a container's filter: process_madvise answers
+ * ENOSYS) keeps a helper too, made under its filters and serving only
+ * the thread that made it while that thread's filters stay the same:
+ * a filter added later, by that thread or by a new one, is never escaped
+ * through it (the call fails as a fresh helper's would).
+ */
+static int sandboxed_kept_caller(void *arg)
+{
+	struct kept_case *kc = arg;
+	struct iovec iov = { scratch, 4096 };
+	pthread_t thread;
+	void *thread_ret;
+	pid_t helper;
+
+	CHILD_CHECK(harness_seccomp_enosys(SYS_process_madvise) == 0);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	helper = kept_helper();
+	CHILD_CHECK(helper > 0);
+	/* Under our very filters. */
+	CHILD_CHECK(filter_count(helper) == filter_count(getpid()));
+	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	CHILD_CHECK(kept_helper() == helper);	/* kept */
+	/* A new thread adds a filter: not through our helper. */
+	CHILD_CHECK(pthread_create(&thread, NULL, filtered_thread_call,
+				   kc) == 0);
+	CHILD_CHECK(pthread_join(thread, &thread_ret) == 0);
+	CHILD_CHECK(thread_ret == NULL);
+	CHILD_CHECK(kept_helper() == helper);
+	/* Nor this thread, once it adds one. */
+	CHILD_CHECK(harness_seccomp_errno(SYS_ptrace, EPERM) == 0);
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
+		    -1);
+	CHILD_CHECK(errno == EPERM);
+	return 0;
+}
+
+static void test_kept_helper_for_sandboxed_caller_under_its_filters(
+	void **state)
+{
+	(void)state;
+	if (!harness_kernel_at_least(5, 9))
+		harness_skip("no Seccomp_filters in /proc/PID/status before "
+			     "Linux 5.9: sandboxed callers get per-call "
+			     "helpers");
+	run_kept_case(sandboxed_kept_caller);
+}
+
 /*
  * A helper killed (SIGKILL, by someone else) never leaves its caller
  * waiting: between calls the next call makes a new one, and during a
@@ -2019,6 +2095,8 @@ int main(void)
 		cmocka_unit_test(test_kept_helper_lifetime),
 		cmocka_unit_test(test_kept_helper_holds_none_of_callers_memory),
 		cmocka_unit_test(test_kept_helper_not_for_sandboxed_caller),
+		cmocka_unit_test(
+			test_kept_helper_for_sandboxed_caller_under_its_filters),
 		cmocka_unit_test(test_kept_helper_concurrent_callers),
 		cmocka_unit_test(test_kept_helper_survives_closed_descriptors),
 		cmocka_unit_test(test_kept_helper_killed_never_strands_caller),
