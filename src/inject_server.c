@@ -70,7 +70,9 @@
  * - One helper per process.  A fork child forgets its parent's helper
  *   (xmm_inject_helper_atfork_child(), called from atfork.c, closes the
  *   inherited pipe and socket); a child forked without the handlers (raw
- *   clone) is told by getpid() and never uses the parent's helper.
+ *   clone, _Fork()) is told by getpid() and never uses the parent's
+ *   helper, nor the shared page of a helper its parent had (the
+ *   parent's next helper uses it too): it maps its own.
  * - Dead tracees.  A target that dies under the helper stays its tracee,
  *   a zombie its parent cannot reap, until the tracer waits for it (the
  *   per-call helper's exit let go of it): between requests the helper
@@ -246,6 +248,7 @@ static struct {
 	unsigned long generation;
 	char *region;		/* private: the stacks */
 	struct server_shared *shared;
+	pid_t shared_owner;	/* the process that mapped it */
 	struct server_creds creds;
 } server = {
 	.chan = { .fd = -1 },
@@ -759,6 +762,13 @@ static bool server_start(const struct server_creds *creds, long filters)
 	}
 	forget_stack_marks(server.region + HELPER_STACK_OFF(page),
 			   HELPER_STACK_SIZE);
+	/* A child forked without our handler (a raw clone(2), _Fork())
+	 * after its parent's helper ended still maps the page its parent
+	 * and the parent's next helper share: never ours to use. */
+	if (server.shared && server.shared_owner != getpid()) {
+		munmap(server.shared, SHARED_SIZE(page));
+		server.shared = NULL;
+	}
 	if (!server.shared) {
 		void *map = mmap(NULL, SHARED_SIZE(page),
 				 PROT_READ | PROT_WRITE,
@@ -767,6 +777,7 @@ static bool server_start(const struct server_creds *creds, long filters)
 		if (map == MAP_FAILED)
 			return false;
 		server.shared = map;
+		server.shared_owner = getpid();
 	}
 	spawn = &server.shared->spawn;
 	xmm_atfork_register();	/* the child forgets it (atfork.c) */

@@ -30,8 +30,9 @@
  * (the dynamic linker's resolver reads link maps it allocated
  * anywhere), so libxmm is linked with -z now and a libxmm that is not
  * bound at load (linked statically into a lazily bound program) keeps
- * all; and a sanitizer's runtime, whose shadow and allocator are
- * anonymous mappings its interceptors read.
+ * all; and a sanitizer's runtime (the library's, or the program's only:
+ * a distro's libxmm in a sanitized build of an application), whose
+ * shadow and allocator are anonymous mappings its interceptors read.
  */
 #include "internal.h"
 #include "inject_private.h"
@@ -168,10 +169,24 @@ static void note_command_line(struct xmm_keep_ranges *keep)
 		xmm_keep_add(keep, start, end);
 }
 
+/*
+ * A sanitizer's runtime in the program, this library built without one:
+ * its interceptors (memchr, read, close) read its shadow in the helper.
+ */
+extern void __asan_init(void) __attribute__((weak));
+extern void __tsan_init(void) __attribute__((weak));
+extern void __msan_init(void) __attribute__((weak));
+extern void __hwasan_init(void) __attribute__((weak));
+
+static bool program_sanitized(void)
+{
+	return __asan_init || __tsan_init || __msan_init || __hwasan_init;
+}
+
 void xmm_keep_collect(struct xmm_keep_ranges *keep)
 {
 	/* Where they would only fault, keep everything. */
-	if (UNDER_SANITIZER || getenv("LD_BIND_NOT"))
+	if (UNDER_SANITIZER || program_sanitized() || getenv("LD_BIND_NOT"))
 		keep->all = true;
 	note_command_line(keep);
 	dl_iterate_phdr(note_object, keep);

@@ -1521,6 +1521,125 @@ static void test_kept_helper_lifetime(void **state)
 	munmap(kc.s, sizeof(*kc.s));
 }
 
+struct unhandled_fork_case {
+	struct shared *s;
+	int pidfd;		/* a paused target: the child's */
+	int other_pidfd;	/* another: the parent's (two tracers at
+				 * once cannot both seize one target) */
+	int stuck_pidfd;	/* a target in vfork(): never stops */
+};
+
+/* Write a byte to fd, then wait for one on fd_in. */
+static bool ping(int fd_out, int fd_in)
+{
+	char byte = 'p';
+
+	return write(fd_out, &byte, 1) == 1 && read(fd_in, &byte, 1) == 1;
+}
+
+/*
+ * A child forked without the library's fork handler (_Fork(), a raw
+ * clone) after its parent's helper ended (EAGAIN ends it) inherits the
+ * page the parent shared with that helper.  Parent and child each make a
+ * helper of their own, in turn, and each keeps its own: had both used the
+ * inherited page, each start would take the other's answer word, and the
+ * other's next call would end its helper and make another (or, calls
+ * overlapping, get the other's answer).
+ */
+static int unhandled_fork_caller(void *arg)
+{
+	struct unhandled_fork_case *uc = arg;
+	struct iovec one = { scratch, 4096 }, two = { scratch, 8192 };
+	int to_child[2], to_parent[2], status, i;
+	pid_t child, helper;
+	char byte;
+
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	CHILD_CHECK(xmm_process_madvise(uc->pidfd, &one, 1, MADV_COLD, 0) ==
+		    4096);
+	CHILD_CHECK(kept_helper() > 0);
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(uc->stuck_pidfd, &one, 1, MADV_COLD,
+					0) == -1 && errno == EAGAIN);
+	CHILD_CHECK(pipe(to_child) == 0 && pipe(to_parent) == 0);
+	fflush(NULL);
+	child = _Fork();
+	CHILD_CHECK(child >= 0);
+	if (child == 0) {
+		close(to_child[1]);
+		close(to_parent[0]);
+		if (xmm_process_madvise(uc->pidfd, &one, 1, MADV_COLD, 0) !=
+		    4096)
+			_exit(1);
+		helper = kept_helper();
+		if (helper <= 0)
+			_exit(2);
+		/* The parent makes its helper now. */
+		if (!ping(to_parent[1], to_child[0]))
+			_exit(3);
+		if (xmm_process_madvise(uc->pidfd, &one, 1, MADV_COLD, 0) !=
+		    4096)
+			_exit(4);
+		if (kept_helper() != helper)
+			_exit(5);
+		if (write(to_parent[1], "c", 1) != 1)
+			_exit(6);
+		for (i = 0; i < 200; i++)
+			if (xmm_process_madvise(uc->pidfd, &one, 1, MADV_COLD,
+						0) != 4096)
+				_exit(7);
+		_exit(read(to_child[0], &byte, 1) == 0 ? 0 : 8);
+	}
+	close(to_child[0]);
+	close(to_parent[1]);
+	/* The child has its helper: ours now, then the child's next call,
+	 * then calls of both at once. */
+	CHILD_CHECK(read(to_parent[0], &byte, 1) == 1);
+	CHILD_CHECK(xmm_process_madvise(uc->other_pidfd, &two, 1, MADV_COLD,
+					0) == 8192);
+	helper = kept_helper();
+	CHILD_CHECK(helper > 0);
+	CHILD_CHECK(write(to_child[1], "p", 1) == 1);
+	CHILD_CHECK(read(to_parent[0], &byte, 1) == 1);
+	for (i = 0; i < 200; i++)
+		CHILD_CHECK(xmm_process_madvise(uc->other_pidfd, &two, 1,
+						MADV_COLD, 0) == 8192);
+	CHILD_CHECK(kept_helper() == helper);
+	close(to_child[1]);
+	CHILD_CHECK(waitpid(child, &status, 0) == child);
+	CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(to_parent[0]);
+	return 0;
+}
+
+static void test_unhandled_fork_gets_own_helper_page(void **state)
+{
+	struct unhandled_fork_case uc = { .s = shared_new() };
+	struct target t, other, stuck;
+	struct timespec tick = { 0, 1000000 };
+	int i;
+
+	(void)state;
+	need_kept_helper();
+	target_start(&t, pause_child, NULL);
+	target_start(&other, pause_child, NULL);
+	target_start(&stuck, vfork_parent_child, uc.s);
+	wait_ready(uc.s);
+	for (i = 0; i < 3000 && proc_state(stuck.pid) != 'D'; i++)
+		nanosleep(&tick, NULL);
+	assert_int_equal(proc_state(stuck.pid), 'D');
+	uc.pidfd = t.pidfd;
+	uc.other_pidfd = other.pidfd;
+	uc.stuck_pidfd = stuck.pidfd;
+	assert_int_equal(harness_run_in_child(unhandled_fork_caller, &uc), 0);
+	assert_true(untraced(t.pid));
+	assert_true(untraced(other.pid));
+	assert_int_equal(target_wait(&stuck), 0);
+	target_kill(&t);
+	target_kill(&other);
+	munmap(uc.s, sizeof(*uc.s));
+}
+
 /* Does pid map anything of [addr, addr + len)? */
 static bool maps_any_of(pid_t pid, const void *addr, size_t len)
 {
@@ -2093,6 +2212,7 @@ int main(void)
 		cmocka_unit_test(test_sandboxed_caller_eperm_unless_unchecked),
 		cmocka_unit_test(test_sandboxed_caller_kill_filter_refused),
 		cmocka_unit_test(test_kept_helper_lifetime),
+		cmocka_unit_test(test_unhandled_fork_gets_own_helper_page),
 		cmocka_unit_test(test_kept_helper_holds_none_of_callers_memory),
 		cmocka_unit_test(test_kept_helper_not_for_sandboxed_caller),
 		cmocka_unit_test(
