@@ -143,6 +143,8 @@ long xmm_inject_trace_batch(struct xmm_inject_request *req,
 	};
 	long ret, released;
 
+	/* Begun: a tracer that dies from here on must not be replaced. */
+	req->result = XMM_INJECT_BEGUN;
 	ret = xmm_inject_seize_target(&t, req);
 	if (ret < 0)
 		return ret;

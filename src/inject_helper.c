@@ -224,6 +224,10 @@ static long inject_by_any_tracer(pid_t pid, int pidfd,
 
 	if (!(flags & XMM_INJECT_NO_HELPER) && !yama_forbids_helper())
 		run_in_helper(req, (char *)req);
+	/* Killed after it began: the target may still run our call, and
+	 * no other tracer may take it over. */
+	if (req->result == XMM_INJECT_BEGUN)
+		req->result = -EOWNERDEAD;
 	/*
 	 * No helper process (Yama, no memory for one), or one that did not
 	 * share our memory (an emulator turned the clone into a fork):

@@ -210,6 +210,12 @@ int xmm_inject_run_one_retrying(struct xmm_tracer *t,
 
 /* A result no tracer writes: the server could not take the request. */
 #define XMM_INJECT_SERVER_UNAVAILABLE	(-16384L)
+/*
+ * The result while a tracer runs the request (xmm_inject_trace_batch()
+ * writes it first): a helper that dies leaving it began, and the target
+ * may run our call still; never run such a request again.
+ */
+#define XMM_INJECT_BEGUN		(-16385L)
 
 /* inject_server.c: the request through the kept helper, or
  * XMM_INJECT_SERVER_UNAVAILABLE (not created, busy, caller sandboxed). */

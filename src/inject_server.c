@@ -134,6 +134,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -147,6 +148,7 @@
 #include <unistd.h>
 
 #define XMM_P_PIDFD		3	/* waitid(2), Linux 5.4 */
+#define XMM_UFFD_FEATURE_EVENT_FORK	(1ULL << 1)	/* Linux 4.11 */
 
 #define HELPER_STACK_SIZE	(192 * 1024)
 #define MIDDLE_STACK_SIZE	(16 * 1024)
@@ -182,6 +184,7 @@ struct server_spawn {
 	atomic_bool spawner_tls_ours;	/* the TLS lies in our mapping */
 	atomic_bool middle_cloned;	/* the intermediate's clone worked */
 	atomic_bool helper_ran;	/* the helper runs, on our shared page */
+	bool shares_memory;	/* CLONE_VM: a userfaultfd reports forks */
 	_Atomic pid_t helper;
 	int helper_wake;	/* the request pipe's read end */
 	/*
@@ -500,7 +503,8 @@ static int helper_main(void *arg)
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	/* Memory of our own, a copy of the caller's: keep only ours. */
-	xmm_keep_only(&shared->keep);
+	if (!spawn->shares_memory)
+		xmm_keep_only(&shared->keep);
 	own_answer_word(shared);
 	/* Our own copy of the dispositions: SIGCHLD must be sent to us. */
 	sigaction(SIGCHLD, &dfl, NULL);
@@ -535,7 +539,8 @@ static int middle_main(void *arg)
 
 	atomic_store(&middle_ran, true);
 	helper = clone(helper_main, spawn->region + HELPER_STACK_OFF(page) +
-		       HELPER_STACK_SIZE, 0, shared);
+		       HELPER_STACK_SIZE, spawn->shares_memory ? CLONE_VM : 0,
+		       shared);
 	atomic_store(&spawn->helper, helper);
 	return 0;
 }
@@ -733,6 +738,53 @@ static void note_what_to_keep(struct xmm_keep_ranges *keep)
 	xmm_keep_collect(keep);
 }
 
+/*
+ * Does a userfaultfd in our table report forks (UFFD_FEATURE_EVENT_FORK,
+ * the second field of its fdinfo's "API:" line)?  Forking the helper
+ * would queue a fork event, and the fork waits until the monitor reads
+ * it: a monitor that is the calling thread would wait for itself, and
+ * any other would see a fork of ours.  Then the helper shares our memory
+ * (CLONE_VM) as before it had its own, and the OOM killer's kill of the
+ * caller ends it too (BUGS).  A userfaultfd whose descriptor only
+ * another process holds is not seen; its monitor reads the event.
+ */
+static bool userfaultfd_reports_forks(void)
+{
+	char link[64], path[64], info[512];
+	struct dirent *entry;
+	bool reports = false;
+	DIR *dir = opendir("/proc/self/fd");
+
+	if (!dir)
+		return false;
+	while (!reports && (entry = readdir(dir))) {
+		unsigned long long api, features;
+		const char *field;
+		ssize_t len;
+
+		if (entry->d_name[0] == '.')
+			continue;
+		len = readlinkat(dirfd(dir), entry->d_name, link,
+				 sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (strcmp(link, "anon_inode:[userfaultfd]"))
+			continue;
+		if (snprintf(path, sizeof(path), "/proc/self/fdinfo/%s",
+			     entry->d_name) >= (int)sizeof(path) ||
+		    xmm_proc_read_small(AT_FDCWD, path, info,
+					sizeof(info)) <= 0)
+			continue;
+		field = xmm_proc_field(info, "API");
+		if (field && sscanf(field, "%llx:%llx", &api, &features) == 2 &&
+		    (features & XMM_UFFD_FEATURE_EVENT_FORK))
+			reports = true;
+	}
+	closedir(dir);
+	return reports;
+}
+
 static bool server_start(const struct server_creds *creds, long filters)
 {
 	size_t page = (size_t)getpagesize();
@@ -792,6 +844,7 @@ static bool server_start(const struct server_creds *creds, long filters)
 	spawn->region = server.region;
 	spawn->helper_end = ends[1];
 	spawn->helper_wake = pipe_ends[0];
+	spawn->shares_memory = userfaultfd_reports_forks();
 	atomic_store(&middle_ran, false);
 	note_what_to_keep(&server.shared->keep);
 	own_fd(&server.chan, ends[0]);
@@ -950,6 +1003,9 @@ static long server_request(int pidfd)
 		server.kept_pidfd_ino = ino;
 		server.kept_pidfd_flags = flags;
 	}
+	/* Killed after it began: the target may still run our call. */
+	if (req->result == XMM_INJECT_BEGUN)
+		return -EOWNERDEAD;
 	return req->result;
 }
 

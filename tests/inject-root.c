@@ -36,6 +36,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
+#include <linux/kcmp.h>
 #include <linux/seccomp.h>
 #include <linux/userfaultfd.h>
 
@@ -767,6 +768,68 @@ static void test_caller_oom_killed_during_call_target_lives(void **state)
 	munmap(lc, sizeof(*lc));
 }
 
+/* ---- A caller whose userfaultfd reports forks ---- */
+
+/*
+ * A caller that monitors its own memory with a userfaultfd reporting
+ * forks (UFFD_FEATURE_EVENT_FORK: lazy restore, live migration).  A
+ * helper forked from it would queue a fork event, and the fork waits
+ * until the monitor reads it: here the monitor is the calling thread, so
+ * the call would never end.  The helper shares the caller's memory then
+ * (CLONE_VM); the call answers, and no fork event is queued.
+ */
+static int uffd_fork_caller(void *arg)
+{
+	struct uffdio_api api = { .api = UFFD_API,
+				  .features = UFFD_FEATURE_EVENT_FORK };
+	struct uffdio_register reg;
+	int *pidfd = arg;
+	struct iovec iov = { scratch, 4096 };
+	struct uffd_msg msg;
+	char *watched = mmap(NULL, MiB, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	pid_t helper;
+
+	alarm(20);	/* a hang fails, with SIGALRM */
+	CHILD_CHECK(watched != MAP_FAILED);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0)
+		return HARNESS_EXIT_SKIP;
+	reg = (struct uffdio_register){
+		.range = { (unsigned long)watched, MiB },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	CHILD_CHECK(ioctl(uffd, UFFDIO_REGISTER, &reg) == 0);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	CHILD_CHECK(xmm_process_madvise(*pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	helper = kept_helper();
+	CHILD_CHECK(helper > 0);
+	/* It shares our memory; the monitor was told of no fork. */
+	CHILD_CHECK(syscall(SYS_kcmp, getpid(), helper, KCMP_VM, 0, 0) == 0);
+	CHILD_CHECK(read(uffd, &msg, sizeof(msg)) < 0 && errno == EAGAIN);
+	CHILD_CHECK(xmm_process_madvise(*pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	CHILD_CHECK(kept_helper() == helper);
+	return 0;
+}
+
+static void test_userfaultfd_fork_events_caller_answered(void **state)
+{
+	struct target t;
+	int ret;
+
+	(void)state;
+	need_kept_helper();
+	target_start(&t, pause_child, NULL);
+	ret = harness_run_in_child(uffd_fork_caller, &t.pidfd);
+	target_kill(&t);
+	if (ret == HARNESS_EXIT_SKIP)
+		harness_skip("no userfaultfd with UFFD_FEATURE_EVENT_FORK "
+			     "here");
+	assert_int_equal(ret, 0);
+}
+
 /* ---- Permissions ---- */
 
 struct perm_case {
@@ -1076,6 +1139,7 @@ int main(void)
 		cmocka_unit_test(test_unchecked_honours_readable_filter),
 		cmocka_unit_test(test_call_longer_than_timeouts_completes),
 		cmocka_unit_test(test_caller_oom_killed_during_call_target_lives),
+		cmocka_unit_test(test_userfaultfd_fork_events_caller_answered),
 		cmocka_unit_test(test_seccomp_by_instruction_pointer),
 		cmocka_unit_test(
 			test_strict_target_without_cap_sys_admin_eperm),

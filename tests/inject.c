@@ -1881,13 +1881,16 @@ static void test_kept_helper_for_sandboxed_caller_under_its_filters(
  * A helper killed (SIGKILL, by someone else) never leaves its caller
  * waiting: between calls the next call makes a new one, and during a
  * call (a long MADV_POPULATE_WRITE) the kernel's marking of the answer
- * word at its exit (a robust futex: FUTEX_OWNER_DIED) wakes the caller.  alarm(2) bounds every wait.
+ * word at its exit (a robust futex: FUTEX_OWNER_DIED) wakes the caller,
+ * which answers EOWNERDEAD.  alarm(2) bounds every wait.
  */
 #define KILLED_HELPER_LEN	(512 * MiB)
 
 struct killed_case {
 	int idle_pidfd;		/* a paused target */
 	int busy_pidfd;		/* a target whose big mapping is populated */
+	pid_t busy_pid;
+	pid_t helper;		/* the helper the killer kills */
 	char *big;
 };
 
@@ -1902,13 +1905,23 @@ static int plain_pause_child(void *arg)
 	return pause_child(arg);
 }
 
+/* Kill the helper once it traces the busy target: the call has begun. */
 static void *kill_helper_soon(void *arg)
 {
-	pid_t helper = *(pid_t *)arg;
+	struct killed_case *kc = arg;
 	struct timespec soon = { 0, 5 * 1000 * 1000 };
+	char tracer[64];
+	int i;
 
+	for (i = 0; i < 50000; i++) {	/* 5 s */
+		status_field(kc->busy_pid, "TracerPid", tracer,
+			     sizeof(tracer));
+		if (atoi(tracer) == kc->helper)
+			break;
+		tick();
+	}
 	nanosleep(&soon, NULL);
-	kill(helper, SIGKILL);
+	kill(kc->helper, SIGKILL);
 	return NULL;
 }
 
@@ -1931,11 +1944,15 @@ static int killed_helper_caller(void *arg)
 					0) == 4096);
 	second = kept_helper();
 	CHILD_CHECK(second > 0 && second != first);
-	/* Killed during a call: any answer, but an answer. */
-	CHILD_CHECK(pthread_create(&killer, NULL, kill_helper_soon,
-				   &second) == 0);
-	xmm_process_madvise(kc->busy_pidfd, &big, 1, 23 /* POPULATE_WRITE */,
-			    XMM_PMADV_INJECT);
+	/* Killed during a call: an answer, EOWNERDEAD (the target may
+	 * still run our call; no second helper takes it over). */
+	kc->helper = second;
+	CHILD_CHECK(pthread_create(&killer, NULL, kill_helper_soon, kc) == 0);
+	errno = 0;
+	CHILD_CHECK(xmm_process_madvise(kc->busy_pidfd, &big, 1,
+					23 /* POPULATE_WRITE */,
+					XMM_PMADV_INJECT) == -1);
+	CHILD_CHECK(errno == EOWNERDEAD);
 	CHILD_CHECK(pthread_join(killer, NULL) == 0);
 	CHILD_CHECK(process_ends(second));
 	CHILD_CHECK(xmm_process_madvise(kc->idle_pidfd, &iov, 1, MADV_COLD,
@@ -1958,6 +1975,7 @@ static void test_kept_helper_killed_never_strands_caller(void **state)
 	target_start(&busy, plain_pause_child, NULL);
 	kc.idle_pidfd = idle.pidfd;
 	kc.busy_pidfd = busy.pidfd;
+	kc.busy_pid = busy.pid;
 	assert_int_equal(harness_run_in_child(killed_helper_caller, &kc), 0);
 	assert_true(untraced(idle.pid));
 	/* busy may have died of the registers its killed tracer left. */
