@@ -487,6 +487,26 @@ static void own_answer_word(struct server_shared *shared)
 	atomic_store(&spawn->answer, spawn->helper_self);
 }
 
+/*
+ * Tiny once the caller's memory is gone, and needed most when the OOM
+ * killer is about (its death while the target holds our registers is
+ * what it exists to prevent), the helper asks to be the OOM killer's
+ * last choice: -1000, where the caller may lower it (CAP_SYS_RESOURCE);
+ * else it keeps the caller's value.  Not for a helper sharing the
+ * caller's memory: the kernel gives the value to every process of an mm.
+ */
+static void shun_the_oom_killer(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, "-1000", 5) < 0) {
+		/* EACCES without CAP_SYS_RESOURCE: the caller's value stays */
+	}
+	close(fd);
+}
+
 static int helper_main(void *arg)
 {
 	struct server_shared *shared = arg;
@@ -503,8 +523,10 @@ static int helper_main(void *arg)
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	/* Memory of our own, a copy of the caller's: keep only ours. */
-	if (!spawn->shares_memory)
+	if (!spawn->shares_memory) {
 		xmm_keep_only(&shared->keep);
+		shun_the_oom_killer();
+	}
 	own_answer_word(shared);
 	/* Our own copy of the dispositions: SIGCHLD must be sent to us. */
 	sigaction(SIGCHLD, &dfl, NULL);

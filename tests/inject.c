@@ -41,6 +41,8 @@
 #include <linux/futex.h>
 #include <linux/seccomp.h>
 
+#include <linux/capability.h>
+
 #include <xmm/xmm.h>
 
 #include "inject-common.h"
@@ -1660,6 +1662,34 @@ static bool maps_any_of(pid_t pid, const void *addr, size_t len)
 	return found;
 }
 
+static int oom_score_adj(pid_t pid)
+{
+	char path[64], value[16] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -2000;
+	if (!fgets(value, sizeof(value), f))
+		value[0] = '\0';
+	fclose(f);
+	return value[0] ? atoi(value) : -2000;
+}
+
+/* Is cap in our effective set? */
+static bool has_cap(int cap)
+{
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &header, data) < 0)
+		return false;
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
 #if defined(__SANITIZE_ADDRESS__)
 #define KEEPS_ALL	true	/* inject_server_mm.c: a sanitizer's runtime */
 #else
@@ -1698,6 +1728,9 @@ static int kept_helper_memory_caller(void *arg)
 	CHILD_CHECK(maps_any_of(helper, shared, small) == KEEPS_ALL);
 	status_field(helper, "RssAnon", field, sizeof(field));
 	CHILD_CHECK((atol(field) < 8192) != KEEPS_ALL);	/* kB */
+	/* The OOM killer's last choice where we may make it so. */
+	CHILD_CHECK(oom_score_adj(helper) ==
+		    (has_cap(CAP_SYS_RESOURCE) ? -1000 : oom_score_adj(getpid())));
 	/* It serves on. */
 	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
 		    4096);
