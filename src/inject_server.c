@@ -17,7 +17,8 @@
  *   last choice, and frees nothing the caller frees later.  The price,
  *   once per helper: the fork copies the page tables of the caller's
  *   private memory, and the caller's first write to each such page
- *   afterwards takes a fault (about 25 ms and 200 ms per GiB here).
+ *   afterwards takes a fault (25-60 ms and 200-500 ms per GiB here,
+ *   by load).
  *
  * - Lifetime.  Created on the first injection of a process, by the
  *   calling thread.  It waits for requests in read(2) of a pipe, and
