@@ -12,7 +12,9 @@
  *   inject_thread.c   which thread to seize (a leaderless target)
  *   inject_helper.c   who traces: server, helper process, thread, or
  *                     the caller
- *   inject_server.c   the helper process kept between calls
+ *   inject_server.c   the helper process kept between calls: the
+ *                     caller's side
+ *   inject_server_helper.c  that helper's own process
  *   inject_server_mm.c  what that helper keeps of the caller's memory
  *
  * Everything that a helper process runs (all of the above but the

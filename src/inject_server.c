@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The injection server: one helper process kept between calls, so that a
- * call pays a byte through a pipe and a futex wake instead of a process's
- * creation and exit (clone, acct_collect over the shared mm, the extra
- * wake-ups).  What it must hold, and how:
+ * The injection server, the caller's side (the helper's own process is
+ * inject_server_helper.c, what it keeps of the caller's memory
+ * inject_server_mm.c, what both sides share inject_server.h).
+ *
+ * One helper process kept between calls, so that a call pays a byte
+ * through a pipe and a futex wake instead of a process's creation and
+ * exit (clone, acct_collect over the shared mm, the extra wake-ups).
+ * What it must hold, and how:
  *
  * - The OOM killer.  When it kills a process it kills every other
  *   process that shares its memory (__oom_kill_process()), and the
@@ -120,6 +124,7 @@
 #include "internal.h"
 #include "atfork.h"
 #include "inject_private.h"
+#include "inject_server.h"
 #include "procfs.h"
 #include "syscall.h"
 
@@ -131,7 +136,6 @@
 #include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -140,7 +144,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -151,25 +154,6 @@
 #define XMM_P_PIDFD		3	/* waitid(2), Linux 5.4 */
 #define XMM_UFFD_FEATURE_EVENT_FORK	(1ULL << 1)	/* Linux 4.11 */
 
-#define HELPER_STACK_SIZE	(192 * 1024)
-#define MIDDLE_STACK_SIZE	(16 * 1024)
-/* The spawning pthread: its stack, with its TLS and descriptor on top. */
-#define SPAWNER_STACK_SIZE	(256 * 1024)
-#define REQUEST_SIZE	(sizeof(struct xmm_inject_request) + \
-			 XMM_INJECT_MAX_CALLS * sizeof(struct xmm_inject_call))
-
-/*
- * The private mapping: [guard][helper stack][guard][intermediate's stack]
- * [spawner's stack, TLS on top]; the helper runs on its own copy.  Kept
- * for the life of the process (a new helper reuses it once the old one
- * is gone).
- */
-#define HELPER_STACK_OFF(page)	(page)
-#define MIDDLE_STACK_OFF(page)	(HELPER_STACK_OFF(page) + HELPER_STACK_SIZE + \
-				 (page))
-#define SPAWNER_STACK_OFF(page)	(MIDDLE_STACK_OFF(page) + MIDDLE_STACK_SIZE)
-#define REGION_SIZE(page)	(SPAWNER_STACK_OFF(page) + SPAWNER_STACK_SIZE)
-
 /* What the caller compares before each request (see the top). */
 struct server_creds {
 	uid_t uid[3];
@@ -177,47 +161,6 @@ struct server_creds {
 	__u32 cap_effective[2];
 	__u32 cap_permitted[2];
 };
-
-/* What the spawner, the intermediate and the helper share at the start. */
-struct server_spawn {
-	char *region;
-	int helper_end;		/* the helper's end of the channel */
-	atomic_bool spawner_tls_ours;	/* the TLS lies in our mapping */
-	atomic_bool middle_cloned;	/* the intermediate's clone worked */
-	atomic_bool helper_ran;	/* the helper runs, on our shared page */
-	bool shares_memory;	/* CLONE_VM: a userfaultfd reports forks */
-	_Atomic pid_t helper;
-	int helper_wake;	/* the request pipe's read end */
-	/*
-	 * The answer word, a robust futex of the helper's: its tid while it
-	 * is idle (an answer stored), tid | FUTEX_WAITERS while a request
-	 * waits for it.  Whatever kills the helper, the kernel marks it
-	 * FUTEX_OWNER_DIED then and wakes the caller's wait.
-	 */
-	_Atomic uint32_t answer;
-	uint32_t helper_self;	/* its tid, as the helper stored it */
-	atomic_bool helper_keeps_pidfd;	/* with the answer */
-};
-
-/*
- * The mapping the caller and the helper share (MAP_SHARED: the helper's
- * memory is its own): this, then the request.
- */
-struct server_shared {
-	struct server_spawn spawn;
-	/* The helper's robust futex list: one entry, the answer word. */
-	struct robust_list_head robust;
-	struct robust_list answer_entry;
-	/* What the helper keeps of the memory it was forked with. */
-	struct xmm_keep_ranges keep;
-};
-
-#define SHARED_REQUEST_OFF	((sizeof(struct server_shared) + 63) & ~63UL)
-#define SHARED_SIZE(page)	((SHARED_REQUEST_OFF + REQUEST_SIZE + \
-				  (page) - 1) & ~((page) - 1))
-
-/* Written by the intermediate in our memory: it shares it (CLONE_VM). */
-static atomic_bool middle_ran;
 
 /* The generation of the helper this thread made, under its filters; a
  * new thread (even with a reused tid) starts at 0. */
@@ -261,313 +204,6 @@ static struct {
 	.helper_pidfd = { .fd = -1 },
 };
 
-/* ---- The helper: async-signal-safe from here to helper_main() ---- */
-
-struct linux_dirent64 {
-	unsigned long long d_ino;
-	long long d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-/* Close every descriptor but low and high, low < high (close_range(2),
- * or /proc/self/fd). */
-static void close_all_but(int low, int high)
-{
-	char buf[1024] __attribute__((aligned(8)));
-	long got;
-	int dir;
-
-#ifdef __NR_close_range
-	if ((low == 0 || syscall(__NR_close_range, 0, low - 1, 0) == 0) &&
-	    (high == low + 1 ||
-	     syscall(__NR_close_range, low + 1, high - 1, 0) == 0) &&
-	    syscall(__NR_close_range, high + 1, ~0U, 0) == 0)
-		return;
-#endif
-	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		return;
-	/* Closing while listing: list again until only we three are left. */
-	for (;;) {
-		bool closed = false;
-
-		lseek(dir, 0, SEEK_SET);
-		while ((got = syscall(SYS_getdents64, dir, buf,
-				      sizeof(buf))) > 0) {
-			long off = 0;
-
-			while (off < got) {
-				const struct linux_dirent64 *entry =
-					(const void *)(buf + off);
-				long fd = xmm_inject_parse_decimal(
-						entry->d_name);
-
-				off += entry->d_reclen;
-				if (fd >= 0 && fd != low && fd != high &&
-				    fd != dir) {
-					close((int)fd);
-					closed = true;
-				}
-			}
-		}
-		if (!closed)
-			break;
-	}
-	close(dir);
-}
-
-/* One byte on the channel, with room for one descriptor beside it. */
-struct chan_message {
-	struct msghdr msg;
-	struct iovec iov;
-	char byte;
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
-};
-
-/* Async-signal-safe: the helper receives with it too. */
-static void chan_message_init(struct chan_message *m, char byte)
-{
-	memset(m, 0, sizeof(*m));
-	m->byte = byte;
-	m->iov.iov_base = &m->byte;
-	m->iov.iov_len = 1;
-	m->msg.msg_iov = &m->iov;
-	m->msg.msg_iovlen = 1;
-	m->msg.msg_control = m->control.buf;
-	m->msg.msg_controllen = sizeof(m->control.buf);
-}
-
-/* Request bytes: a pidfd comes (first) on the socket, or use the one
- * kept. */
-#define CHAN_REQUEST_PIDFD	'q'
-#define CHAN_REQUEST_KEPT	'k'
-
-/* The answer: stored, then the caller's futex wait woken. */
-static void answer(struct server_spawn *spawn, bool keeps_pidfd)
-{
-	atomic_store(&spawn->helper_keeps_pidfd, keeps_pidfd);
-	atomic_store_explicit(&spawn->answer, spawn->helper_self,
-			      memory_order_release);
-	syscall(SYS_futex, &spawn->answer, FUTEX_WAKE, 1, NULL, NULL, 0);
-}
-
-/*
- * One request: its byte on the pipe wake, its pidfd on the socket chan
- * or the one kept (*kept_pidfd, the last received, or -1).  false when
- * the caller hung up (exit, exec, the destructor).  *traces_none goes
- * false unless the request ended detached (a result >= 0).
- */
-static bool serve_one(struct server_spawn *spawn, int chan, int wake,
-		      struct xmm_inject_request *req, int *kept_pidfd,
-		      bool alarm_wait, bool *traces_none)
-{
-	struct chan_message m;
-	struct cmsghdr *cmsg;
-	bool never_stopped;
-	ssize_t got;
-	char byte;
-	int pidfd = -1;
-
-	do
-		got = read(wake, &byte, 1);
-	while (got < 0 && errno == EINTR);
-	if (got <= 0)
-		return false;
-	if (byte != CHAN_REQUEST_KEPT) {
-		/* Sent before the byte: it is there, or the caller is gone. */
-		chan_message_init(&m, 0);
-		do
-			got = recvmsg(chan, &m.msg,
-				      MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-		while (got < 0 && errno == EINTR);
-		cmsg = got > 0 ? CMSG_FIRSTHDR(&m.msg) : NULL;
-		if (cmsg && cmsg->cmsg_level == SOL_SOCKET &&
-		    cmsg->cmsg_type == SCM_RIGHTS &&
-		    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&pidfd, CMSG_DATA(cmsg), sizeof(int));
-		/* A new pidfd (or none arrived): the old one is no use. */
-		if (*kept_pidfd >= 0)
-			close(*kept_pidfd);
-		*kept_pidfd = pidfd;
-	}
-	if (*kept_pidfd < 0) {
-		req->result = -EBADF;
-	} else {
-		req->pidfd = *kept_pidfd;
-		req->caller_chan = wake;	/* hangs up as the pipe does */
-		req->result = xmm_inject_trace_batch(req, true, true,
-						     alarm_wait);
-	}
-	/* (req is the caller's again once it has the answer.) */
-	never_stopped = req->result == -EAGAIN;
-	/* A result >= 0: the release detached (xmm_inject_trace_batch());
-	 * a failure may leave a dying tracee to reap. */
-	if (req->result < 0)
-		*traces_none = false;
-	answer(spawn, *kept_pidfd >= 0);
-	/* A target that never stopped is seized still: only our exit lets
-	 * go of it (PTRACE_DETACH needs a stop). */
-	return !never_stopped;
-}
-
-/*
- * A target that died under us stays our tracee, a zombie its parent
- * cannot reap, until we wait for it: the exit of a per-call helper let go
- * of it, the kept one reaps it.  We have no children of our own, so every
- * wait status is such a tracee's.  true when we trace no task any more
- * (ECHILD): only a request makes a new tracee then.
- */
-static bool reap_dead_tracees(void)
-{
-	int status;
-	pid_t got;
-
-	while ((got = waitpid(-1, &status, __WALL | WNOHANG)) > 0)
-		;
-	return got < 0 && errno == ECHILD;
-}
-
-/*
- * Between requests: wait for the next one, reaping tracees that die
- * meanwhile (their SIGCHLD, blocked, read from sigchld).  true when the
- * pipe has something (a request, or the hang-up).  Tracing no task (the
- * common case: every release detached), nothing can die under us until
- * the next request, so read(2) alone waits: the caller's byte wakes us
- * there directly, without a poll(2) first.  *traces_none: known to trace
- * none (no tracee since the last ECHILD but detached ones), which spares
- * the look (a waitpid(2) each request).
- */
-static bool await_request(int wake, int sigchld, bool *traces_none)
-{
-	struct pollfd fds[2] = {
-		{ .fd = wake, .events = POLLIN },
-		{ .fd = sigchld, .events = POLLIN },
-	};
-	char drain[128];
-
-	if (*traces_none)
-		return true;
-	for (;;) {
-		if (reap_dead_tracees()) {
-			*traces_none = true;
-			return true;
-		}
-		if (poll(fds, sigchld >= 0 ? 2 : 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return true;	/* let recvmsg() tell */
-		}
-		if (fds[0].revents)
-			return true;
-		while (read(sigchld, drain, sizeof(drain)) > 0)
-			;
-	}
-}
-
-/*
- * The answer word on our robust futex list, so that the kernel marks it
- * when we die, whatever kills us (set_robust_list(2); a new process has
- * no list), then our tid in it: idle.
- */
-static void own_answer_word(struct server_shared *shared)
-{
-	struct server_spawn *spawn = &shared->spawn;
-
-	shared->robust.list.next = &shared->answer_entry;
-	shared->answer_entry.next = &shared->robust.list;
-	shared->robust.futex_offset = (long)((char *)&spawn->answer -
-					     (char *)&shared->answer_entry);
-	shared->robust.list_op_pending = NULL;
-	syscall(SYS_set_robust_list, &shared->robust, sizeof(shared->robust));
-	spawn->helper_self = (uint32_t)getpid();
-	atomic_store(&spawn->answer, spawn->helper_self);
-}
-
-/*
- * Tiny once the caller's memory is gone, and needed most when the OOM
- * killer is about (its death while the target holds our registers is
- * what it exists to prevent), the helper asks to be the OOM killer's
- * last choice: -1000, where the caller may lower it (CAP_SYS_RESOURCE);
- * else it keeps the caller's value.  Not for a helper sharing the
- * caller's memory: the kernel gives the value to every process of an mm.
- */
-static void shun_the_oom_killer(void)
-{
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	if (write(fd, "-1000", 5) < 0) {
-		/* EACCES without CAP_SYS_RESOURCE: the caller's value stays */
-	}
-	close(fd);
-}
-
-static int helper_main(void *arg)
-{
-	struct server_shared *shared = arg;
-	struct server_spawn *spawn = &shared->spawn;
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	int chan = spawn->helper_end, wake = spawn->helper_wake;
-	int kept_pidfd = -1;
-	bool traces_none = true;	/* a new process traces nothing */
-	char ready = 'r';
-	sigset_t all, chld;
-	int sigchld;
-	bool alarm_wait;
-
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	/* Memory of our own, a copy of the caller's: keep only ours. */
-	if (!spawn->shares_memory) {
-		xmm_keep_only(&shared->keep);
-		shun_the_oom_killer();
-	}
-	own_answer_word(shared);
-	/* Our own copy of the dispositions: SIGCHLD must be sent to us. */
-	sigaction(SIGCHLD, &dfl, NULL);
-	/* And SIGALRM, which bounds the wait for a first stop. */
-	alarm_wait = xmm_tracer_alarm_init();
-	prctl(PR_SET_NAME, "xmm-inject", 0, 0, 0);
-	close_all_but(chan < wake ? chan : wake, chan < wake ? wake : chan);
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigchld = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
-	atomic_store(&spawn->helper_ran, true);
-	if (send(chan, &ready, 1, MSG_NOSIGNAL) != 1)
-		return 0;
-	while (await_request(wake, sigchld, &traces_none) &&
-	       serve_one(spawn, chan, wake, (struct xmm_inject_request *)
-			 ((char *)shared + SHARED_REQUEST_OFF), &kept_pidfd,
-			 alarm_wait, &traces_none))
-		;
-	return 0;
-}
-
-/*
- * The intermediate: clone the helper, exit, and so orphan it.  The
- * helper gets memory of its own (no CLONE_VM): the top says why.
- */
-static int middle_main(void *arg)
-{
-	struct server_shared *shared = arg;
-	struct server_spawn *spawn = &shared->spawn;
-	size_t page = (size_t)getpagesize();
-	pid_t helper;
-
-	atomic_store(&middle_ran, true);
-	helper = clone(helper_main, spawn->region + HELPER_STACK_OFF(page) +
-		       HELPER_STACK_SIZE, spawn->shares_memory ? CLONE_VM : 0,
-		       shared);
-	atomic_store(&spawn->helper, helper);
-	return 0;
-}
-
 /* ---- The caller's side ---- */
 
 /* The spawner pthread: its TLS becomes the helper's. */
@@ -588,10 +224,10 @@ static void *spawner_main(void *arg)
 	    tls >= spawn->region + REGION_SIZE(page))
 		return NULL;
 	atomic_store(&spawn->spawner_tls_ours, true);
-	middle = clone(middle_main, stack,
+	middle = clone(xmm_server_middle_main, stack,
 		       CLONE_VM | CLONE_VFORK | CLONE_FILES, shared);
 	if (middle < 0 && errno == EINVAL)	/* an emulator's limits */
-		middle = clone(middle_main, stack, CLONE_VM | CLONE_VFORK,
+		middle = clone(xmm_server_middle_main, stack, CLONE_VM | CLONE_VFORK,
 			       shared);
 	if (middle < 0)
 		return NULL;	/* no process to spare: maybe later */
@@ -868,7 +504,7 @@ static bool server_start(const struct server_creds *creds, long filters)
 	spawn->helper_end = ends[1];
 	spawn->helper_wake = pipe_ends[0];
 	spawn->shares_memory = userfaultfd_reports_forks();
-	atomic_store(&middle_ran, false);
+	atomic_store(&xmm_server_middle_ran, false);
 	note_what_to_keep(&server.shared->keep);
 	own_fd(&server.chan, ends[0]);
 	own_fd(&server.wake, pipe_ends[1]);
@@ -897,7 +533,8 @@ static bool server_start(const struct server_creds *creds, long filters)
 	/* Never here: TLS a libc keeps elsewhere, a clone without CLONE_VM
 	 * (an emulator).  A clone refused (RLIMIT_NPROC) may work later. */
 	if (!atomic_load(&spawn->spawner_tls_ours) ||
-	    (atomic_load(&spawn->middle_cloned) && !atomic_load(&middle_ran)))
+	    (atomic_load(&spawn->middle_cloned) &&
+	     !atomic_load(&xmm_server_middle_ran)))
 		server.unsupported = true;
 	if (atomic_load(&spawn->helper) <= 0)
 		goto fail;
@@ -994,7 +631,7 @@ static long server_request(int pidfd)
 		if (!still_ours(&server.chan))
 			return XMM_INJECT_SERVER_UNAVAILABLE;
 		byte = CHAN_REQUEST_PIDFD;
-		chan_message_init(&m, byte);
+		xmm_server_chan_message_init(&m, byte);
 		cmsg = CMSG_FIRSTHDR(&m.msg);
 		cmsg->cmsg_level = SOL_SOCKET;
 		cmsg->cmsg_type = SCM_RIGHTS;
