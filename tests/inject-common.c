@@ -355,6 +355,26 @@ void need_kept_helper(void)
 			     "helper here, per-call helpers serve");
 }
 
+/* Does pid map anything of [addr, addr + len)? */
+bool maps_any_of(pid_t pid, const void *addr, size_t len)
+{
+	unsigned long start, end, lo = (unsigned long)addr, hi = lo + len;
+	char path[64], line[512];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &start, &end) == 2 &&
+		    start < hi && lo < end)
+			found = true;
+	fclose(f);
+	return found;
+}
+
 /* The descriptor numbers of pid, at most max; how many. */
 static size_t fds_of(pid_t pid, int *fds, size_t max)
 {

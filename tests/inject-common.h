@@ -108,6 +108,8 @@ int sandboxed_caller(void *arg);
 /* The kept injection helper of this process (the xmm-inject process
  * sharing our memory), or 0. */
 pid_t kept_helper(void);
+/* Does pid map anything of [addr, addr + len)? */
+bool maps_any_of(pid_t pid, const void *addr, size_t len);
 /* Skip where the library keeps no helper (a libc keeping TLS apart). */
 void need_kept_helper(void);
 /* Has pid exited (gone, or a zombie) within 5 s? */

@@ -44,26 +44,6 @@ static int setup(void **state)
 	return inject_setup(false);
 }
 
-/* Does pid map anything of [addr, addr + len)? */
-static bool maps_any_of(pid_t pid, const void *addr, size_t len)
-{
-	unsigned long start, end, lo = (unsigned long)addr, hi = lo + len;
-	char path[64], line[512];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx", &start, &end) == 2 &&
-		    start < hi && lo < end)
-			found = true;
-	fclose(f);
-	return found;
-}
-
 static int sanitized_caller(void *arg)
 {
 	int pidfd = *(int *)arg;

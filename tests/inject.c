@@ -1642,26 +1642,6 @@ static void test_unhandled_fork_gets_own_helper_page(void **state)
 	munmap(uc.s, sizeof(*uc.s));
 }
 
-/* Does pid map anything of [addr, addr + len)? */
-static bool maps_any_of(pid_t pid, const void *addr, size_t len)
-{
-	unsigned long start, end, lo = (unsigned long)addr, hi = lo + len;
-	char path[64], line[512];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx", &start, &end) == 2 &&
-		    start < hi && lo < end)
-			found = true;
-	fclose(f);
-	return found;
-}
-
 static int oom_score_adj(pid_t pid)
 {
 	char path[64], value[16] = "";
@@ -1763,6 +1743,22 @@ static void test_kept_helper_holds_none_of_callers_memory(void **state)
 }
 
 /*
+ * Add a filter refusing ptrace(2) with EPERM to this thread, then
+ * inject: true when the call fails with EPERM, as a fresh helper under
+ * that filter answers (no helper made without it may serve).
+ */
+static bool eperm_once_ptrace_refused(int pidfd)
+{
+	struct iovec iov = { scratch, 4096 };
+
+	if (harness_seccomp_errno(SYS_ptrace, EPERM) != 0)
+		return false;
+	errno = 0;
+	return xmm_process_madvise(pidfd, &iov, 1, MADV_COLD, 0) == -1 &&
+	       errno == EPERM;
+}
+
+/*
  * A caller that installs a seccomp filter after its helper was made must
  * not keep the helper's freedom: with ptrace(2) refused by its new filter,
  * the call fails as a fresh helper (which inherits the filter) fails.
@@ -1776,11 +1772,7 @@ static int filtered_after_helper_caller(void *arg)
 	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
 		    4096);
 	CHILD_CHECK(kept_helper() > 0);
-	CHILD_CHECK(harness_seccomp_errno(SYS_ptrace, EPERM) == 0);
-	errno = 0;
-	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
-		    -1);
-	CHILD_CHECK(errno == EPERM);
+	CHILD_CHECK(eperm_once_ptrace_refused(kc->pidfd));
 	return 0;
 }
 
@@ -1891,11 +1883,7 @@ static int sandboxed_kept_caller(void *arg)
 	CHILD_CHECK(thread_ret == NULL);
 	CHILD_CHECK(kept_helper() == helper);
 	/* Nor this thread, once it adds one. */
-	CHILD_CHECK(harness_seccomp_errno(SYS_ptrace, EPERM) == 0);
-	errno = 0;
-	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
-		    -1);
-	CHILD_CHECK(errno == EPERM);
+	CHILD_CHECK(eperm_once_ptrace_refused(kc->pidfd));
 	return 0;
 }
 
