@@ -20,7 +20,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define MAPS_CHUNK		4096
 #define SEARCH_CHUNK		4096
 #define INSN_SEARCH_LIMIT	(4UL << 20)
 #define MAX_CANDIDATES		64
@@ -98,35 +97,10 @@ static int add_candidate(const struct xmm_vma *vma, void *arg)
 
 static int read_candidates(pid_t tid, struct candidates *cands)
 {
-	char path[64], buf[MAPS_CHUNK + 1];
-	size_t used = 0, malformed = 0;
-	int fd, stop = 0;
+	char path[64];
 
 	xmm_inject_proc_path(path, tid, 0, "maps");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -ESRCH;
-	while (!stop) {
-		ssize_t got = read(fd, buf + used, MAPS_CHUNK - used);
-		size_t consumed;
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			break;
-		used += (size_t)got;
-		consumed = xmm_maps_parse_lines(buf, used, got == 0,
-						add_candidate, cands,
-						&malformed, &stop);
-		if (got == 0)
-			break;
-		memmove(buf, buf + consumed, used - consumed);
-		used -= consumed;
-		if (used == MAPS_CHUNK)
-			used = 0;	/* an absurd line: drop it */
-	}
-	close(fd);
-	return 0;
+	return xmm_inject_maps_each(path, add_candidate, cands);
 }
 
 /* Does the target's memory hold a syscall instruction at addr? */

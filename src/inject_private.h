@@ -239,6 +239,16 @@ void xmm_inject_proc_path(char *buf, pid_t a, pid_t b, const char *leaf);
 
 /* The decimal at s (stops at the first non-digit); -1 when none. */
 long xmm_inject_parse_decimal(const char *s);
+/*
+ * Stream the maps file at path through xmm_maps_parse_lines() (a buffer
+ * on the stack, plain system calls: async-signal-safe), calling each()
+ * with every mapping until it answers non-zero.  0, or -ESRCH when the
+ * file cannot be opened.
+ */
+struct xmm_vma;
+int xmm_inject_maps_each(const char *path,
+			 int (*each)(const struct xmm_vma *vma, void *arg),
+			 void *arg);
 
 #endif /* XMM_HAVE_INJECT */
 #endif /* XMM_SRC_INJECT_PRIVATE_H */

@@ -18,6 +18,7 @@
  */
 #include "internal.h"
 #include "inject_private.h"
+#include "maps_parse.h"
 
 #ifdef XMM_HAVE_INJECT
 
@@ -78,6 +79,42 @@ void xmm_inject_proc_path(char *buf, pid_t a, pid_t b, const char *leaf)
 	for (n = 0; leaf[n] && used < 63; n++)
 		buf[used++] = leaf[n];
 	buf[used] = '\0';
+}
+
+/* One read's worth of maps text; a longer line is dropped. */
+#define MAPS_CHUNK		4096
+
+int xmm_inject_maps_each(const char *path,
+			 int (*each)(const struct xmm_vma *vma, void *arg),
+			 void *arg)
+{
+	char buf[MAPS_CHUNK + 1];
+	size_t used = 0, malformed = 0;
+	int fd, stop = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	while (!stop) {
+		ssize_t got = read(fd, buf + used, MAPS_CHUNK - used);
+		size_t consumed;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			break;
+		used += (size_t)got;
+		consumed = xmm_maps_parse_lines(buf, used, got == 0, each, arg,
+						&malformed, &stop);
+		if (got == 0)
+			break;
+		memmove(buf, buf + consumed, used - consumed);
+		used -= consumed;
+		if (used == MAPS_CHUNK)
+			used = 0;	/* an absurd line: drop it */
+	}
+	close(fd);
+	return 0;
 }
 
 long xmm_inject_parse_decimal(const char *s)

@@ -36,6 +36,7 @@
  */
 #include "internal.h"
 #include "inject_private.h"
+#include <xmm/vma.h>
 
 #ifdef XMM_HAVE_INJECT
 
@@ -236,92 +237,25 @@ static void unmap_unkept(const struct xmm_keep_ranges *keep,
 	}
 }
 
-static const char *parse_hex(const char *s, const char *end,
-			     unsigned long *value)
-{
-	unsigned long v = 0;
-
-	for (; s < end; s++) {
-		int digit;
-
-		if (*s >= '0' && *s <= '9')
-			digit = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			digit = *s - 'a' + 10;
-		else
-			break;
-		v = v * 16 + (unsigned long)digit;
-	}
-	*value = v;
-	return s;
-}
-
-/* The name field of a maps line, from its permissions on: after four
- * fields (permissions, offset, device, inode), or the line's end. */
-static const char *maps_name(const char *s, const char *end)
-{
-	int field;
-
-	for (field = 0; field < 4 && s < end; field++) {
-		while (s < end && *s != ' ')
-			s++;
-		while (s < end && *s == ' ')
-			s++;
-	}
-	return s;
-}
-
 /*
- * One line of /proc/self/maps: unmap it unless it is kept.  The kernel's
+ * One mapping of our own: unmap it unless it is kept.  The kernel's
  * special mappings are named "[v...]": [vdso], [vvar], [vvar_vclock],
  * [vsyscall].
  */
-static void drop_line(const struct xmm_keep_ranges *keep, const char *s,
-		      const char *end)
+static int drop_vma(const struct xmm_vma *vma, void *arg)
 {
-	unsigned long start, stop;
-	const char *name;
-
-	s = parse_hex(s, end, &start);
-	if (s >= end || *s != '-')
-		return;
-	s = parse_hex(s + 1, end, &stop);
-	if (s + 5 > end || *s != ' ')
-		return;
-	name = maps_name(s + 1, end);
-	if (end - name >= 2 && name[0] == '[' && name[1] == 'v')
-		return;
-	unmap_unkept(keep, start, stop);
+	if (vma->name[0] != '[' || vma->name[1] != 'v')
+		unmap_unkept(arg, vma->start, vma->end);
+	return 0;
 }
 
 void xmm_keep_only(const struct xmm_keep_ranges *keep)
 {
-	char buf[4096];
-	size_t have = 0;
-	ssize_t got;
-	int fd;
-
 	if (keep->all)
-		return;
-	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
 		return;
 	/* Unmapping while reading: the file goes on after the last
 	 * mapping it showed, wherever that went. */
-	while ((got = read(fd, buf + have, sizeof(buf) - have)) > 0) {
-		char *line = buf, *nl;
-
-		have += (size_t)got;
-		while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
-			drop_line(keep, line, nl);
-			line = nl + 1;
-		}
-		have -= (size_t)(line - buf);
-		memmove(buf, line, have);
-		if (have == sizeof(buf))
-			have = 0;	/* (no line is this long) */
-	}
-	close(fd);
+	xmm_inject_maps_each("/proc/self/maps", drop_vma, (void *)keep);
 }
 
 #endif /* XMM_HAVE_INJECT */
