@@ -201,6 +201,13 @@ for entry in "${programs[@]}"; do
 			     awk -v s=$session '$2 == s { print $1 }'); do
 			kill -KILL "$pid" 2>/dev/null
 		done
+		# LTP's IPC file, /dev/shm/ltp_TEST_PID, stays behind when the
+		# policy kills the test before it unlinks it (android11), and a
+		# later run given the same pid then breaks (TBROK EEXIST).
+		for ipc in /dev/shm/ltp_"$name"_*; do
+			[ -e "$ipc" ] && [ ! -d "/proc/${ipc##*_}" ] &&
+				rm -f "$ipc"
+		done
 		parse "$log" "$name" "$setup"
 	done
 done
