@@ -164,6 +164,7 @@ const char *errno_name(int err)
 		ERRNO_NAME(ENAMETOOLONG), ERRNO_NAME(ENOSYS),
 		ERRNO_NAME(ENODATA), ERRNO_NAME(ENOTSUP),
 		ERRNO_NAME(ETIMEDOUT), ERRNO_NAME(ECANCELED),
+		ERRNO_NAME(EOWNERDEAD),
 #undef ERRNO_NAME
 	};
 	size_t i;
@@ -215,6 +216,18 @@ const char *error_hint(const char *what, int err)
 				 "process (cold, pageout: 5.10; willneed: "
 				 "5.15; collapse: 6.1), or refused every "
 				 "selected mapping" : NULL;
+	case EAGAIN:
+		return madvise ? "the injection fallback could not stop the "
+				 "target, or it could not run the call (a "
+				 "frozen cgroup, an uninterruptible sleep): "
+				 "nothing was changed, try again later" : NULL;
+	case EOWNERDEAD:
+		return madvise ? "the injection helper was killed during the "
+				 "call: whether the advice was applied is "
+				 "unknown" : NULL;
+	case EXDEV:
+		return madvise ? "the target runs another system call ABI "
+				 "(a 32-bit program): injection refused" : NULL;
 	case ECANCELED:
 		return "interrupted";
 	case ETIMEDOUT:
