@@ -105,6 +105,19 @@ static long advise_vec(struct advise_run *run, struct iovec *iov, size_t n)
 }
 
 /*
+ * Did the last call go through the ptrace injection fallback?  The
+ * rights check's empty call takes the way the ranges will: the kernel's
+ * answer to an empty vector (ENOSYS, or EINVAL for advice it refuses
+ * remotely) sends it on to the same backend.
+ */
+static bool advised_by_injection(void)
+{
+	const char *backend = xmm_backend_last("process_madvise");
+
+	return backend && !strcmp(backend, "inject");
+}
+
+/*
  * Make the next call's bytes take about CALL_TARGET_NS, judging by this
  * one: bytes advised in ns.  Grows at most eightfold a call.
  */
@@ -563,7 +576,8 @@ static long advise_process(int pidfd, const struct xmm_vma_select *select,
 			goto out;
 		}
 		run.advice_checked = 1;
-		ret = xmm_freeze(pid, pidfd, dirfd, opts->cancel, &freeze);
+		ret = xmm_freeze(pid, pidfd, dirfd, opts->cancel,
+				 advised_by_injection(), &freeze);
 		report->frozen = freeze.method;
 		if (ret < 0)
 			goto out;

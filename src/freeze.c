@@ -7,8 +7,11 @@
  * The cgroup v2 freezer is preferred: the target does not see it, and
  * its parent gets no SIGCHLD.  It is used only when the target is alone
  * in its cgroup (freezing a cgroup freezes everyone in it) and
- * cgroup.freeze is writable.  Otherwise SIGSTOP through the pidfd, and
- * SIGCONT afterwards; a target that was already stopped (state T or t)
+ * cgroup.freeze is writable, and not when the advice goes through the
+ * ptrace injection fallback: a task the cgroup freezer holds never runs
+ * an injected call (it re-enters the freezer on its way out of every
+ * ptrace stop), while a stopped task runs what its tracer resumes it
+ * with.  Otherwise SIGSTOP through the pidfd, and SIGCONT afterwards; a target that was already stopped (state T or t)
  * or frozen is left exactly as it was.
  */
 #include "internal.h"
@@ -239,14 +242,14 @@ static int freeze_sigstop(int pidfd, int dirfd, const int *cancel,
 }
 
 int xmm_freeze(pid_t pid, int pidfd, int dirfd, const int *cancel,
-	       struct xmm_freeze *freeze)
+	       bool for_injection, struct xmm_freeze *freeze)
 {
 	int cgfd;
 
 	freeze->method = XMM_FREEZE_NONE;
 	freeze->freeze_fd = -1;
 	freeze->pidfd = -1;
-	cgfd = target_cgroup(pid, dirfd);
+	cgfd = for_injection ? -ENOENT : target_cgroup(pid, dirfd);
 	if (cgfd >= 0) {
 		int ret = freeze_cgroup(cgfd, cancel, freeze);
 

@@ -3,6 +3,7 @@
 #ifndef XMM_SRC_FREEZE_H
 #define XMM_SRC_FREEZE_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct xmm_freeze {
@@ -14,14 +15,18 @@ struct xmm_freeze {
 /*
  * Freeze the process (pid, pidfd, its /proc directory dirfd): its
  * cgroup v2 freezer when it is alone in a cgroup we may write, else
- * SIGSTOP.  Leaves alone a target that is already frozen or stopped.
+ * SIGSTOP.  With for_injection, SIGSTOP only: the calls will be injected
+ * by ptrace, and a task the cgroup freezer holds goes back into the
+ * freezer before it runs anything its tracer resumes it with, while a
+ * stopped one runs it.  Leaves alone a target that is already frozen or
+ * stopped.
  * Waits (bounded) until every thread is frozen or stopped, or until
  * *cancel (when cancel is not NULL) becomes non-zero: a person pressing ^C
  * should not wait out the timeout.  On failure nothing stays frozen.
  * Returns 0, or -errno (ESRCH, EPERM, ETIMEDOUT, ECANCELED).
  */
 int xmm_freeze(pid_t pid, int pidfd, int dirfd, const int *cancel,
-	       struct xmm_freeze *freeze);
+	       bool for_injection, struct xmm_freeze *freeze);
 
 /* Undo what xmm_freeze() did, and only that. */
 void xmm_thaw(struct xmm_freeze *freeze);

@@ -570,6 +570,81 @@ static void test_freeze_cgroup(void **state)
 	assert_int_equal(report.frozen, XMM_FREEZE_ALREADY);
 }
 
+struct seen_hold {
+	struct seen_frozen cgroup;
+	struct seen_state task;
+};
+
+/*
+ * A group-stopped task that a tracer detaches is woken to stop again (it
+ * never leaves the kernel meanwhile): wait for it to be back in 'T'.
+ */
+static int note_hold(const struct xmm_advise_report *report, void *arg)
+{
+	struct seen_hold *seen = arg;
+	struct timespec pause_ts = { 0, 1000000 };
+	int tries;
+
+	note_frozen(report, &seen->cgroup);
+	for (tries = 0; tries < 1000; tries++) {
+		note_state(report, &seen->task);
+		if (seen->task.state == 'T')
+			break;
+		nanosleep(&pause_ts, NULL);
+	}
+	return 0;
+}
+
+/*
+ * Advice through the injection fallback holds the target with SIGSTOP,
+ * even alone in a cgroup we may freeze: a task the cgroup freezer holds
+ * never runs an injected call (the call waited for it for ever).
+ */
+static void test_freeze_for_injection_stops_not_cgroup(void **state)
+{
+	struct cgroup_fixture *fix = calloc(1, sizeof(*fix));
+	struct seen_hold seen = { { 0 }, { 0 } };
+	struct xmm_advise_options opts = {
+		.flags = XMM_ADVISE_FREEZE,
+		.progress = note_hold,
+		.progress_arg = &seen,
+	};
+	struct xmm_advise_report report;
+	char pid_text[32];
+	int ret;
+
+	assert_non_null(fix);
+	fix->child.pid = -1;
+	fix->child.pidfd = -1;
+	*state = fix;
+	if (!harness_is_root())
+		harness_skip("making a cgroup needs root");
+	if (make_test_cgroup(fix->dir, sizeof(fix->dir)) < 0) {
+		fix->dir[0] = '\0';
+		harness_skip("no writable cgroup v2 hierarchy");
+	}
+	seen.cgroup.dir = fix->dir;
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
+	harness_child_or_skip(&fix->child, NULL, NULL);
+	seen.task.pid = fix->child.pid;
+	snprintf(pid_text, sizeof(pid_text), "%d", (int)fix->child.pid);
+	assert_int_equal(write_file(fix->dir, "cgroup.procs", pid_text), 0);
+	assert_int_equal(xmm_backend_force("process_madvise", "inject"), 0);
+	alarm(60);	/* the old code waited for ever: fail instead */
+	ret = xmm_advise_process(fix->child.pidfd, NULL, MADV_COLD, &opts,
+				 &report);
+	alarm(0);
+	xmm_backend_force("process_madvise", NULL);
+	assert_int_equal(ret, 0);
+	assert_string_equal(xmm_backend_last("process_madvise"), "inject");
+	assert_int_equal(report.frozen, XMM_FREEZE_SIGSTOP);
+	assert_int_equal(seen.task.state, 'T');
+	assert_int_equal(seen.cgroup.frozen, 0);
+	assert_int_equal(report.errors, 0);
+	assert_true(report.bytes_advised > 0);
+	assert_int_equal(harness_proc_state(fix->child.pid) == 'T', 0);
+}
+
 /* Thaw, end the child (it leaves the cgroup once reaped), remove the dir. */
 static int cgroup_teardown(void **state)
 {
@@ -1151,6 +1226,9 @@ int main(void)
 		cmocka_unit_test(test_freeze_sigstop),
 		cmocka_unit_test_teardown(test_freeze_cgroup,
 					  cgroup_teardown),
+		cmocka_unit_test_teardown(
+			test_freeze_for_injection_stops_not_cgroup,
+			cgroup_teardown),
 		cmocka_unit_test(test_usage_before_after),
 		cmocka_unit_test(test_maps_line_longer_than_buffer),
 		cmocka_unit_test(test_out_of_memory),
