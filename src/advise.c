@@ -105,16 +105,18 @@ static long advise_vec(struct advise_run *run, struct iovec *iov, size_t n)
 }
 
 /*
- * Did the last call go through the ptrace injection fallback?  The
- * rights check's empty call takes the way the ranges will: the kernel's
- * answer to an empty vector (ENOSYS, or EINVAL for advice it refuses
- * remotely) sends it on to the same backend.
+ * May the ranges go through the ptrace injection fallback?  The rights
+ * check's empty call takes the way they will: the kernel's answer to an
+ * empty vector (ENOSYS, or EINVAL for advice it refuses remotely) sends
+ * it on to the same backend.  With XMM_PMADV_INJECT, a mapping whose
+ * advice the kernel refuses (a locked one) is injected too.
  */
-static bool advised_by_injection(void)
+static bool advised_by_injection(const struct advise_run *run)
 {
 	const char *backend = xmm_backend_last("process_madvise");
 
-	return backend && !strcmp(backend, "inject");
+	return (backend && !strcmp(backend, "inject")) ||
+	       (run->opts->madvise_flags & XMM_PMADV_INJECT);
 }
 
 /*
@@ -577,7 +579,7 @@ static long advise_process(int pidfd, const struct xmm_vma_select *select,
 		}
 		run.advice_checked = 1;
 		ret = xmm_freeze(pid, pidfd, dirfd, opts->cancel,
-				 advised_by_injection(), &freeze);
+				 advised_by_injection(&run), &freeze);
 		report->frozen = freeze.method;
 		if (ret < 0)
 			goto out;

@@ -643,6 +643,25 @@ static void test_freeze_for_injection_stops_not_cgroup(void **state)
 	assert_int_equal(report.errors, 0);
 	assert_true(report.bytes_advised > 0);
 	assert_int_equal(harness_proc_state(fix->child.pid) == 'T', 0);
+
+	/* Natively served, but XMM_PMADV_INJECT may inject any mapping
+	 * whose advice the kernel refuses: stopped too. */
+	opts.madvise_flags = XMM_PMADV_INJECT;
+	memset(&seen.task, 0, sizeof(seen.task));
+	seen.task.pid = fix->child.pid;
+	seen.cgroup.frozen = 0;
+	assert_int_equal(xmm_advise_process(fix->child.pidfd, NULL, MADV_COLD,
+					    &opts, &report), 0);
+	assert_int_equal(report.frozen, XMM_FREEZE_SIGSTOP);
+	assert_int_equal(seen.task.state, 'T');
+	assert_int_equal(seen.cgroup.frozen, 0);
+
+	/* Without it, natively served: the cgroup freezer, as before. */
+	opts.madvise_flags = 0;
+	assert_int_equal(xmm_advise_process(fix->child.pidfd, NULL, MADV_COLD,
+					    &opts, &report), 0);
+	assert_int_equal(report.frozen, XMM_FREEZE_CGROUP);
+	assert_int_equal(seen.cgroup.frozen, 1);
 }
 
 /* Thaw, end the child (it leaves the cgroup once reaped), remove the dir. */
