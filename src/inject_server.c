@@ -207,6 +207,8 @@ static struct {
 	pid_t helper;
 	struct owned_fd helper_pidfd;	/* readable once it is gone */
 	bool adopted;		/* the helper is our clone child (the top) */
+	/* A forgotten helper of ours (adopted) not yet reaped: its pidfd. */
+	struct owned_fd stray_pidfd;
 	/* The pidfd the helper keeps: pidfs inode (0: none) and flags. */
 	ino_t kept_pidfd_ino;
 	int kept_pidfd_flags;
@@ -224,6 +226,7 @@ static struct {
 	.wake = { .fd = -1 },
 	.wake_reader = { .fd = -1 },
 	.helper_pidfd = { .fd = -1 },
+	.stray_pidfd = { .fd = -1 },
 };
 
 /* ---- The caller's side ---- */
@@ -318,15 +321,52 @@ static void close_owned(struct owned_fd *o)
 }
 
 /*
+ * Reap a forgotten helper of ours once it has exited (it is our clone
+ * child: no one else reaps it); forget its pidfd once it is reaped, or
+ * no longer ours.
+ */
+static void reap_stray(void)
+{
+	siginfo_t info;
+
+	if (server.stray_pidfd.fd < 0)
+		return;
+	if (still_ours(&server.stray_pidfd)) {
+		info.si_pid = 0;
+		if (waitid((idtype_t)XMM_P_PIDFD, (id_t)server.stray_pidfd.fd,
+			   &info, WEXITED | WNOHANG | __WALL) == 0 &&
+		    info.si_pid == 0)
+			return;	/* not yet exited */
+	}
+	close_if_ours(&server.stray_pidfd);
+}
+
+/*
  * Forget a helper whose descriptors the program closed (and perhaps
  * reused): those are not ours to close, and the pipe's hang-up ends the
  * helper.  Those still ours we close (the program may have closed one).
+ * An adopted helper, our clone child, would stay a zombie: its pidfd (a
+ * new one if the program closed ours: an unreaped child's pid is not
+ * reused) is kept until reap_stray() has reaped it.
  */
 static void server_forget(void)
 {
 	close_if_ours(&server.chan);
 	close_if_ours(&server.wake);
 	close_if_ours(&server.wake_reader);
+	if (server.adopted && server.helper > 0) {
+		long ret;
+
+		close_if_ours(&server.stray_pidfd);	/* one at most */
+		if (still_ours(&server.helper_pidfd)) {
+			server.stray_pidfd = server.helper_pidfd;
+			server.helper_pidfd.fd = -1;
+		} else {
+			ret = xmm_sys(pidfd_open, server.helper, 0);
+			own_fd(&server.stray_pidfd, ret < 0 ? -1 : (int)ret);
+		}
+		reap_stray();
+	}
 	close_if_ours(&server.helper_pidfd);
 	server.kept_pidfd_ino = 0;
 	server.helper = 0;
@@ -343,6 +383,7 @@ static void server_stop(void)
 			       .events = POLLIN };
 	char byte;
 
+	reap_stray();
 	if (server.chan.fd < 0)
 		return;
 	if (!still_ours(&server.chan) || !still_ours(&server.wake)) {
@@ -506,6 +547,7 @@ static bool server_start(const struct server_creds *creds, long filters)
 	char byte;
 	long ret;
 
+	reap_stray();
 	if (!server.region) {
 		char *map = mmap(NULL, REGION_SIZE(page),
 				 PROT_READ | PROT_WRITE,
@@ -833,6 +875,7 @@ void xmm_inject_helper_atfork_child(void)
 	close_owned(&server.wake);
 	close_owned(&server.wake_reader);
 	close_owned(&server.helper_pidfd);
+	close_owned(&server.stray_pidfd);	/* the parent's child */
 	server.helper = 0;
 	server.owner = 0;
 	server.kept_pidfd_ino = 0;

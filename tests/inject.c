@@ -1842,6 +1842,7 @@ static int closing_caller(void *arg)
 	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
 		    4096);
 	CHILD_CHECK(kept_helper() > 0 && kept_helper() != first);
+	kc->s->value[0] = first;
 	return 0;
 }
 
@@ -1849,6 +1850,45 @@ static void test_kept_helper_survives_closed_descriptors(void **state)
 {
 	(void)state;
 	run_kept_case(closing_caller);
+}
+
+/*
+ * The same in a child subreaper (a supervisor), whose helpers are its
+ * clone children (see test_kept_helper_unseen_by_subreaper_caller): the
+ * forgotten one is reaped by the library, not left a zombie, and no
+ * helper shows to wait(2).
+ */
+static int closing_subreaper_caller(void *arg)
+{
+	struct kept_case *kc = arg;
+	siginfo_t info;
+	pid_t first;
+	int first_pidfd, status;
+
+	CHILD_CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0);
+	CHILD_CHECK(closing_caller(kc) == 0);
+	first = (pid_t)kc->s->value[0];
+	CHILD_CHECK(first > 0);
+	/* (Exited: a zombie, or gone if reaped already.) */
+	first_pidfd = xmm_pidfd_open(first, 0);
+	CHILD_CHECK(first_pidfd >= 0 || errno == ESRCH);
+	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &(struct iovec){
+			scratch, 4096 }, 1, MADV_COLD, 0) == 4096);
+	errno = 0;
+	CHILD_CHECK(first_pidfd < 0 ||
+		    (waitid((idtype_t)3 /* P_PIDFD */, (id_t)first_pidfd,
+			    &info, WEXITED | WNOHANG | __WALL) == -1 &&
+		     errno == ECHILD));
+	errno = 0;
+	CHILD_CHECK(waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD);
+	return 0;
+}
+
+static void test_kept_helper_survives_closed_descriptors_subreaper(
+	void **state)
+{
+	(void)state;
+	run_kept_case(closing_subreaper_caller);
 }
 
 /* The Seccomp_filters count of a task's status, -1 when absent. */
@@ -2284,6 +2324,8 @@ int main(void)
 			test_kept_helper_for_sandboxed_caller_under_its_filters),
 		cmocka_unit_test(test_kept_helper_concurrent_callers),
 		cmocka_unit_test(test_kept_helper_survives_closed_descriptors),
+		cmocka_unit_test(
+			test_kept_helper_survives_closed_descriptors_subreaper),
 		cmocka_unit_test(test_kept_helper_killed_never_strands_caller),
 		cmocka_unit_test(test_nproc_limit_caller_traces_and_detaches),
 		cmocka_unit_test(test_nproc_limit_slow_stop_detaches),
