@@ -129,7 +129,9 @@
  *   checked before each request (and the socket's before a pidfd goes
  *   through it), and a changed one is forgotten, never written to nor
  *   closed (closing the pipe hung the helper up already); those still
- *   ours are closed.
+ *   ours are closed.  A forgotten helper that is our clone child (above)
+ *   is reaped by a later start or stop once it has exited (reap_stray():
+ *   its pidfd, a new one if the program closed ours, is kept until then).
  * - Fallback.  Where the server cannot be made (RLIMIT_NPROC, a seccomp
  *   policy refusing clone, an emulator whose clone does not share
  *   memory), it answers "unavailable" and the per-call paths serve.
