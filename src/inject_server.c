@@ -359,6 +359,7 @@ static void server_forget(void)
 	if (server.adopted && server.helper > 0) {
 		long ret;
 
+		reap_stray();
 		close_if_ours(&server.stray_pidfd);	/* one at most */
 		if (still_ours(&server.helper_pidfd)) {
 			server.stray_pidfd = server.helper_pidfd;
@@ -893,13 +894,15 @@ __attribute__((destructor)) static void server_unload(void)
 {
 	bool idle = false;
 
-	if (server.chan.fd < 0 || server.owner != getpid())
+	if ((server.chan.fd < 0 && server.stray_pidfd.fd < 0) ||
+	    server.owner != getpid())
 		return;
 	if (!atomic_compare_exchange_strong(&server.busy, &idle, true)) {
 		/* A call still runs: it hangs up when it ends. */
 		return;
 	}
 	server_stop();
+	close_if_ours(&server.stray_pidfd);	/* (not exited yet: left) */
 	if (server.region)
 		munmap(server.region, REGION_SIZE((size_t)getpagesize()));
 	server.region = NULL;
