@@ -57,10 +57,31 @@
  *   (errno, the stack protector's canary) must stay valid: a short-lived
  *   pthread running on a stack in our mapping (glibc and musl place its
  *   TLS there) spawns it, and the helper keeps its copy of that TLS.
- * - Not our child.  The pthread clones an intermediate (CLONE_VFORK) that
- *   clones the helper and exits: the helper is reparented to init (or a
- *   subreaper), which reaps it, so no zombie is left to the caller, nor
- *   to the program it execs, and wait(2) in the caller never sees it.
+ * - Not a child wait(2) sees.  The pthread clones an intermediate
+ *   (CLONE_VFORK, no exit signal) that clones the helper and exits: the
+ *   helper is reparented to init (or the nearest subreaper above the
+ *   caller), which reaps it, so no zombie is left to the caller, nor to
+ *   the program it execs.  But a caller that is itself a child subreaper
+ *   (PR_SET_CHILD_SUBREAPER: supervisors, systemd --user, container
+ *   shims) or the init of its pid namespace (pid 1) would adopt it, with
+ *   SIGCHLD as its exit signal (reparent_leader(), kernel/exit.c): its
+ *   wait(2) for all children would block for as long as it lives,
+ *   waitpid(-1, WNOHANG) would answer 0 instead of ECHILD, and the
+ *   helper's exit would send SIGCHLD.  There (would_adopt_orphans()) the
+ *   intermediate clones the helper with CLONE_PARENT instead: it is the
+ *   child of the spawner thread, with the intermediate's exit signal,
+ *   none, and stays so when that thread ends (forget_original_parent()
+ *   hands it to another thread of ours without reparent_leader()).  A
+ *   child whose exit signal is not SIGCHLD is a "clone child": wait(2),
+ *   waitpid(2) and waitid(2) see it only with __WALL or __WCLONE, and its
+ *   exit sends no signal.  server_stop() reaps it (__WALL, by its pidfd).
+ *   What remains (xmm_process_madvise(3), BUGS): after an execve(2) the
+ *   hung-up helper is a zombie of the new program that only such a wait
+ *   reaps (and, the exec having changed the parent's exec id, its exit
+ *   sends SIGCHLD: do_notify_parent()); a SIGSTOP of the helper (it is
+ *   in the caller's process group) still sends SIGCHLD (CLD_STOPPED);
+ *   the caller's own death gives it to the next reaper with SIGCHLD,
+ *   which reaps it like any orphan.
  * - The target's pidfd travels with a request (SCM_RIGHTS) into the
  *   helper's own table, where the pid-reuse check after the seize uses it
  *   (pidfd_getfd(2) would need ptrace rights over the caller, which Yama
@@ -108,7 +129,9 @@
  *   checked before each request (and the socket's before a pidfd goes
  *   through it), and a changed one is forgotten, never written to nor
  *   closed (closing the pipe hung the helper up already); those still
- *   ours are closed.
+ *   ours are closed.  A forgotten helper that is our clone child (above)
+ *   is reaped by a later start or stop once it has exited (reap_stray():
+ *   its pidfd, a new one if the program closed ours, is kept until then).
  * - Fallback.  Where the server cannot be made (RLIMIT_NPROC, a seccomp
  *   policy refusing clone, an emulator whose clone does not share
  *   memory), it answers "unavailable" and the per-call paths serve.
@@ -185,6 +208,9 @@ static struct {
 	struct owned_fd wake_reader;	/* its read end: never a SIGPIPE */
 	pid_t helper;
 	struct owned_fd helper_pidfd;	/* readable once it is gone */
+	bool adopted;		/* the helper is our clone child (the top) */
+	/* A forgotten helper of ours (adopted) not yet reaped: its pidfd. */
+	struct owned_fd stray_pidfd;
 	/* The pidfd the helper keeps: pidfs inode (0: none) and flags. */
 	ino_t kept_pidfd_ino;
 	int kept_pidfd_flags;
@@ -202,6 +228,7 @@ static struct {
 	.wake = { .fd = -1 },
 	.wake_reader = { .fd = -1 },
 	.helper_pidfd = { .fd = -1 },
+	.stray_pidfd = { .fd = -1 },
 };
 
 /* ---- The caller's side ---- */
@@ -296,15 +323,53 @@ static void close_owned(struct owned_fd *o)
 }
 
 /*
+ * Reap a forgotten helper of ours once it has exited (it is our clone
+ * child: no one else reaps it); forget its pidfd once it is reaped, or
+ * no longer ours.
+ */
+static void reap_stray(void)
+{
+	siginfo_t info;
+
+	if (server.stray_pidfd.fd < 0)
+		return;
+	if (still_ours(&server.stray_pidfd)) {
+		info.si_pid = 0;
+		if (waitid((idtype_t)XMM_P_PIDFD, (id_t)server.stray_pidfd.fd,
+			   &info, WEXITED | WNOHANG | __WALL) == 0 &&
+		    info.si_pid == 0)
+			return;	/* not yet exited */
+	}
+	close_if_ours(&server.stray_pidfd);
+}
+
+/*
  * Forget a helper whose descriptors the program closed (and perhaps
  * reused): those are not ours to close, and the pipe's hang-up ends the
  * helper.  Those still ours we close (the program may have closed one).
+ * An adopted helper, our clone child, would stay a zombie: its pidfd (a
+ * new one if the program closed ours: an unreaped child's pid is not
+ * reused) is kept until reap_stray() has reaped it.
  */
 static void server_forget(void)
 {
 	close_if_ours(&server.chan);
 	close_if_ours(&server.wake);
 	close_if_ours(&server.wake_reader);
+	if (server.adopted && server.helper > 0) {
+		long ret;
+
+		reap_stray();
+		close_if_ours(&server.stray_pidfd);	/* one at most */
+		if (still_ours(&server.helper_pidfd)) {
+			server.stray_pidfd = server.helper_pidfd;
+			server.helper_pidfd.fd = -1;
+		} else {
+			ret = xmm_sys(pidfd_open, server.helper, 0);
+			own_fd(&server.stray_pidfd, ret < 0 ? -1 : (int)ret);
+		}
+		reap_stray();
+	}
 	close_if_ours(&server.helper_pidfd);
 	server.kept_pidfd_ino = 0;
 	server.helper = 0;
@@ -321,6 +386,7 @@ static void server_stop(void)
 			       .events = POLLIN };
 	char byte;
 
+	reap_stray();
 	if (server.chan.fd < 0)
 		return;
 	if (!still_ours(&server.chan) || !still_ours(&server.wake)) {
@@ -344,13 +410,42 @@ static void server_stop(void)
 
 		while (poll(&gone, 1, -1) < 0 && errno == EINTR)
 			;
-		/* Ours to reap only if we are the subreaper it was given to;
-		 * by its pidfd, never a reused pid. */
+		/* Ours to reap where we adopted it (our clone child: no one
+		 * else reaps it); by its pidfd, never a reused pid. */
 		waitid((idtype_t)XMM_P_PIDFD, (id_t)gone.fd, &info,
 		       WEXITED | WNOHANG | __WALL);
 		close_owned(&server.helper_pidfd);
+	} else if (server.adopted && server.helper > 0) {
+		int status;
+
+		/* No pidfd (before 5.3, or the program closed ours): our
+		 * child's pid is not reused before we reap it. */
+		while (waitpid(server.helper, &status, __WALL) < 0 &&
+		       errno == EINTR)
+			;
 	}
 	server.helper = 0;
+}
+
+/*
+ * Would we adopt a process our intermediate orphans?  The kernel gives
+ * an orphan to a live thread of the nearest child subreaper among its
+ * dead parent's ancestors, else to the init of its pid namespace
+ * (find_new_reaper(), kernel/exit.c), and sets its exit signal to
+ * SIGCHLD (reparent_leader()): to us when we are a child subreaper
+ * (PR_SET_CHILD_SUBREAPER, which is per process and not inherited) or
+ * that init (pid 1: a daemon run as a container's first process).  The
+ * intermediate runs in our pid namespace (a thread cannot be made after
+ * unshare(CLONE_NEWPID), so no helper is either).
+ */
+static bool would_adopt_orphans(void)
+{
+	int subreaper = 0;
+
+	if (getpid() == 1)
+		return true;
+	return prctl(PR_GET_CHILD_SUBREAPER, &subreaper, 0, 0, 0) == 0 &&
+	       subreaper != 0;
 }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -455,6 +550,7 @@ static bool server_start(const struct server_creds *creds, long filters)
 	char byte;
 	long ret;
 
+	reap_stray();
 	if (!server.region) {
 		char *map = mmap(NULL, REGION_SIZE(page),
 				 PROT_READ | PROT_WRITE,
@@ -504,6 +600,7 @@ static bool server_start(const struct server_creds *creds, long filters)
 	spawn->helper_end = ends[1];
 	spawn->helper_wake = pipe_ends[0];
 	spawn->shares_memory = userfaultfd_reports_forks();
+	spawn->adopted = would_adopt_orphans();
 	atomic_store(&xmm_server_middle_ran, false);
 	note_what_to_keep(&server.shared->keep);
 	own_fd(&server.chan, ends[0]);
@@ -539,6 +636,7 @@ static bool server_start(const struct server_creds *creds, long filters)
 	if (atomic_load(&spawn->helper) <= 0)
 		goto fail;
 	server.helper = atomic_load(&spawn->helper);
+	server.adopted = spawn->adopted;
 	/* Its first message says it runs; the flag, that it runs here. */
 	while (recv(server.chan.fd, &byte, 1, 0) < 0 && errno == EINTR)
 		;
@@ -780,6 +878,7 @@ void xmm_inject_helper_atfork_child(void)
 	close_owned(&server.wake);
 	close_owned(&server.wake_reader);
 	close_owned(&server.helper_pidfd);
+	close_owned(&server.stray_pidfd);	/* the parent's child */
 	server.helper = 0;
 	server.owner = 0;
 	server.kept_pidfd_ino = 0;
@@ -795,13 +894,15 @@ __attribute__((destructor)) static void server_unload(void)
 {
 	bool idle = false;
 
-	if (server.chan.fd < 0 || server.owner != getpid())
+	if ((server.chan.fd < 0 && server.stray_pidfd.fd < 0) ||
+	    server.owner != getpid())
 		return;
 	if (!atomic_compare_exchange_strong(&server.busy, &idle, true)) {
 		/* A call still runs: it hangs up when it ends. */
 		return;
 	}
 	server_stop();
+	close_if_ours(&server.stray_pidfd);	/* (not exited yet: left) */
 	if (server.region)
 		munmap(server.region, REGION_SIZE((size_t)getpagesize()));
 	server.region = NULL;

@@ -47,6 +47,7 @@ struct server_spawn {
 	atomic_bool middle_cloned;	/* the intermediate's clone worked */
 	atomic_bool helper_ran;	/* the helper runs, on our shared page */
 	bool shares_memory;	/* CLONE_VM: a userfaultfd reports forks */
+	bool adopted;		/* CLONE_PARENT: we would adopt an orphan */
 	_Atomic pid_t helper;
 	int helper_wake;	/* the request pipe's read end */
 	/*

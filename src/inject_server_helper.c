@@ -298,19 +298,25 @@ static int helper_main(void *arg)
 
 /*
  * The intermediate: clone the helper, exit, and so orphan it.  The
- * helper gets memory of its own (no CLONE_VM): the top says why.
+ * helper gets memory of its own (no CLONE_VM): the top says why.  Where
+ * the caller would adopt the orphan (spawn->adopted: inject_server.c's
+ * top), the helper is the caller's clone child instead: CLONE_PARENT
+ * gives it our parent (the caller's spawner thread) and our exit signal,
+ * none (a clone(2) flags' low byte, 0 here too, counts only without it).
  */
 int xmm_server_middle_main(void *arg)
 {
 	struct server_shared *shared = arg;
 	struct server_spawn *spawn = &shared->spawn;
 	size_t page = (size_t)getpagesize();
+	int flags = spawn->shares_memory ? CLONE_VM : 0;
 	pid_t helper;
 
 	atomic_store(&xmm_server_middle_ran, true);
+	if (spawn->adopted)
+		flags |= CLONE_PARENT;
 	helper = clone(helper_main, spawn->region + HELPER_STACK_OFF(page) +
-		       HELPER_STACK_SIZE, spawn->shares_memory ? CLONE_VM : 0,
-		       shared);
+		       HELPER_STACK_SIZE, flags, shared);
 	atomic_store(&spawn->helper, helper);
 	return 0;
 }

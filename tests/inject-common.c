@@ -490,3 +490,148 @@ bool process_ends(pid_t pid)
 	}
 	return false;
 }
+
+/* The ppid field of /proc/PID/stat. */
+pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *close_paren;
+	FILE *f;
+	int ppid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) && (close_paren = strrchr(buf, ')')))
+		sscanf(close_paren + 2, "%*c %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+/* ---- A caller that would adopt an orphan ---- */
+
+static volatile sig_atomic_t alarms;
+
+static void count_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/*
+ * SIGALRM ends a blocking wait (EINTR: no SA_RESTART) after 10 s, so that
+ * a wait that would never end fails instead; 0 cancels.  A handler, not
+ * the default action: a pid namespace's init ignores signals it has no
+ * handler for.
+ */
+void bound_waits(unsigned int seconds)
+{
+	struct sigaction sa = { .sa_handler = count_alarm };
+
+	if (seconds)
+		sigaction(SIGALRM, &sa, NULL);
+	alarm(seconds);
+}
+
+/* Is a (blocked) SIGCHLD pending?  Takes it if so. */
+static bool took_sigchld(void)
+{
+	struct timespec none = { 0, 0 };
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	return sigtimedwait(&chld, NULL, &none) == SIGCHLD;
+}
+
+/* Does any exited child show to a plain waitid(2)?  (Reaps none.) */
+static bool exited_child_shows(void)
+{
+	siginfo_t info;
+
+	memset(&info, 0, sizeof(info));
+	return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       info.si_pid != 0;
+}
+
+int adopting_caller(void *arg)
+{
+	struct adopt_case *ac = arg;
+	struct iovec iov = { scratch, 4096 };
+	struct target t;
+	siginfo_t info;
+	sigset_t chld;
+	pid_t helper, next, got;
+	int helper_pidfd, status, i;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	CHILD_CHECK(sigprocmask(SIG_BLOCK, &chld, NULL) == 0);
+	if (ac->subreaper)
+		CHILD_CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0);
+	else
+		CHILD_CHECK(getpid() == 1);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	t.pid = harness_fork_pidfd(&t.pidfd);
+	CHILD_CHECK(t.pid >= 0);
+	if (t.pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(pause_child(NULL));
+	}
+
+	/* Two calls, one kept helper: the kernel would give it to us. */
+	CHILD_CHECK(kept_helper() == 0);
+	CHILD_CHECK(xmm_process_madvise(t.pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	helper = kept_helper();
+	CHILD_CHECK(helper > 0);
+	CHILD_CHECK(xmm_process_madvise(t.pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	CHILD_CHECK(kept_helper() == helper);
+	CHILD_CHECK(parent_of(helper) == getpid());
+
+	/* It dies while we live (killed): no SIGCHLD, no exited child to
+	 * see; the next call reaps it and makes another. */
+	helper_pidfd = xmm_pidfd_open(helper, 0);
+	CHILD_CHECK(helper_pidfd >= 0);
+	took_sigchld();		/* the backends' probes' children */
+	CHILD_CHECK(kill(helper, SIGKILL) == 0);
+	CHILD_CHECK(process_ends(helper));
+	CHILD_CHECK(!took_sigchld());
+	CHILD_CHECK(!exited_child_shows());
+	CHILD_CHECK(xmm_process_madvise(t.pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	next = kept_helper();
+	CHILD_CHECK(next > 0 && next != helper);
+	errno = 0;
+	CHILD_CHECK(waitid((idtype_t)3 /* P_PIDFD */, (id_t)helper_pidfd,
+			   &info, WEXITED | WNOHANG | __WALL) == -1 &&
+		    errno == ECHILD);	/* reaped */
+	close(helper_pidfd);
+	CHILD_CHECK(xmm_process_madvise(t.pidfd, &iov, 1, MADV_COLD, 0) ==
+		    4096);
+	CHILD_CHECK(kept_helper() == next);
+
+	/* The target reaped: no child left for wait(2). */
+	kill(t.pid, SIGKILL);
+	CHILD_CHECK(waitpid(t.pid, &status, 0) == t.pid);
+	close(t.pidfd);
+	took_sigchld();		/* the target's */
+	errno = 0;
+	CHILD_CHECK(waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD);
+	bound_waits(10);
+	errno = 0;
+	got = wait(&status);
+	bound_waits(0);
+	CHILD_CHECK(got == -1 && errno == ECHILD);
+	CHILD_CHECK(!took_sigchld());
+	CHILD_CHECK(kill(next, 0) == 0);	/* still kept */
+
+	/* The helper for our parent to follow; then we exit (_exit(2)). */
+	ac->s->value[0] = next;
+	ac->s->ready = 1;
+	for (i = 0; i < 5000 && !ac->s->stop; i++)
+		nap();
+	CHILD_CHECK(ac->s->stop);
+	return 0;
+}

@@ -115,4 +115,30 @@ void need_kept_helper(void);
 /* Has pid exited (gone, or a zombie) within 5 s? */
 bool process_ends(pid_t pid);
 
+/* The ppid field of /proc/PID/stat, -1 when gone. */
+pid_t parent_of(pid_t pid);
+
+/*
+ * SIGALRM (a handler: no restart) ends a blocking call after seconds, so
+ * that a wait that would never end fails instead; 0 cancels.
+ */
+void bound_waits(unsigned int seconds);
+
+/*
+ * A caller that would adopt a process orphaned below it: a child
+ * subreaper (subreaper: it becomes one), or the init of its pid
+ * namespace.  It injects twice into a child through one kept helper,
+ * which must stay invisible to its waits: the helper killed, no SIGCHLD
+ * and no exited child shows, and the next call makes another; the child
+ * reaped, waitpid(-1, WNOHANG) and a blocking wait() (bounded) answer
+ * ECHILD.  Then it stores the helper's pid in s->value[0], sets s->ready
+ * and exits once s->stop is set.  For harness_run_in_child().
+ */
+struct adopt_case {
+	struct shared *s;
+	bool subreaper;
+};
+
+int adopting_caller(void *arg);
+
 #endif /* XMM_TESTS_INJECT_COMMON_H */

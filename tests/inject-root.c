@@ -9,9 +9,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -1084,6 +1087,137 @@ static pid_t fork_with_pid(pid_t pid, int *pidfd)
 	return ret < 0 ? -errno : (pid_t)ret;
 }
 
+/* ---- The init of a pid namespace ---- */
+
+/* The first process of a new pid namespace, with a /proc of its own as a
+ * container's init has: it runs the adopting caller's checks. */
+static int pid_namespace_init(struct adopt_case *ac)
+{
+	CHILD_CHECK(getpid() == 1);
+	CHILD_CHECK(unshare(CLONE_NEWNS) == 0);
+	CHILD_CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	CHILD_CHECK(mount("proc", "/proc", "proc", 0, NULL) == 0);
+	return adopting_caller(ac);
+}
+
+/*
+ * The pid, in our namespace, of the process named xmm-inject in the pid
+ * namespace ns (the link text of /proc/PID/ns/pid) whose pid there is
+ * inner; 0 if none.
+ */
+static pid_t outer_pid_of_helper(const char *ns, pid_t inner)
+{
+	char path[64], link[64], line[256];
+	struct dirent *entry;
+	pid_t found = 0;
+	DIR *proc = opendir("/proc");
+
+	if (!proc)
+		return 0;
+	while (!found && (entry = readdir(proc))) {
+		pid_t pid = (pid_t)atoi(entry->d_name);
+		int outer, in_ns;
+		bool named = false;
+		ssize_t len;
+		FILE *f;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (strcmp(link, ns))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			if (!strcmp(line, "Name:\txmm-inject\n"))
+				named = true;
+			if (named && sscanf(line, "NSpid: %d %d", &outer,
+					    &in_ns) == 2 && in_ns == inner)
+				found = outer;
+		}
+		fclose(f);
+	}
+	closedir(proc);
+	return found;
+}
+
+/* Makes a pid namespace whose init is an adopting caller, and sees its
+ * helper gone once that init has exited. */
+static int pid_namespace_parent(void *arg)
+{
+	struct adopt_case *ac = arg;
+	struct pollfd gone = { .events = POLLIN };
+	char path[64], ns[64];
+	siginfo_t info;
+	pid_t init, helper;
+	ssize_t len;
+	int status, ready, i;
+
+	CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
+	fflush(NULL);
+	init = fork();
+	CHILD_CHECK(init >= 0);
+	if (init == 0)
+		_exit(pid_namespace_init(ac));
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
+	len = readlink(path, ns, sizeof(ns) - 1);
+	for (i = 0; i < 5000 && !ac->s->ready; i++)
+		nap();
+	ready = ac->s->ready;
+	helper = ready && len > 0 ?
+		 (ns[len] = '\0', outer_pid_of_helper(ns, (pid_t)
+						       ac->s->value[0])) : 0;
+	gone.fd = helper > 0 ? xmm_pidfd_open(helper, 0) : -1;
+	ac->s->stop = 1;
+	CHILD_CHECK(waitpid(init, &status, 0) == init);
+	CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHILD_CHECK(gone.fd >= 0);
+	/* The namespace ended with its init: the helper with it. */
+	bound_waits(10);
+	CHILD_CHECK(poll(&gone, 1, -1) == 1);
+	bound_waits(0);
+	errno = 0;
+	CHILD_CHECK(waitid((idtype_t)3 /* P_PIDFD */, (id_t)gone.fd, &info,
+			   WEXITED | WNOHANG | __WALL) == -1 &&
+		    errno == ECHILD);
+	close(gone.fd);
+	return 0;
+}
+
+/* 0 where a new pid namespace can be made here, else the errno. */
+static int new_pid_namespace_probe(void *arg)
+{
+	(void)arg;
+	return unshare(CLONE_NEWPID) == 0 ? 0 : errno;
+}
+
+/*
+ * A daemon run as the first process of a container (the init of its pid
+ * namespace) would adopt a helper orphaned below it: its kept helper
+ * stays out of its wait(2) and sends it no SIGCHLD (adopting_caller()).
+ */
+static void test_kept_helper_unseen_by_pid_namespace_init(void **state)
+{
+	struct adopt_case ac = { .s = shared_new(), .subreaper = false };
+	int probe;
+
+	(void)state;
+	need_kept_helper();
+	probe = harness_run_in_child(new_pid_namespace_probe, NULL);
+	if (probe == EINVAL)
+		harness_skip("unshare(CLONE_NEWPID) answers EINVAL: this "
+			     "kernel has no pid namespaces (CONFIG_PID_NS)");
+	assert_int_equal(probe, 0);
+	assert_int_equal(harness_run_in_child(pid_namespace_parent, &ac), 0);
+	munmap(ac.s, sizeof(*ac.s));
+}
+
 /*
  * The kept helper keeps the last target's pidfd, and a call naming the
  * same struct pid (another descriptor of the same open file, here) sends
@@ -1148,6 +1282,7 @@ int main(void)
 		cmocka_unit_test(test_nondumpable_target_eperm),
 		cmocka_unit_test(test_kept_helper_follows_credentials),
 		cmocka_unit_test(test_kept_pidfd_never_names_a_reused_pid),
+		cmocka_unit_test(test_kept_helper_unseen_by_pid_namespace_init),
 		cmocka_unit_test(
 			test_ptrace_capable_caller_without_dac_override),
 	};

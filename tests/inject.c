@@ -1414,23 +1414,6 @@ static void test_sandboxed_caller_kill_filter_refused(void **state)
 
 /* ---- The helper kept between calls ---- */
 
-/* The ppid field of /proc/PID/stat. */
-static pid_t parent_of(pid_t pid)
-{
-	char path[64], buf[512], *close_paren;
-	FILE *f;
-	int ppid = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f) && (close_paren = strrchr(buf, ')')))
-		sscanf(close_paren + 2, "%*c %d", &ppid);
-	fclose(f);
-	return ppid;
-}
-
 struct kept_case {
 	struct shared *s;
 	int pidfd;
@@ -1521,6 +1504,48 @@ static void test_kept_helper_lifetime(void **state)
 	assert_true(helper == 0 || kill(helper, 0) == 0);
 	target_kill(&t);
 	munmap(kc.s, sizeof(*kc.s));
+}
+
+/*
+ * The reaper of a child subreaper caller: a subreaper itself, so that the
+ * caller's helper, orphaned by the caller's exit, comes to it.
+ */
+static int reaper_of_subreaper_caller(void *arg)
+{
+	struct adopt_case *ac = arg;
+	pid_t helper, got;
+	int status;
+
+	CHILD_CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0);
+	ac->s->stop = 1;	/* no need to wait for us */
+	CHILD_CHECK(harness_run_in_child(adopting_caller, ac) == 0);
+	helper = (pid_t)ac->s->value[0];
+	CHILD_CHECK(helper > 0);
+	/* Hung up by the caller's exit, it ends; given to us with SIGCHLD
+	 * as any orphan is, a plain wait reaps it. */
+	bound_waits(10);
+	got = waitpid(helper, &status, 0);
+	bound_waits(0);
+	CHILD_CHECK(got == helper);
+	errno = 0;
+	CHILD_CHECK(waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD);
+	return 0;
+}
+
+/*
+ * A caller that is a child subreaper (a supervisor) would adopt a helper
+ * orphaned below it: its kept helper stays out of its wait(2), sends it
+ * no SIGCHLD, and is gone, reaped by the next reaper, once it exits.
+ */
+static void test_kept_helper_unseen_by_subreaper_caller(void **state)
+{
+	struct adopt_case ac = { .s = shared_new(), .subreaper = true };
+
+	(void)state;
+	need_kept_helper();
+	assert_int_equal(harness_run_in_child(reaper_of_subreaper_caller,
+					      &ac), 0);
+	munmap(ac.s, sizeof(*ac.s));
 }
 
 struct unhandled_fork_case {
@@ -1817,6 +1842,7 @@ static int closing_caller(void *arg)
 	CHILD_CHECK(xmm_process_madvise(kc->pidfd, &iov, 1, MADV_COLD, 0) ==
 		    4096);
 	CHILD_CHECK(kept_helper() > 0 && kept_helper() != first);
+	kc->s->value[0] = first;
 	return 0;
 }
 
@@ -1824,6 +1850,41 @@ static void test_kept_helper_survives_closed_descriptors(void **state)
 {
 	(void)state;
 	run_kept_case(closing_caller);
+}
+
+/*
+ * The same in a child subreaper (a supervisor), whose helpers are its
+ * clone children (see test_kept_helper_unseen_by_subreaper_caller): the
+ * forgotten one is reaped by the library, not left a zombie, and no
+ * helper shows to wait(2).
+ */
+static int closing_subreaper_caller(void *arg)
+{
+	struct kept_case *kc = arg;
+	siginfo_t info;
+	pid_t first;
+	int status;
+
+	CHILD_CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0);
+	CHILD_CHECK(closing_caller(kc) == 0);
+	first = (pid_t)kc->s->value[0];
+	CHILD_CHECK(first > 0);
+	/* It had exited before the call after the closes, which reaped it:
+	 * no child of ours by that pid, not even with __WALL. */
+	errno = 0;
+	CHILD_CHECK(waitid(P_PID, (id_t)first, &info,
+			   WEXITED | WNOHANG | WNOWAIT | __WALL) == -1 &&
+		    errno == ECHILD);
+	errno = 0;
+	CHILD_CHECK(waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD);
+	return 0;
+}
+
+static void test_kept_helper_survives_closed_descriptors_subreaper(
+	void **state)
+{
+	(void)state;
+	run_kept_case(closing_subreaper_caller);
 }
 
 /* The Seccomp_filters count of a task's status, -1 when absent. */
@@ -2251,6 +2312,7 @@ int main(void)
 		cmocka_unit_test(test_sandboxed_caller_eperm_unless_unchecked),
 		cmocka_unit_test(test_sandboxed_caller_kill_filter_refused),
 		cmocka_unit_test(test_kept_helper_lifetime),
+		cmocka_unit_test(test_kept_helper_unseen_by_subreaper_caller),
 		cmocka_unit_test(test_unhandled_fork_gets_own_helper_page),
 		cmocka_unit_test(test_kept_helper_holds_none_of_callers_memory),
 		cmocka_unit_test(test_kept_helper_not_for_sandboxed_caller),
@@ -2258,6 +2320,8 @@ int main(void)
 			test_kept_helper_for_sandboxed_caller_under_its_filters),
 		cmocka_unit_test(test_kept_helper_concurrent_callers),
 		cmocka_unit_test(test_kept_helper_survives_closed_descriptors),
+		cmocka_unit_test(
+			test_kept_helper_survives_closed_descriptors_subreaper),
 		cmocka_unit_test(test_kept_helper_killed_never_strands_caller),
 		cmocka_unit_test(test_nproc_limit_caller_traces_and_detaches),
 		cmocka_unit_test(test_nproc_limit_slow_stop_detaches),
