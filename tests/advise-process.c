@@ -610,6 +610,7 @@ static void test_freeze_for_injection_stops_not_cgroup(void **state)
 		.progress_arg = &seen,
 	};
 	struct xmm_advise_report report;
+	const char *why;
 	char pid_text[32];
 	int ret;
 
@@ -625,6 +626,9 @@ static void test_freeze_for_injection_stops_not_cgroup(void **state)
 	}
 	seen.cgroup.dir = fix->dir;
 	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
+	if (!harness_injection_available(&why))
+		harness_skip("the library has no injection backend here (%s)",
+			     why);
 	harness_child_or_skip(&fix->child, NULL, NULL);
 	seen.task.pid = fix->child.pid;
 	snprintf(pid_text, sizeof(pid_text), "%d", (int)fix->child.pid);

@@ -927,3 +927,19 @@ void harness_need(unsigned int needs)
 	if (!have_needs(needs, "this test"))
 		skip();
 }
+
+bool harness_injection_available(const char **detail)
+{
+	struct xmm_backend_info info;
+	unsigned int i;
+
+	for (i = 0; xmm_backend_info(i, &info) == 0; i++) {
+		if (strcmp(info.operation, "process_madvise") ||
+		    strcmp(info.backend, "inject"))
+			continue;
+		*detail = info.detail ? info.detail : "unavailable";
+		return info.available;
+	}
+	*detail = "xmm_backend_info() lists no inject backend";
+	return false;
+}

@@ -206,6 +206,13 @@ bool harness_has_cap_sys_nice(void);
 
 bool harness_is_root(void);
 
+/*
+ * Does this build of the library have the injection backend of
+ * xmm_process_madvise?  Asked of xmm_backend_info(), as a user would;
+ * *detail says why not.
+ */
+bool harness_injection_available(const char **detail);
+
 /* Is the running kernel at least major.minor (uname(2))? */
 bool harness_kernel_at_least(int major, int minor);
 

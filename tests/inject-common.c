@@ -137,22 +137,6 @@ int inject_setup(bool need_root)
 	return xmm_backend_force("process_madvise", "inject");
 }
 
-bool injection_available(const char **detail)
-{
-	struct xmm_backend_info info;
-	unsigned int i;
-
-	for (i = 0; xmm_backend_info(i, &info) == 0; i++) {
-		if (strcmp(info.operation, "process_madvise") ||
-		    strcmp(info.backend, "inject"))
-			continue;
-		*detail = info.detail ? info.detail : "unavailable";
-		return info.available;
-	}
-	*detail = "xmm_backend_info() lists no inject backend";
-	return false;
-}
-
 int inject_teardown(void **state)
 {
 	(void)state;

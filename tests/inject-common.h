@@ -63,12 +63,6 @@ extern void *scratch;
 int inject_setup(bool need_root);
 int inject_teardown(void **state);
 
-/*
- * Does this build of the library have the injection backend?  Asked of
- * xmm_backend_info(), as a user would; *detail says why not.
- */
-bool injection_available(const char **detail);
-
 /* /proc/PID/status field, as a string. */
 void status_field(pid_t pid, const char *name, char *out, size_t size);
 char proc_state(pid_t pid);

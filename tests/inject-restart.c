@@ -187,7 +187,7 @@ int main(void)
 	};
 	const char *why;
 
-	if (!injection_available(&why))
+	if (!harness_injection_available(&why))
 		harness_skip_all("the library has no injection backend here "
 				 "(%s)", why);
 	return cmocka_run_group_tests(tests, setup, inject_teardown);

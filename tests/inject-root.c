@@ -1291,7 +1291,7 @@ int main(void)
 	harness_require(HARNESS_NEEDS_PTRACE |
 			 HARNESS_NEEDS_SECCOMP |
 			 HARNESS_NEEDS_PIDFD_CHILD);
-	if (!injection_available(&why))
+	if (!harness_injection_available(&why))
 		harness_skip_all("the library has no injection backend here "
 				 "(%s)", why);
 	return cmocka_run_group_tests(tests, setup, inject_teardown);

@@ -2338,7 +2338,7 @@ int main(void)
 	harness_require(HARNESS_NEEDS_PTRACE |
 			 HARNESS_NEEDS_SECCOMP |
 			 HARNESS_NEEDS_PIDFD_CHILD);
-	if (!injection_available(&why)) {
+	if (!harness_injection_available(&why)) {
 		/* The documented answers without it, then skip the rest. */
 		failed = cmocka_run_group_tests(without_injection, setup,
 						inject_teardown);
