@@ -573,6 +573,7 @@ static void test_freeze_cgroup(void **state)
 struct seen_hold {
 	struct seen_frozen cgroup;
 	struct seen_state task;
+	bool stopped_wanted;	/* wait for 'T' (see note_hold()) */
 };
 
 /*
@@ -588,7 +589,7 @@ static int note_hold(const struct xmm_advise_report *report, void *arg)
 	note_frozen(report, &seen->cgroup);
 	for (tries = 0; tries < 1000; tries++) {
 		note_state(report, &seen->task);
-		if (seen->task.state == 'T')
+		if (seen->task.state == 'T' || !seen->stopped_wanted)
 			break;
 		nanosleep(&pause_ts, NULL);
 	}
@@ -603,7 +604,7 @@ static int note_hold(const struct xmm_advise_report *report, void *arg)
 static void test_freeze_for_injection_stops_not_cgroup(void **state)
 {
 	struct cgroup_fixture *fix = calloc(1, sizeof(*fix));
-	struct seen_hold seen = { { 0 }, { 0 } };
+	struct seen_hold seen = { .stopped_wanted = true };
 	struct xmm_advise_options opts = {
 		.flags = XMM_ADVISE_FREEZE,
 		.progress = note_hold,
@@ -662,6 +663,7 @@ static void test_freeze_for_injection_stops_not_cgroup(void **state)
 
 	/* Without it, natively served: the cgroup freezer, as before. */
 	opts.madvise_flags = 0;
+	seen.stopped_wanted = false;
 	assert_int_equal(xmm_advise_process(fix->child.pidfd, NULL, MADV_COLD,
 					    &opts, &report), 0);
 	assert_int_equal(report.frozen, XMM_FREEZE_CGROUP);
