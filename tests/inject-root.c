@@ -28,6 +28,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -1624,6 +1625,232 @@ static void test_frozen_half_way_through_batch(void **state)
 	munmap(mb.s, sizeof(*mb.s));
 }
 
+/*
+ * The other tracers bound the wait too.  A helper made for the call
+ * (waits on SIGCHLD): a call while the kept helper is busy gets one, so
+ * the kept helper is held in a call whose fault this test serves late
+ * (mid_batch_child's userfaultfd), and meanwhile a frozen target is
+ * advised.  The kept helper is the same process afterwards: it did not
+ * answer EAGAIN (which ends it).
+ */
+struct busy_call {
+	int pidfd;
+	void *page;
+	ssize_t ret;
+};
+
+static void *busy_call_run(void *arg)
+{
+	struct busy_call *bc = arg;
+
+	bc->ret = inject_madvise(bc->pidfd, bc->page, 4096,
+				 MADV_POPULATE_READ, XMM_PMADV_INJECT);
+	return NULL;
+}
+
+static void test_frozen_target_per_call_helper_eagain(void **state)
+{
+	static char before[65536], after[65536];
+	static char fill[4096] __attribute__((aligned(4096)));
+	struct shared *busy_s = shared_new(), *s = shared_new();
+	struct pollfd fault = { .events = POLLIN };
+	struct busy_call bc = { .ret = -2 };
+	struct uffdio_copy copy;
+	struct uffd_msg msg;
+	struct target busy, t;
+	struct freezer fz;
+	pthread_t caller;
+	pid_t helper;
+	int busy_fds[2], fds[2];
+
+	(void)state;
+	if (!harness_kernel_at_least(5, 14))
+		harness_skip("MADV_POPULATE_READ needs Linux 5.14");
+	need_kept_helper();
+	freezer_make_or_skip(&fz, false);
+	assert_int_equal(pipe(busy_fds), 0);
+	busy_s->value[0] = busy_fds[0];
+	target_start(&busy, mid_batch_child, busy_s);
+	wait_ready(busy_s);
+	if (busy_s->value[3]) {
+		target_kill(&busy);
+		freezer_remove(&fz);
+		harness_skip("no userfaultfd here (errno %ld)",
+			     busy_s->value[3]);
+	}
+	fault.fd = (int)syscall(SYS_pidfd_getfd, busy.pidfd,
+				(int)busy_s->value[1], 0);
+	assert_true(fault.fd >= 0);
+	assert_int_equal(pipe(fds), 0);
+	s->value[0] = fds[0];
+	target_start(&t, frozen_sleeper, s);
+	wait_ready(s);
+	assert_int_equal(wait_asleep(t.pid), 'S');
+	assert_true(freezer_join(&fz, t.pid));
+	freezer_set(&fz, true);
+	maps_text(t.pid, before, sizeof(before));
+
+	/* The kept helper, busy in the fault. */
+	bc.pidfd = busy.pidfd;
+	bc.page = (void *)busy_s->value[2];
+	alarm(FREEZE_ALARM_S);
+	assert_int_equal(pthread_create(&caller, NULL, busy_call_run, &bc), 0);
+	assert_int_equal(poll(&fault, 1, 10000), 1);
+	assert_int_equal(read(fault.fd, &msg, sizeof(msg)), sizeof(msg));
+	helper = kept_helper();
+	assert_true(helper > 0);
+
+	errno = 0;
+	assert_int_equal(advise_frozen(t.pidfd, 1, MADV_COLD, 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	alarm(FREEZE_ALARM_S);
+	assert_true(untraced(t.pid));
+	assert_true(freezer_is(&fz, true));
+	maps_text(t.pid, after, sizeof(after));
+	assert_string_equal(before, after);
+
+	memset(fill, 0x77, sizeof(fill));
+	copy = (struct uffdio_copy){
+		.dst = msg.arg.pagefault.address & ~4095ULL,
+		.src = (unsigned long)fill,
+		.len = 4096,
+	};
+	assert_int_equal(ioctl(fault.fd, UFFDIO_COPY, &copy), 0);
+	assert_int_equal(pthread_join(caller, NULL), 0);
+	alarm(0);
+	assert_int_equal(bc.ret, 4096);
+	assert_int_equal(kept_helper(), helper);
+
+	freezer_set(&fz, false);
+	assert_int_equal(write(fds[1], "thawed", 6), 6);
+	assert_int_equal(target_wait(&t), 0);
+	assert_int_equal(write(busy_fds[1], "thawed", 6), 6);
+	assert_int_equal(target_wait(&busy), 0);
+	freezer_remove(&fz);
+	close(fault.fd);
+	close(fds[0]);
+	close(fds[1]);
+	close(busy_fds[0]);
+	close(busy_fds[1]);
+	munmap(s, sizeof(*s));
+	munmap(busy_s, sizeof(*busy_s));
+}
+
+/*
+ * The caller's own thread (no helper, no thread: RLIMIT_NPROC at 1, which
+ * binds only a user without privilege).  The caller, nobody, forks the
+ * target; this test (root) freezes it; the call answers EAGAIN and has
+ * let go of the target when it returns; thawed, the target reads on.
+ * s->value: [0] the pipe, [5] the target, [6] frozen, [7] the call's
+ * answer (errno, or -1), [8] thawed.
+ */
+static int tracer_of(pid_t pid)
+{
+	char tracer[64];
+
+	status_field(pid, "TracerPid", tracer, sizeof(tracer));
+	return atoi(tracer);
+}
+
+static int own_thread_caller(void *arg)
+{
+	struct shared *s = arg;
+	struct rlimit one = { 1, 1 };
+	struct iovec iov = { scratch, 4096 };
+	int pidfd, status, i;
+	pid_t pid, spare;
+	ssize_t ret;
+
+	CHILD_CHECK(harness_drop_privileges_keep_cap_sys_nice() == 0 &&
+		    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0);
+	fflush(NULL);
+	pid = fork();
+	CHILD_CHECK(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(frozen_sleeper(s));
+	}
+	pidfd = xmm_pidfd_open(pid, 0);
+	CHILD_CHECK(pidfd >= 0);
+	s->value[5] = pid;
+	for (i = 0; i < 5000 && !s->value[6]; i++)
+		nap();
+	CHILD_CHECK(s->value[6]);
+
+	CHILD_CHECK(setrlimit(RLIMIT_NPROC, &one) == 0);
+	spare = fork();
+	if (spare == 0)
+		_exit(0);
+	CHILD_CHECK(spare < 0 && errno == EAGAIN);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	alarm(FREEZE_ALARM_S);
+	ret = xmm_process_madvise(pidfd, &iov, 1, MADV_COLD, 0);
+	s->value[7] = ret == -1 ? errno : -1;
+	alarm(0);
+	/* Synchronous: let go of before the call returned. */
+	CHILD_CHECK(s->value[7] == EAGAIN);
+	CHILD_CHECK(tracer_of(pid) == 0);
+	for (i = 0; i < 5000 && !s->value[8]; i++)
+		nap();
+	CHILD_CHECK(s->value[8]);
+	CHILD_CHECK(write((int)s->value[9], "thawed", 6) == 6);
+	CHILD_CHECK(waitpid(pid, &status, 0) == pid);
+	CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(pidfd);
+	return 0;
+}
+
+struct own_thread_run {
+	struct shared *s;
+	int status;
+	volatile int done;
+};
+
+static void *own_thread_run(void *arg)
+{
+	struct own_thread_run *run = arg;
+
+	run->status = harness_run_in_child(own_thread_caller, run->s);
+	run->done = 1;
+	return NULL;
+}
+
+static void test_frozen_target_callers_own_thread_eagain(void **state)
+{
+	struct own_thread_run run = { .s = shared_new(), .status = -1 };
+	struct freezer fz;
+	pthread_t runner;
+	int fds[2], i;
+
+	(void)state;
+	freezer_make_or_skip(&fz, false);
+	assert_int_equal(pipe(fds), 0);
+	run.s->value[0] = fds[0];
+	run.s->value[9] = fds[1];
+	assert_int_equal(pthread_create(&runner, NULL, own_thread_run, &run),
+			 0);
+	for (i = 0; i < 50000 && !run.s->value[5]; i++)
+		tick();
+	assert_true(run.s->value[5] > 0);
+	assert_int_equal(wait_asleep((pid_t)run.s->value[5]), 'S');
+	assert_true(freezer_join(&fz, (pid_t)run.s->value[5]));
+	freezer_set(&fz, true);
+	run.s->value[6] = 1;
+	/* Until it answers, or dies (of its alarm, where the call hangs). */
+	for (i = 0; i < 600000 && !run.s->value[7] && !run.done; i++)
+		tick();
+	assert_int_equal(run.s->value[7], EAGAIN);
+	assert_true(freezer_is(&fz, true));
+	freezer_set(&fz, false);
+	run.s->value[8] = 1;
+	assert_int_equal(pthread_join(runner, NULL), 0);
+	assert_int_equal(run.status, 0);
+	freezer_remove(&fz);
+	close(fds[0]);
+	close(fds[1]);
+	munmap(run.s, sizeof(*run.s));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1649,6 +1876,8 @@ int main(void)
 		cmocka_unit_test(test_frozen_target_batch_eagain_no_stub_left),
 		cmocka_unit_test(test_v1_frozen_target_eagain),
 		cmocka_unit_test(test_frozen_half_way_through_batch),
+		cmocka_unit_test(test_frozen_target_per_call_helper_eagain),
+		cmocka_unit_test(test_frozen_target_callers_own_thread_eagain),
 	};
 	const char *why;
 
