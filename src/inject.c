@@ -158,21 +158,21 @@ long xmm_inject_trace_batch(struct xmm_inject_request *req,
 	req->result = XMM_INJECT_BEGUN;
 	ret = xmm_inject_seize_target(&t, req);
 	if (ret < 0)
-		return ret;
+		goto out;	/* (its release may have armed the alarm) */
 	ret = run_batch(&t, req);
 	/* A target that would not stop: our exit lets go of it (the thread
 	 * or helper ends next), no second wait for it.  (One that stopped
 	 * but would not make our call is at a stop, R in place: released
 	 * below.) */
-	if (ret == -EAGAIN && exit_releases && t.running) {
-		xmm_tracer_alarm_end(&t);
-		return ret;
-	}
+	if (ret == -EAGAIN && exit_releases && t.running)
+		goto out;
 	released = xmm_tracer_release(&t);
 	if (released < 0 && ret >= 0)
 		ret = released;
+out:
 	if (t.mem_fd >= 0)
 		close(t.mem_fd);
+	/* No tick of ours outlives the batch (inject_ptrace.c). */
 	xmm_tracer_alarm_end(&t);
 	return ret;
 }
