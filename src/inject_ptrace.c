@@ -347,7 +347,7 @@ static int wait_from(struct xmm_tracer *t, int timeout_ms,
 
 	/*
 	 * A per-call helper sleeps on SIGCHLD before it looks: the stop
-	 * waited for with a limit was asked for just now (the interrupt),
+	 * waited for with a limit was asked for just now (the interrupt, or the resume into a call),
 	 * and on a CPU shared with the tracee it cannot have come yet; a
 	 * stop that has come sent its SIGCHLD, which ends the sleep at
 	 * once.  One syscall fewer than looking first; a SIGCHLD left
