@@ -350,10 +350,10 @@ static int wait_from(struct xmm_tracer *t, int timeout_ms,
 	 * waited for with a limit was asked for just now (the interrupt,
 	 * or the resume into a call), and on a CPU shared with the tracee
 	 * it cannot have come yet; a stop that has come sent its SIGCHLD,
-	 * which ends the sleep at once.  One syscall fewer than looking first; a SIGCHLD left
-	 * pending from an earlier stop only costs one more round.  (A
-	 * thread naps instead, and an early nap would cost a whole nap: it
-	 * looks first.)
+	 * which ends the sleep at once.  One syscall fewer than looking
+	 * first; a SIGCHLD left pending from an earlier stop only costs
+	 * one more round.  (A thread naps instead, and an early nap would
+	 * cost a whole nap: it looks first.)
 	 */
 	if (!blocking && t->blocking_wait)
 		pause_for_stop(t, timeout_ms, &nap_ns);
