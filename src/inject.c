@@ -23,7 +23,14 @@
  *     no syscall" (orig_rax -1), so no restart logic touches them.  Run to
  *     the syscall-entry stop (check the number), then to the exit stop
  *     (take the result), waiting as long as the call takes.  No byte of
- *     the target's code is written.  A signal that arrives meanwhile stops
+ *     the target's code is written.  The entry stop is waited for as
+ *     long as the first stop: a thread frozen by the cgroup v2 freezer
+ *     stops for our interrupt but loops back into the freezer inside
+ *     the kernel, never reaching our instruction; then an interrupt
+ *     tells whether the call began, and one that did not gives R back
+ *     and the answer EAGAIN (a later call: the count of those that ran,
+ *     the batch's partial progress), as a thread that never stops gets
+ *     in step 2 (inject_call.c).  A signal that arrives meanwhile stops
  *     the thread before the instruction runs: R goes back first and the
  *     signal is delivered with PTRACE_CONT, exactly as if it had come
  *     before we did; then we interrupt again and go on.
@@ -114,7 +121,11 @@ static long run_batch(struct xmm_tracer *t, struct xmm_inject_request *req)
 		if (answer[done]) {
 			c->ret = answer[done];
 		} else {
-			ret = xmm_inject_run_one(t, c);
+			ret = xmm_inject_run_one(t, c, true);
+			/* This call never began (a frozen target, step 3):
+			 * those before it stand, as after an error. */
+			if (ret == -EAGAIN && done > 0)
+				break;
 			if (ret < 0)
 				return ret;
 			if (ret == 1)
@@ -147,17 +158,22 @@ long xmm_inject_trace_batch(struct xmm_inject_request *req,
 	req->result = XMM_INJECT_BEGUN;
 	ret = xmm_inject_seize_target(&t, req);
 	if (ret < 0)
-		return ret;
+		goto out;	/* (its release may have armed the alarm) */
 	ret = run_batch(&t, req);
 	/* A target that would not stop: our exit lets go of it (the thread
-	 * or helper ends next), no second wait for it. */
-	if (ret == -EAGAIN && exit_releases)
-		return ret;
+	 * or helper ends next), no second wait for it.  (One that stopped
+	 * but would not make our call is at a stop, R in place: released
+	 * below.) */
+	if (ret == -EAGAIN && exit_releases && t.running)
+		goto out;
 	released = xmm_tracer_release(&t);
 	if (released < 0 && ret >= 0)
 		ret = released;
+out:
 	if (t.mem_fd >= 0)
 		close(t.mem_fd);
+	/* No tick of ours outlives the batch (inject_ptrace.c). */
+	xmm_tracer_alarm_end(&t);
 	return ret;
 }
 

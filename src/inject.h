@@ -71,8 +71,12 @@ struct xmm_inject_call {
  *           not suspend its seccomp for our calls
  *   ESRCH   the target is gone (or exits during the batch)
  *   EAGAIN  the target did not stop in time (frozen, uninterruptible),
- *           nothing changed.  Once a call runs there is no time limit:
- *           the engine waits until it ends or the target dies.
+ *           or stopped but did not begin the first call in time (frozen
+ *           by the cgroup v2 freezer), nothing changed.  A later call
+ *           that does not begin in time ends the batch instead: the
+ *           count of those that ran, and no error.  Once a call runs
+ *           there is no time limit: the engine waits until it ends or
+ *           the target dies.
  *   ENOEXEC no syscall instruction found in the target
  *   EINVAL  count too large
  * A call the target's seccomp filter refuses is not run: its ret is the

@@ -48,6 +48,9 @@
  * A running or sleeping thread reaches the interrupt stop at once; a
  * frozen or uninterruptible one may never: give up while nothing is
  * changed yet (and only where our exit would let go of the target).
+ * The same bound holds for the syscall-entry stop of an injected call
+ * (inject_call.c): a thread of a frozen cgroup v2 stops for our
+ * interrupt but never returns to user mode to make our call.
  */
 #define XMM_INJECT_STOP_TIMEOUT_MS	2000
 /* No limit: once the target runs our call, wait until it ends or dies. */
@@ -93,6 +96,7 @@ struct xmm_tracer {
 	bool blocking_wait;	/* SIGCHLD is ours (helper): sleep on it */
 	bool alarm_wait;	/* our SIGALRM ends a waitpid(2) (kept helper:
 				 * xmm_tracer_alarm_init()) */
+	bool alarm_armed;	/* its timer runs (xmm_tracer_wait()) */
 	bool exit_releases;	/* our exit detaches (helper, thread) */
 	bool unchecked;		/* XMM_INJECT_UNCHECKED */
 	/* Where the tracee is, kept by the primitives of inject_ptrace.c: */
@@ -133,6 +137,7 @@ enum xmm_stop_kind {
 
 /* inject_ptrace.c */
 bool xmm_tracer_alarm_init(void);
+void xmm_tracer_alarm_end(struct xmm_tracer *t);
 int xmm_tracer_seize(struct xmm_tracer *t, pid_t tid);
 int xmm_tracer_wait(struct xmm_tracer *t, int timeout_ms);
 enum xmm_stop_kind xmm_tracer_stop_kind(const struct xmm_tracer *t, int *sig);
@@ -204,11 +209,18 @@ long xmm_inject_run_stub(struct xmm_tracer *t, struct xmm_inject_call *calls,
 int xmm_inject_seize_target(struct xmm_tracer *t,
 			    const struct xmm_inject_request *req);
 
-/* inject_call.c: one call from a stop (0 ran; 1 a signal came first,
- * run it again), or riding out signals (_retrying). */
-int xmm_inject_run_one(struct xmm_tracer *t, struct xmm_inject_call *c);
+/*
+ * inject_call.c: one call from a stop (0 ran; 1 a signal came first, run
+ * it again), or riding out signals (_retrying).  may_give_up: the wait
+ * for its syscall-entry stop is bounded, and -EAGAIN says that the call
+ * never began (a frozen thread), R back in place, the tracee at an event
+ * stop; else the call is waited for without limit (the stub's munmap,
+ * which must run).
+ */
+int xmm_inject_run_one(struct xmm_tracer *t, struct xmm_inject_call *c,
+		       bool may_give_up);
 int xmm_inject_run_one_retrying(struct xmm_tracer *t,
-				struct xmm_inject_call *c);
+				struct xmm_inject_call *c, bool may_give_up);
 
 /* A result no tracer writes: the server could not take the request. */
 #define XMM_INJECT_SERVER_UNAVAILABLE	(-16384L)

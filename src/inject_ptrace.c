@@ -6,13 +6,15 @@
  * was from any of those states: every path after PTRACE_SEIZE ends there.
  *
  * Two waits:
- *  - bounded (the interrupt stop), only while the target holds its own
- *    registers: giving up then changes nothing.  The kept helper blocks
- *    in waitpid(2) until its SIGALRM says the time is up; the others
- *    sleep on SIGCHLD or nap between looks;
- *  - unbounded once the registers are swapped: a call may take as long
- *    as it takes (MADV_POPULATE_READ on a userfaultfd, MADV_PAGEOUT to a
- *    slow disk); the tracer waits until it ends or the target dies.
+ *  - bounded (the interrupt stop, and the syscall-entry stop of a call
+ *    that may still be given up: inject_call.c), only where giving up
+ *    changes nothing, or where the stop that follows (an interrupt's,
+ *    waited for without limit) lets the tracer put everything back.
+ *    The kept helper blocks in waitpid(2) until its SIGALRM says the
+ *    time is up; the others sleep on SIGCHLD or nap between looks;
+ *  - unbounded once a call runs: it may take as long as it takes
+ *    (MADV_POPULATE_READ on a userfaultfd, MADV_PAGEOUT to a slow disk);
+ *    the tracer waits until it ends or the target dies.
  *
  * Async-signal-safe throughout (see inject_private.h).
  */
@@ -271,10 +273,21 @@ static void pause_for_stop(const struct xmm_tracer *t, long left_ms,
  * The first expiry is the deadline; then it repeats every ALARM_REPEAT_US:
  * a tick that lands after the deadline check but before waitpid(2) is
  * entered runs the handler in user space and leaves the wait blocking,
- * and the next tick ends it.  The timer is disarmed before the wait
- * returns, on every path; a tick queued just before that is delivered on
- * the way out of setitimer(2) itself (SIGALRM being unblocked), so no
- * tick outlives the wait and none can end a later, unbounded one.
+ * and the next tick ends it.
+ *
+ * One timer serves a whole batch: armed by its first bounded wait (the
+ * interrupt stop), it runs on through the bounded wait for the first
+ * call's entry stop, so that bounding that one costs no syscall; a
+ * bounded wait that finds it running keeps it and checks its own
+ * deadline at each tick.  An unbounded wait that a tick ends disarms it
+ * (a long call is woken once, not every ALARM_REPEAT_US), and the next
+ * bounded wait arms it again.  xmm_tracer_alarm_end() disarms it before
+ * the batch's answer, on every path (xmm_inject_trace_batch()); a tick
+ * queued just before that is delivered on the way out of setitimer(2)
+ * itself (SIGALRM being unblocked), so no tick outlives the batch and
+ * none can end the helper's wait for its next request.  A tick between
+ * two waits only runs the handler: none of the tracer's other syscalls
+ * sleeps interruptibly.
  */
 #define ALARM_REPEAT_US		5000
 
@@ -308,11 +321,18 @@ static bool alarm_arm(int timeout_ms)
 	return timeout_ms > 0 && setitimer(ITIMER_REAL, &timer, NULL) == 0;
 }
 
-static void alarm_disarm(void)
+static void alarm_disarm(struct xmm_tracer *t)
 {
 	static const struct itimerval off;
 
 	setitimer(ITIMER_REAL, &off, NULL);
+	t->alarm_armed = false;
+}
+
+void xmm_tracer_alarm_end(struct xmm_tracer *t)
+{
+	if (t->alarm_armed)
+		alarm_disarm(t);
 }
 
 /*
@@ -327,13 +347,13 @@ static int wait_from(struct xmm_tracer *t, int timeout_ms,
 
 	/*
 	 * A per-call helper sleeps on SIGCHLD before it looks: the stop
-	 * waited for with a limit was asked for just now (the interrupt),
-	 * and on a CPU shared with the tracee it cannot have come yet; a
-	 * stop that has come sent its SIGCHLD, which ends the sleep at
-	 * once.  One syscall fewer than looking first; a SIGCHLD left
-	 * pending from an earlier stop only costs one more round.  (A
-	 * thread naps instead, and an early nap would cost a whole nap: it
-	 * looks first.)
+	 * waited for with a limit was asked for just now (the interrupt,
+	 * or the resume into a call), and on a CPU shared with the tracee
+	 * it cannot have come yet; a stop that has come sent its SIGCHLD,
+	 * which ends the sleep at once.  One syscall fewer than looking
+	 * first; a SIGCHLD left pending from an earlier stop only costs
+	 * one more round.  (A thread naps instead, and an early nap would
+	 * cost a whole nap: it looks first.)
 	 */
 	if (!blocking && t->blocking_wait)
 		pause_for_stop(t, timeout_ms, &nap_ns);
@@ -359,8 +379,12 @@ static int wait_from(struct xmm_tracer *t, int timeout_ms,
 			t->gone = true;	/* ECHILD: no longer ours */
 			return -ESRCH;
 		}
-		if (timeout_ms == XMM_INJECT_WAIT_FOREVER)
+		if (timeout_ms == XMM_INJECT_WAIT_FOREVER) {
+			/* A tick of a bounded wait's timer: no more. */
+			if (t->alarm_armed)
+				alarm_disarm(t);
 			continue;
+		}
 		left = timeout_ms - elapsed_ms(start);
 		if (left <= 0)
 			return -EAGAIN;
@@ -374,21 +398,18 @@ static int wait_from(struct xmm_tracer *t, int timeout_ms,
  * (XMM_INJECT_WAIT_FOREVER: until it stops or dies).  0 with t->status
  * set; -ESRCH when it is gone (exited, killed, or no longer ours);
  * -EAGAIN on timeout, the tracee still running.  Where no alarm can be
- * armed, the pauses of pause_for_stop() bound it.
+ * armed, the pauses of pause_for_stop() bound it.  An alarm armed here
+ * runs on until xmm_tracer_alarm_end() (see alarm_tick()).
  */
 int xmm_tracer_wait(struct xmm_tracer *t, int timeout_ms)
 {
 	struct timespec start;
-	bool alarmed;
-	int ret;
+	bool bounded = timeout_ms != XMM_INJECT_WAIT_FOREVER;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	alarmed = timeout_ms != XMM_INJECT_WAIT_FOREVER && t->alarm_wait &&
-		  alarm_arm(timeout_ms);
-	ret = wait_from(t, timeout_ms, &start, alarmed);
-	if (alarmed)
-		alarm_disarm();
-	return ret;
+	if (bounded && t->alarm_wait && !t->alarm_armed)
+		t->alarm_armed = alarm_arm(timeout_ms);
+	return wait_from(t, timeout_ms, &start, bounded && t->alarm_armed);
 }
 
 enum xmm_stop_kind xmm_tracer_stop_kind(const struct xmm_tracer *t, int *sig)

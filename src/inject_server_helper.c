@@ -158,7 +158,9 @@ static bool serve_one(struct server_spawn *spawn, int chan, int wake,
 		*traces_none = false;
 	answer(spawn, *kept_pidfd >= 0);
 	/* A target that never stopped is seized still: only our exit lets
-	 * go of it (PTRACE_DETACH needs a stop). */
+	 * go of it (PTRACE_DETACH needs a stop).  (EAGAIN also answers a
+	 * target that stopped but would not begin our call, a frozen one,
+	 * released already: exiting then costs only a new helper.) */
 	return !never_stopped;
 }
 

@@ -5,6 +5,9 @@
  * (three stops: mmap, the stub, munmap, instead of two per call).  The
  * mapping is placed clear of the ranges and removed on every path on
  * which the target lives.  No other byte of the target is written.
+ * Only the mmap may be given up (a frozen target: inject_call.c), before
+ * anything exists to remove; from the mapping on, the stub and the
+ * munmap are waited for without limit.
  */
 #include "internal.h"
 #include "inject_private.h"
@@ -123,7 +126,9 @@ long xmm_inject_run_stub(struct xmm_tracer *t, struct xmm_inject_call *calls,
 				       2, answer) < 0 ||
 	    answer[0] || answer[1])
 		return XMM_INJECT_STUB_NOT_HERE;
-	ret = xmm_inject_run_one_retrying(t, &map[0]);
+	/* The first call we make: it may never begin (a frozen target),
+	 * and then nothing is changed: -EAGAIN. */
+	ret = xmm_inject_run_one_retrying(t, &map[0], true);
 	if (ret < 0)
 		return ret;
 	if (map[0].ret < 0 && map[0].ret > -4096)
@@ -158,7 +163,9 @@ long xmm_inject_run_stub(struct xmm_tracer *t, struct xmm_inject_call *calls,
 			ret = -EIO;
 	}
 unmap:
-	if (xmm_inject_run_one_retrying(t, &map[1]) < 0)
+	/* Never given up: a target frozen since the stub ran keeps us
+	 * waiting until it thaws, and then loses the mapping. */
+	if (xmm_inject_run_one_retrying(t, &map[1], false) < 0)
 		return -ESRCH;
 	return ret;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The injection tests that need root: a target's seccomp filters read
- * and honoured (PTRACE_SECCOMP_GET_FILTER needs CAP_SYS_ADMIN), and
- * callers of another uid.  The rest are in inject.c.
+ * and honoured (PTRACE_SECCOMP_GET_FILTER needs CAP_SYS_ADMIN), callers
+ * of another uid, and targets in a frozen cgroup (making one needs
+ * root).  The rest are in inject.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,12 +26,15 @@
 #include <sys/mount.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +44,7 @@
 #include <linux/filter.h>
 #include <linux/futex.h>
 #include <linux/kcmp.h>
+#include <linux/magic.h>
 #include <linux/seccomp.h>
 #include <linux/userfaultfd.h>
 
@@ -1264,6 +1269,721 @@ static void test_kept_pidfd_never_names_a_reused_pid(void **state)
 	close(reused_pidfd);
 }
 
+/* ---- A target frozen by the cgroup freezer (docker pause) ---- */
+
+/*
+ * A thread frozen by the cgroup v2 freezer stops for PTRACE_INTERRUPT
+ * but never returns to user mode to make an injected call: the engine
+ * waited for its syscall-entry stop for ever (until someone thawed the
+ * cgroup).  Each of these calls is bounded by alarm(), whose SIGALRM
+ * ends the test program: such an engine fails here, it does not hang.
+ */
+#define FREEZE_ALARM_S	30
+#define FROZEN_RANGES	64	/* a batch: the stub's path */
+
+struct freezer {
+	bool v1;
+	char dir[256];		/* our cgroup */
+	char mounted[64];	/* a hierarchy we mounted, or "" */
+};
+
+static bool read_text(const char *dir, const char *file, char *buf,
+		      size_t size)
+{
+	char path[512];
+	ssize_t got;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	got = read(fd, buf, size - 1);
+	close(fd);
+	buf[got > 0 ? got : 0] = '\0';
+	return got > 0;
+}
+
+/* Is path the root of a hierarchy of this file system type? */
+static bool hierarchy_at(const char *path, unsigned long magic,
+			 const char *probe)
+{
+	char file[256];
+	struct statfs fs;
+
+	snprintf(file, sizeof(file), "%s/%s", path, probe);
+	return statfs(path, &fs) == 0 &&
+	       (unsigned long)fs.f_type == magic && access(file, F_OK) == 0;
+}
+
+/*
+ * A cgroup of our own with a freezer: cgroup v2 (cgroup.freeze, Linux
+ * 5.2) under the mounted hierarchy, or one we mount; v1's freezer
+ * controller likewise.  false when the kernel has none (why says so).
+ */
+static bool freezer_make(struct freezer *fz, bool v1, char *why,
+			 size_t why_size)
+{
+	static const char *const v2_mounts[] = {
+		"/sys/fs/cgroup/unified", "/sys/fs/cgroup",
+	};
+	const char *root = NULL;
+	char probe[300];
+	size_t i;
+
+	memset(fz, 0, sizeof(*fz));
+	fz->v1 = v1;
+	if (!v1) {
+		for (i = 0; i < 2 && !root; i++)
+			if (hierarchy_at(v2_mounts[i], CGROUP2_SUPER_MAGIC,
+					 "cgroup.procs"))
+				root = v2_mounts[i];
+	} else if (hierarchy_at("/sys/fs/cgroup/freezer", CGROUP_SUPER_MAGIC,
+				"freezer.state") ||
+		   hierarchy_at("/sys/fs/cgroup/freezer", CGROUP_SUPER_MAGIC,
+				"tasks")) {
+		root = "/sys/fs/cgroup/freezer";
+	}
+	if (!root) {
+		strcpy(fz->mounted, "/tmp/xmm-freezer-XXXXXX");
+		if (!mkdtemp(fz->mounted)) {
+			snprintf(why, why_size, "no directory to mount on");
+			return false;
+		}
+		if (mount("none", fz->mounted, v1 ? "cgroup" : "cgroup2", 0,
+			  v1 ? "freezer" : NULL) < 0) {
+			snprintf(why, why_size, "no cgroup %s freezer here: "
+				 "none mounted, and mounting one fails "
+				 "(errno %d%s)", v1 ? "v1" : "v2", errno,
+				 errno == ENODEV ? ": a kernel without it" :
+				 errno == EBUSY ? ": its controller is "
+				 "bound to the other hierarchy" : "");
+			rmdir(fz->mounted);
+			fz->mounted[0] = '\0';
+			return false;
+		}
+		root = fz->mounted;
+	}
+	snprintf(fz->dir, sizeof(fz->dir), "%s/xmm-frozen-%d", root,
+		 (int)getpid());
+	snprintf(probe, sizeof(probe), "%s/%s", fz->dir,
+		 v1 ? "freezer.state" : "cgroup.freeze");
+	if (mkdir(fz->dir, 0755) < 0 || access(probe, F_OK) < 0) {
+		snprintf(why, why_size, "no cgroup %s freezer in %s (%s)",
+			 v1 ? "v1" : "v2", root, v1 ? "freezer.state" :
+			 "cgroup.freeze: Linux 5.2");
+		rmdir(fz->dir);
+		if (fz->mounted[0]) {
+			umount2(fz->mounted, MNT_DETACH);
+			rmdir(fz->mounted);
+		}
+		return false;
+	}
+	return true;
+}
+
+static bool freezer_join(const struct freezer *fz, pid_t pid)
+{
+	char text[16];
+
+	snprintf(text, sizeof(text), "%d", (int)pid);
+	return write_file(fz->dir, "cgroup.procs", text);
+}
+
+/* Does the kernel report the cgroup frozen (or thawed) within 5 s? */
+static bool freezer_is(const struct freezer *fz, bool frozen)
+{
+	char text[512];
+	int i;
+
+	for (i = 0; i < 50000; i++) {
+		if (fz->v1 && read_text(fz->dir, "freezer.state", text,
+					sizeof(text)) &&
+		    strcmp(text, frozen ? "FROZEN\n" : "THAWED\n") == 0)
+			return true;
+		if (!fz->v1 && read_text(fz->dir, "cgroup.events", text,
+					 sizeof(text)) &&
+		    strstr(text, frozen ? "frozen 1" : "frozen 0"))
+			return true;
+		tick();
+	}
+	return false;
+}
+
+static void freezer_set(const struct freezer *fz, bool frozen)
+{
+	if (fz->v1)
+		assert_true(write_file(fz->dir, "freezer.state",
+				       frozen ? "FROZEN" : "THAWED"));
+	else
+		assert_true(write_file(fz->dir, "cgroup.freeze",
+				       frozen ? "1" : "0"));
+	assert_true(freezer_is(fz, frozen));
+}
+
+/* Once its processes are gone. */
+static void freezer_remove(struct freezer *fz)
+{
+	int i;
+
+	for (i = 0; i < 50000 && rmdir(fz->dir) < 0 && errno == EBUSY; i++)
+		tick();
+	if (fz->mounted[0]) {
+		umount2(fz->mounted, MNT_DETACH);
+		rmdir(fz->mounted);
+	}
+}
+
+static void freezer_make_or_skip(struct freezer *fz, bool v1)
+{
+	char why[256];
+
+	if (!freezer_make(fz, v1, why, sizeof(why)))
+		harness_skip("%s", why);
+}
+
+/* The text of /proc/PID/maps (its first 64 KiB). */
+static void maps_text(pid_t pid, char *buf, size_t size)
+{
+	char dir[32];
+
+	snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+	assert_true(read_text(dir, "maps", buf, size));
+}
+
+/*
+ * Asleep in read(2) of the pipe s->value[0] until the parent writes
+ * "thawed", with known values in the registers a syscall keeps (x86_64):
+ * a read that did not restart, or a register not given back, fails it.
+ */
+static int frozen_sleeper(void *arg)
+{
+	struct shared *s = arg;
+	char buf[16] = "";
+	long got;
+	long bad = 0;
+
+	s->ready = 1;
+#ifdef __x86_64__
+	__asm__ volatile(
+		"mov $0x1010101010101010, %%rbx\n\t"
+		"mov $0x1212121212121212, %%r12\n\t"
+		"mov $0x1313131313131313, %%r13\n\t"
+		"mov $0x1414141414141414, %%r14\n\t"
+		"mov $0x1515151515151515, %%r15\n\t"
+		"syscall\n\t"
+		"xor %%ecx, %%ecx\n\t"
+		"mov $0x1010101010101010, %%r11\n\t"
+		"cmp %%r11, %%rbx\n\tjne 1f\n\t"
+		"mov $0x1212121212121212, %%r11\n\t"
+		"cmp %%r11, %%r12\n\tjne 1f\n\t"
+		"mov $0x1313131313131313, %%r11\n\t"
+		"cmp %%r11, %%r13\n\tjne 1f\n\t"
+		"mov $0x1414141414141414, %%r11\n\t"
+		"cmp %%r11, %%r14\n\tjne 1f\n\t"
+		"mov $0x1515151515151515, %%r11\n\t"
+		"cmp %%r11, %%r15\n\tjne 1f\n\t"
+		"jmp 2f\n"
+		"1:\n\tmov $1, %%ecx\n"
+		"2:\n"
+		: "=a"(got), "=c"(bad)
+		: "a"((long)SYS_read), "D"((long)s->value[0]), "S"(buf),
+		  "d"(sizeof(buf) - 1)
+		: "rbx", "r11", "r12", "r13", "r14", "r15", "memory", "cc");
+#else
+	got = read((int)s->value[0], buf, sizeof(buf) - 1);
+#endif
+	if (bad)
+		return 3;
+	return got == 6 && memcmp(buf, "thawed", 6) == 0 ? 0 : 2;
+}
+
+/* The injected advice into a target in a frozen cgroup: iovs ranges of
+ * scratch, bounded by alarm(). */
+static ssize_t advise_frozen(int pidfd, int ranges, int advice,
+			     unsigned int flags)
+{
+	struct iovec iov[FROZEN_RANGES];
+	ssize_t ret;
+	int i, saved;
+
+	for (i = 0; i < ranges; i++) {
+		iov[i].iov_base = (char *)scratch + (size_t)i * 4096;
+		iov[i].iov_len = 4096;
+	}
+	alarm(FREEZE_ALARM_S);
+	ret = xmm_process_madvise(pidfd, iov, (size_t)ranges, advice, flags);
+	saved = errno;
+	alarm(0);
+	errno = saved;
+	return ret;
+}
+
+/*
+ * The sleeping target, frozen: EAGAIN, and nothing of it changed: let
+ * go of (TracerPid 0), still frozen, its mappings as they were (no stub
+ * left by the batch); thawed, its read restarts and gets the data, its
+ * registers intact, and it can be advised again.
+ */
+static void frozen_sleeper_case(bool v1, int ranges)
+{
+	static char before[65536], after[65536];
+	struct shared *s = shared_new();
+	struct freezer fz;
+	struct target t;
+	int fds[2];
+
+	freezer_make_or_skip(&fz, v1);
+	assert_int_equal(pipe(fds), 0);
+	s->value[0] = fds[0];
+	target_start(&t, frozen_sleeper, s);
+	wait_ready(s);
+	assert_int_equal(wait_asleep(t.pid), 'S');
+	assert_true(freezer_join(&fz, t.pid));
+	freezer_set(&fz, true);
+	maps_text(t.pid, before, sizeof(before));
+
+	errno = 0;
+	assert_int_equal(advise_frozen(t.pidfd, ranges, MADV_COLD, 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_true(untraced(t.pid));
+	assert_true(freezer_is(&fz, true));
+	maps_text(t.pid, after, sizeof(after));
+	assert_string_equal(before, after);
+
+	freezer_set(&fz, false);
+	assert_int_equal(advise_frozen(t.pidfd, ranges, MADV_COLD, 0),
+			 (ssize_t)ranges * 4096);
+	assert_true(untraced(t.pid));
+	assert_int_equal(write(fds[1], "thawed", 6), 6);
+	assert_int_equal(target_wait(&t), 0);
+	freezer_remove(&fz);
+	close(fds[0]);
+	close(fds[1]);
+	munmap(s, sizeof(*s));
+}
+
+static void test_frozen_sleeping_target_eagain(void **state)
+{
+	(void)state;
+	frozen_sleeper_case(false, 1);
+}
+
+static void test_frozen_target_batch_eagain_no_stub_left(void **state)
+{
+	(void)state;
+	frozen_sleeper_case(false, FROZEN_RANGES);
+}
+
+static void test_v1_frozen_target_eagain(void **state)
+{
+	(void)state;
+	frozen_sleeper_case(true, 1);
+}
+
+/* The spinning target (its registers checked all the time), frozen. */
+static void test_frozen_spinning_target_eagain(void **state)
+{
+#ifdef HAVE_BUSY_REGISTERS_CHILD
+	static char before[65536], after[65536];
+	struct busy_control *s = mmap(NULL, sizeof(*s), PROT_READ |
+				      PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+				      -1, 0);
+	struct freezer fz;
+	struct target t;
+	unsigned long rounds;
+	int i;
+
+	(void)state;
+	assert_true(s != MAP_FAILED);
+	freezer_make_or_skip(&fz, false);
+	target_start(&t, busy_registers_child, s);
+	for (i = 0; i < 50000 && !s->ready; i++)
+		tick();
+	assert_true(s->ready);
+	assert_true(freezer_join(&fz, t.pid));
+	freezer_set(&fz, true);
+	maps_text(t.pid, before, sizeof(before));
+
+	errno = 0;
+	assert_int_equal(advise_frozen(t.pidfd, 1, MADV_COLD, 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_true(untraced(t.pid));
+	assert_true(freezer_is(&fz, true));
+	maps_text(t.pid, after, sizeof(after));
+	assert_string_equal(before, after);
+
+	/* Thawed, it spins on with its registers (or exits with 1). */
+	rounds = s->rounds;
+	freezer_set(&fz, false);
+	for (i = 0; i < 50000 && s->rounds < rounds + 2; i++)
+		tick();
+	assert_true(s->rounds >= rounds + 2);
+	s->stop = 1;
+	assert_int_equal(target_wait(&t), 0);
+	freezer_remove(&fz);
+	munmap(s, sizeof(*s));
+#else
+	(void)state;
+	harness_skip("the register loop target is written for x86_64 and "
+		     "riscv64");
+#endif
+}
+
+/*
+ * A target frozen half way through a batch: its first call (a
+ * MADV_POPULATE_READ) waits in a fault of the target's userfaultfd,
+ * which this test holds (pidfd_getfd(2)); the cgroup is frozen during
+ * that wait, then the fault is served.  The first call ends; the second
+ * never begins: the answer is the first range's bytes (the partial
+ * progress of process_madvise(2)), and the target is let go of, frozen,
+ * with the first page populated and nothing else changed.
+ */
+struct mid_batch {
+	struct shared *s;
+	int pidfd;
+	struct iovec iov[2];
+	ssize_t ret;
+	int err;
+};
+
+static int mid_batch_child(void *arg)
+{
+	struct shared *s = arg;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	char buf[8];
+	int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	reg = (struct uffdio_register){
+		.range = { (unsigned long)page, 4096 },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	if (uffd < 0 || page == MAP_FAILED ||
+	    ioctl(uffd, UFFDIO_API, &api) < 0 ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg) < 0) {
+		s->value[3] = errno ? errno : EINVAL;
+		s->ready = 1;
+		return 3;
+	}
+	s->value[1] = uffd;
+	s->value[2] = (long)page;
+	s->ready = 1;
+	if (read((int)s->value[0], buf, 6) != 6)
+		return 2;
+	return page[0] == 0x77 && page[4095] == 0x77 ? 0 : 1;
+}
+
+static void *mid_batch_call(void *arg)
+{
+	struct mid_batch *mb = arg;
+
+	mb->ret = xmm_process_madvise(mb->pidfd, mb->iov, 2,
+				      MADV_POPULATE_READ, XMM_PMADV_INJECT);
+	mb->err = errno;
+	return NULL;
+}
+
+static void test_frozen_half_way_through_batch(void **state)
+{
+	static char before[65536], after[65536];
+	static char fill[4096] __attribute__((aligned(4096)));
+	struct mid_batch mb = { .s = shared_new(), .ret = -2 };
+	struct pollfd fault = { .events = POLLIN };
+	struct uffdio_copy copy;
+	struct uffd_msg msg;
+	struct freezer fz;
+	struct target t;
+	pthread_t caller;
+	int fds[2];
+
+	(void)state;
+	if (!harness_kernel_at_least(5, 14))
+		harness_skip("MADV_POPULATE_READ needs Linux 5.14");
+	freezer_make_or_skip(&fz, false);
+	assert_int_equal(pipe(fds), 0);
+	mb.s->value[0] = fds[0];
+	target_start(&t, mid_batch_child, mb.s);
+	wait_ready(mb.s);
+	if (mb.s->value[3]) {
+		target_kill(&t);
+		freezer_remove(&fz);
+		harness_skip("no userfaultfd here (errno %ld)",
+			     mb.s->value[3]);
+	}
+	fault.fd = (int)syscall(SYS_pidfd_getfd, t.pidfd,
+				(int)mb.s->value[1], 0);
+	assert_true(fault.fd >= 0);
+	assert_int_equal(wait_asleep(t.pid), 'S');
+	assert_true(freezer_join(&fz, t.pid));
+	maps_text(t.pid, before, sizeof(before));
+
+	mb.pidfd = t.pidfd;
+	mb.iov[0].iov_base = (void *)mb.s->value[2];
+	mb.iov[0].iov_len = 4096;
+	mb.iov[1].iov_base = scratch;
+	mb.iov[1].iov_len = 4096;
+	alarm(FREEZE_ALARM_S);
+	assert_int_equal(pthread_create(&caller, NULL, mid_batch_call, &mb),
+			 0);
+	/* The first call waits in the fault: freeze, then serve it. */
+	assert_int_equal(poll(&fault, 1, 10000), 1);
+	assert_int_equal(read(fault.fd, &msg, sizeof(msg)), sizeof(msg));
+	assert_int_equal(msg.event, UFFD_EVENT_PAGEFAULT);
+	assert_true(write_file(fz.dir, "cgroup.freeze", "1"));
+	memset(fill, 0x77, sizeof(fill));
+	copy = (struct uffdio_copy){
+		.dst = msg.arg.pagefault.address & ~4095ULL,
+		.src = (unsigned long)fill,
+		.len = 4096,
+	};
+	assert_int_equal(ioctl(fault.fd, UFFDIO_COPY, &copy), 0);
+	assert_int_equal(pthread_join(caller, NULL), 0);
+	alarm(0);
+
+	assert_int_equal(mb.ret, 4096);
+	assert_true(untraced(t.pid));
+	assert_true(freezer_is(&fz, true));
+	maps_text(t.pid, after, sizeof(after));
+	assert_string_equal(before, after);
+	freezer_set(&fz, false);
+	assert_int_equal(write(fds[1], "thawed", 6), 6);
+	assert_int_equal(target_wait(&t), 0);
+	freezer_remove(&fz);
+	close(fault.fd);
+	close(fds[0]);
+	close(fds[1]);
+	munmap(mb.s, sizeof(*mb.s));
+}
+
+/*
+ * The other tracers bound the wait too.  A helper made for the call
+ * (waits on SIGCHLD): a call while the kept helper is busy gets one, so
+ * the kept helper is held in a call whose fault this test serves late
+ * (mid_batch_child's userfaultfd), and meanwhile a frozen target is
+ * advised.  The kept helper is the same process afterwards: it did not
+ * answer EAGAIN (which ends it).
+ */
+struct busy_call {
+	int pidfd;
+	void *page;
+	ssize_t ret;
+};
+
+static void *busy_call_run(void *arg)
+{
+	struct busy_call *bc = arg;
+
+	bc->ret = inject_madvise(bc->pidfd, bc->page, 4096,
+				 MADV_POPULATE_READ, XMM_PMADV_INJECT);
+	return NULL;
+}
+
+static void test_frozen_target_per_call_helper_eagain(void **state)
+{
+	static char before[65536], after[65536];
+	static char fill[4096] __attribute__((aligned(4096)));
+	struct shared *busy_s = shared_new(), *s = shared_new();
+	struct pollfd fault = { .events = POLLIN };
+	struct busy_call bc = { .ret = -2 };
+	struct uffdio_copy copy;
+	struct uffd_msg msg;
+	struct target busy, t;
+	struct freezer fz;
+	pthread_t caller;
+	pid_t helper;
+	int busy_fds[2], fds[2];
+
+	(void)state;
+	if (!harness_kernel_at_least(5, 14))
+		harness_skip("MADV_POPULATE_READ needs Linux 5.14");
+	need_kept_helper();
+	freezer_make_or_skip(&fz, false);
+	assert_int_equal(pipe(busy_fds), 0);
+	busy_s->value[0] = busy_fds[0];
+	target_start(&busy, mid_batch_child, busy_s);
+	wait_ready(busy_s);
+	if (busy_s->value[3]) {
+		target_kill(&busy);
+		freezer_remove(&fz);
+		harness_skip("no userfaultfd here (errno %ld)",
+			     busy_s->value[3]);
+	}
+	fault.fd = (int)syscall(SYS_pidfd_getfd, busy.pidfd,
+				(int)busy_s->value[1], 0);
+	assert_true(fault.fd >= 0);
+	assert_int_equal(pipe(fds), 0);
+	s->value[0] = fds[0];
+	target_start(&t, frozen_sleeper, s);
+	wait_ready(s);
+	assert_int_equal(wait_asleep(t.pid), 'S');
+	assert_true(freezer_join(&fz, t.pid));
+	freezer_set(&fz, true);
+	maps_text(t.pid, before, sizeof(before));
+
+	/* The kept helper, busy in the fault. */
+	bc.pidfd = busy.pidfd;
+	bc.page = (void *)busy_s->value[2];
+	alarm(FREEZE_ALARM_S);
+	assert_int_equal(pthread_create(&caller, NULL, busy_call_run, &bc), 0);
+	assert_int_equal(poll(&fault, 1, 10000), 1);
+	assert_int_equal(read(fault.fd, &msg, sizeof(msg)), sizeof(msg));
+	helper = kept_helper();
+	assert_true(helper > 0);
+
+	errno = 0;
+	assert_int_equal(advise_frozen(t.pidfd, 1, MADV_COLD, 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	alarm(FREEZE_ALARM_S);
+	assert_true(untraced(t.pid));
+	assert_true(freezer_is(&fz, true));
+	maps_text(t.pid, after, sizeof(after));
+	assert_string_equal(before, after);
+
+	memset(fill, 0x77, sizeof(fill));
+	copy = (struct uffdio_copy){
+		.dst = msg.arg.pagefault.address & ~4095ULL,
+		.src = (unsigned long)fill,
+		.len = 4096,
+	};
+	assert_int_equal(ioctl(fault.fd, UFFDIO_COPY, &copy), 0);
+	assert_int_equal(pthread_join(caller, NULL), 0);
+	alarm(0);
+	assert_int_equal(bc.ret, 4096);
+	assert_int_equal(kept_helper(), helper);
+
+	freezer_set(&fz, false);
+	assert_int_equal(write(fds[1], "thawed", 6), 6);
+	assert_int_equal(target_wait(&t), 0);
+	assert_int_equal(write(busy_fds[1], "thawed", 6), 6);
+	assert_int_equal(target_wait(&busy), 0);
+	freezer_remove(&fz);
+	close(fault.fd);
+	close(fds[0]);
+	close(fds[1]);
+	close(busy_fds[0]);
+	close(busy_fds[1]);
+	munmap(s, sizeof(*s));
+	munmap(busy_s, sizeof(*busy_s));
+}
+
+/*
+ * The caller's own thread (no helper, no thread: RLIMIT_NPROC at 1, which
+ * binds only a user without privilege).  The caller, nobody, forks the
+ * target; this test (root) freezes it; the call answers EAGAIN and has
+ * let go of the target when it returns; thawed, the target reads on.
+ * s->value: [0] the pipe, [5] the target, [6] frozen, [7] the call's
+ * answer (errno, or -1), [8] thawed.
+ */
+static int tracer_of(pid_t pid)
+{
+	char tracer[64];
+
+	status_field(pid, "TracerPid", tracer, sizeof(tracer));
+	return atoi(tracer);
+}
+
+static int own_thread_caller(void *arg)
+{
+	struct shared *s = arg;
+	struct rlimit one = { 1, 1 };
+	struct iovec iov = { scratch, 4096 };
+	int pidfd, status, i;
+	pid_t pid, spare;
+	ssize_t ret;
+
+	CHILD_CHECK(harness_drop_privileges_keep_cap_sys_nice() == 0 &&
+		    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0);
+	fflush(NULL);
+	pid = fork();
+	CHILD_CHECK(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(frozen_sleeper(s));
+	}
+	pidfd = xmm_pidfd_open(pid, 0);
+	CHILD_CHECK(pidfd >= 0);
+	s->value[5] = pid;
+	for (i = 0; i < 5000 && !s->value[6]; i++)
+		nap();
+	CHILD_CHECK(s->value[6]);
+
+	CHILD_CHECK(setrlimit(RLIMIT_NPROC, &one) == 0);
+	spare = fork();
+	if (spare == 0)
+		_exit(0);
+	CHILD_CHECK(spare < 0 && errno == EAGAIN);
+	CHILD_CHECK(xmm_backend_force("process_madvise", "inject") == 0);
+	alarm(FREEZE_ALARM_S);
+	ret = xmm_process_madvise(pidfd, &iov, 1, MADV_COLD, 0);
+	s->value[7] = ret == -1 ? errno : -1;
+	alarm(0);
+	/* Synchronous: let go of before the call returned. */
+	CHILD_CHECK(s->value[7] == EAGAIN);
+	CHILD_CHECK(tracer_of(pid) == 0);
+	for (i = 0; i < 5000 && !s->value[8]; i++)
+		nap();
+	CHILD_CHECK(s->value[8]);
+	CHILD_CHECK(write((int)s->value[9], "thawed", 6) == 6);
+	CHILD_CHECK(waitpid(pid, &status, 0) == pid);
+	CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(pidfd);
+	return 0;
+}
+
+struct own_thread_run {
+	struct shared *s;
+	int status;
+	volatile int done;
+};
+
+static void *own_thread_run(void *arg)
+{
+	struct own_thread_run *run = arg;
+
+	run->status = harness_run_in_child(own_thread_caller, run->s);
+	run->done = 1;
+	return NULL;
+}
+
+static void test_frozen_target_callers_own_thread_eagain(void **state)
+{
+	struct own_thread_run run = { .s = shared_new(), .status = -1 };
+	struct freezer fz;
+	pthread_t runner;
+	int fds[2], i;
+
+	(void)state;
+	freezer_make_or_skip(&fz, false);
+	assert_int_equal(pipe(fds), 0);
+	run.s->value[0] = fds[0];
+	run.s->value[9] = fds[1];
+	assert_int_equal(pthread_create(&runner, NULL, own_thread_run, &run),
+			 0);
+	for (i = 0; i < 50000 && !run.s->value[5]; i++)
+		tick();
+	assert_true(run.s->value[5] > 0);
+	assert_int_equal(wait_asleep((pid_t)run.s->value[5]), 'S');
+	assert_true(freezer_join(&fz, (pid_t)run.s->value[5]));
+	freezer_set(&fz, true);
+	run.s->value[6] = 1;
+	/* Until it answers, or dies (of its alarm, where the call hangs). */
+	for (i = 0; i < 600000 && !run.s->value[7] && !run.done; i++)
+		tick();
+	assert_int_equal(run.s->value[7], EAGAIN);
+	assert_true(freezer_is(&fz, true));
+	freezer_set(&fz, false);
+	run.s->value[8] = 1;
+	assert_int_equal(pthread_join(runner, NULL), 0);
+	assert_int_equal(run.status, 0);
+	freezer_remove(&fz);
+	close(fds[0]);
+	close(fds[1]);
+	munmap(run.s, sizeof(*run.s));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1285,6 +2005,13 @@ int main(void)
 		cmocka_unit_test(test_kept_helper_unseen_by_pid_namespace_init),
 		cmocka_unit_test(
 			test_ptrace_capable_caller_without_dac_override),
+		cmocka_unit_test(test_frozen_sleeping_target_eagain),
+		cmocka_unit_test(test_frozen_spinning_target_eagain),
+		cmocka_unit_test(test_frozen_target_batch_eagain_no_stub_left),
+		cmocka_unit_test(test_v1_frozen_target_eagain),
+		cmocka_unit_test(test_frozen_half_way_through_batch),
+		cmocka_unit_test(test_frozen_target_per_call_helper_eagain),
+		cmocka_unit_test(test_frozen_target_callers_own_thread_eagain),
 	};
 	const char *why;
 

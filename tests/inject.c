@@ -1485,6 +1485,37 @@ static int kept_helper_caller(void *arg)
 	return 0;
 }
 
+/*
+ * The kept helper bounds its waits with an interval timer of its own,
+ * armed for a batch and ticking every 5 ms once its first expiry (2 s)
+ * has passed: it must be off when the batch ends, or the idle helper
+ * wakes 200 times a second for good.  Idle past that expiry, it sleeps.
+ */
+static void test_kept_helper_sleeps_between_calls(void **state)
+{
+	struct timespec past_expiry = { 2, 300000000 };
+	struct timespec watch = { 0, 200000000 };
+	char before[64], after[64];
+	struct target t;
+	pid_t helper;
+
+	(void)state;
+	need_kept_helper();
+	target_start(&t, pause_child, NULL);
+	assert_int_equal(inject_madvise(t.pidfd, scratch, 4096, MADV_COLD, 0),
+			 4096);
+	helper = kept_helper();
+	assert_true(helper > 0);
+	nanosleep(&past_expiry, NULL);
+	status_field(helper, "voluntary_ctxt_switches", before,
+		     sizeof(before));
+	nanosleep(&watch, NULL);
+	status_field(helper, "voluntary_ctxt_switches", after, sizeof(after));
+	assert_true(before[0] != '\0');
+	assert_string_equal(before, after);
+	target_kill(&t);
+}
+
 static void test_kept_helper_lifetime(void **state)
 {
 	struct kept_case kc = { .s = shared_new() };
@@ -2313,6 +2344,7 @@ int main(void)
 		cmocka_unit_test(test_sandboxed_caller_kill_filter_refused),
 		cmocka_unit_test(test_kept_helper_lifetime),
 		cmocka_unit_test(test_kept_helper_unseen_by_subreaper_caller),
+		cmocka_unit_test(test_kept_helper_sleeps_between_calls),
 		cmocka_unit_test(test_unhandled_fork_gets_own_helper_page),
 		cmocka_unit_test(test_kept_helper_holds_none_of_callers_memory),
 		cmocka_unit_test(test_kept_helper_not_for_sandboxed_caller),
