@@ -25,6 +25,7 @@
  */
 #include "internal.h"
 #include "freeze.h"
+#include "madvise.h"
 #include "procfs.h"
 #include "vma_private.h"
 
@@ -186,7 +187,10 @@ static bool error_is_fatal(const struct advise_run *run, long err)
 	case ENOSYS:
 	case EFAULT:
 	case EXDEV:	/* injection into a target of another ABI */
+	case EOWNERDEAD: /* its tracer was killed during a call */
 		return true;
+	case EAGAIN:	/* unless the advice's own, one range's */
+		return xmm_madvise_target_could_not_run();
 	default:
 		return false;
 	}

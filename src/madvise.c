@@ -442,6 +442,16 @@ static struct xmm_backend self_madvise_backend = {
 	.run = self_madvise_run,
 };
 
+/* Set by each call the inject backend serves (madvise.h says why). */
+static __thread bool target_could_not_run;
+
+bool xmm_madvise_target_could_not_run(void)
+{
+	const char *backend = xmm_backend_last("process_madvise");
+
+	return target_could_not_run && backend && !strcmp(backend, "inject");
+}
+
 /*
  * Reached for a remote target only when the native call could not serve:
  * it answered ENOSYS (no syscall, or a seccomp policy), EINVAL with
@@ -486,6 +496,7 @@ static long inject_run(void *arg)
 		inject_flags |= XMM_INJECT_UNCHECKED;
 	ran = xmm_inject_syscalls(call->target_pid, call->pidfd, calls,
 				  count, inject_flags);
+	target_could_not_run = ran == -EAGAIN;
 	if (ran < 0) {
 		ret = ran == -ENOEXEC ? xmm_try_next(ENOSYS) : ran;
 		goto out;
@@ -618,6 +629,7 @@ static long inject_run_permitted(void *arg)
 	struct xmm_madvise_call *call = arg;
 	long ret = xmm_madvise_prepare(call);
 
+	target_could_not_run = false;
 	if (ret < 0)
 		return ret;
 	if (!call->target_is_self) {

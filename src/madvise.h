@@ -48,6 +48,15 @@ struct xmm_madvise_call {
  */
 int xmm_madvise_prepare(struct xmm_madvise_call *call);
 
+/*
+ * Did this thread's last xmm_process_madvise() end with the injection
+ * engine answering EAGAIN (the target could not be stopped, or could
+ * not run the injected call: frozen), rather than with the answer of the
+ * advice itself in the target (MADV_COLLAPSE's EAGAIN is one range's)?
+ * The first is the target's state, which no other range escapes.
+ */
+bool xmm_madvise_target_could_not_run(void);
+
 /* Advice that process_madvise(2) accepts for another process (6.1+). */
 bool xmm_madvise_remote_allowed(int advice);
 

@@ -670,6 +670,71 @@ static void test_freeze_for_injection_stops_not_cgroup(void **state)
 	assert_int_equal(seen.cgroup.frozen, 1);
 }
 
+/* Freeze the test's cgroup and wait (bounded) until it is frozen. */
+static int freeze_test_cgroup(const char *dir)
+{
+	struct timespec tick = { 0, 1000000 };
+	struct seen_frozen seen = { .dir = dir };
+	int tries;
+
+	if (write_file(dir, "cgroup.freeze", "1") < 0)
+		return -1;
+	for (tries = 0; tries < 5000 && !seen.frozen; tries++) {
+		note_frozen(NULL, &seen);
+		if (!seen.frozen)
+			nanosleep(&tick, NULL);
+	}
+	return seen.frozen ? 0 : -1;
+}
+
+/*
+ * A target the cgroup freezer holds cannot run an injected call: the
+ * injection fallback answers EAGAIN, which no other range escapes, so
+ * the work stops at the first call (it once made one per mapping, each
+ * after the 2 s bound).
+ */
+static void test_frozen_injected_target_stops_at_first_eagain(void **state)
+{
+	struct cgroup_fixture *fix = calloc(1, sizeof(*fix));
+	struct xmm_advise_options opts = { 0 };
+	struct xmm_advise_report report;
+	const char *why;
+	char pid_text[32];
+	int ret, err;
+
+	assert_non_null(fix);
+	fix->child.pid = -1;
+	fix->child.pidfd = -1;
+	*state = fix;
+	if (!harness_is_root())
+		harness_skip("making a cgroup needs root");
+	if (make_test_cgroup(fix->dir, sizeof(fix->dir)) < 0) {
+		fix->dir[0] = '\0';
+		harness_skip("no writable cgroup v2 hierarchy");
+	}
+	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
+	if (!harness_injection_available(&why))
+		harness_skip("the library has no injection backend here (%s)",
+			     why);
+	harness_child_or_skip(&fix->child, NULL, NULL);
+	snprintf(pid_text, sizeof(pid_text), "%d", (int)fix->child.pid);
+	assert_int_equal(write_file(fix->dir, "cgroup.procs", pid_text), 0);
+	assert_int_equal(freeze_test_cgroup(fix->dir), 0);
+	assert_int_equal(xmm_backend_force("process_madvise", "inject"), 0);
+	alarm(120);
+	ret = xmm_advise_process(fix->child.pidfd, NULL, MADV_COLD, &opts,
+				 &report);
+	err = errno;
+	alarm(0);
+	xmm_backend_force("process_madvise", NULL);
+	assert_int_equal(ret, -1);
+	assert_int_equal(err, EAGAIN);
+	assert_int_equal(report.stop_errno, EAGAIN);
+	assert_int_equal(report.calls, 1);
+	assert_true(report.vmas_selected > 1);
+	assert_int_equal(report.bytes_advised, 0);
+}
+
 /* Thaw, end the child (it leaves the cgroup once reaped), remove the dir. */
 static int cgroup_teardown(void **state)
 {
@@ -1253,6 +1318,9 @@ int main(void)
 					  cgroup_teardown),
 		cmocka_unit_test_teardown(
 			test_freeze_for_injection_stops_not_cgroup,
+			cgroup_teardown),
+		cmocka_unit_test_teardown(
+			test_frozen_injected_target_stops_at_first_eagain,
 			cgroup_teardown),
 		cmocka_unit_test(test_usage_before_after),
 		cmocka_unit_test(test_maps_line_longer_than_buffer),

@@ -218,9 +218,10 @@ const char *error_hint(const char *what, int err)
 				 "selected mapping" : NULL;
 	case EAGAIN:
 		return madvise ? "the injection fallback could not stop the "
-				 "target, or it could not run the call (a "
-				 "frozen cgroup, an uninterruptible sleep): "
-				 "nothing was changed, try again later" : NULL;
+				 "target or have it run the call, as when a "
+				 "cgroup freezer holds it or it sleeps "
+				 "uninterruptibly; nothing was changed, try "
+				 "again later" : NULL;
 	case EOWNERDEAD:
 		return madvise ? "the injection helper was killed during the "
 				 "call: whether the advice was applied is "
