@@ -1277,6 +1277,107 @@ static void test_several_targets_concurrently(void **state)
 	harness_child_stop(&b);
 }
 
+/* Remove what cgroup_make() made (dir: NULL for none). */
+static void cgroup_remove(const char *dir, char *mounted)
+{
+	if (dir)
+		rmdir(dir);
+	if (mounted[0]) {
+		umount(mounted);
+		rmdir(mounted);
+		mounted[0] = '\0';
+	}
+}
+
+/*
+ * A cgroup v2 of ours, dir: in the system's hierarchy, or in one we mount
+ * on mounted (64 bytes; "" when none).  False where there is none (no
+ * root, a kernel without CONFIG_CGROUPS).
+ */
+static bool cgroup_make(char *dir, size_t size, char *mounted)
+{
+	mounted[0] = '\0';
+	if (!harness_is_root())
+		return false;
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0) {
+		snprintf(dir, size, "/sys/fs/cgroup/xmm-cli-%d",
+			 (int)getpid());
+	} else if (mkdtemp(strcpy(mounted, "/tmp/xmm-cli-cg-XXXXXX"))) {
+		if (mount("none", mounted, "cgroup2", 0, NULL) < 0) {
+			rmdir(mounted);
+			mounted[0] = '\0';
+			return false;
+		}
+		snprintf(dir, size, "%s/xmm-cli-%d", mounted, (int)getpid());
+	} else {
+		return false;
+	}
+	if (mkdir(dir, 0755) == 0)
+		return true;
+	cgroup_remove(NULL, mounted);
+	return false;
+}
+
+/* Write text into dir's file name: true when all of it went. */
+static bool cgroup_write(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	bool ok;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return false;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok;
+}
+
+/*
+ * `xmm advise` of a target a cgroup freezer holds, through the injection
+ * fallback (XMM_BACKEND, as on a kernel without process_madvise): one
+ * call, EAGAIN, and a hint that says what it means.
+ */
+static void test_advise_frozen_target_through_injection(void **state)
+{
+	struct harness_child child;
+	static struct run r;
+	char dir[128], mounted[64], pid[32], message[256];
+	const char *why;
+	bool frozen;
+
+	if (!harness_injection_available(&why))
+		harness_skip("the library has no injection backend here (%s)",
+			     why);
+	harness_child_or_skip(&child, NULL, NULL);
+	if (!cgroup_make(dir, sizeof(dir), mounted)) {
+		harness_child_stop(&child);
+		harness_skip("no cgroup v2 to make a cgroup in (needs root "
+			     "and a kernel with CONFIG_CGROUPS)");
+	}
+	snprintf(pid, sizeof(pid), "%d", (int)child.pid);
+	frozen = cgroup_write(dir, "cgroup.procs", pid) &&
+		 cgroup_write(dir, "cgroup.freeze", "1");
+	if (frozen) {
+		setenv("XMM_BACKEND", "process_madvise=inject", 1);
+		run_tool(&r, "advise", pid, "-a", "cold", NULL);
+		unsetenv("XMM_BACKEND");
+	}
+	cgroup_write(dir, "cgroup.freeze", "0");
+	harness_child_stop(&child);
+	cgroup_remove(dir, mounted);
+	assert_true(frozen);
+	snprintf(message, sizeof(message), "xmm advise: pid %s: advising: %s "
+		 "(the injection fallback could not stop the target or have "
+		 "it run the call", pid, strerror(EAGAIN));
+	if (!strstr(r.err, message))
+		fail_msg("expected \"%s\" in:\n%s", message, r.err);
+	assert_non_null(strstr(r.out, "calls      1 process_madvise"));
+	assert_non_null(strstr(r.out, "errors     EAGAIN 1"));
+	assert_int_equal(r.status, 1);
+}
+
 /* Several PIDs, a cgroup: one report each and a total. */
 static void test_several_targets(void **state)
 {
@@ -1335,22 +1436,7 @@ static void test_several_targets(void **state)
 			sizeof(value)))
 		assert_string_equal(value, "True True True");
 
-	/* A cgroup v2: the system's, or one we mount (and unmount). */
-	mounted[0] = '\0';
-	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0) {
-		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/xmm-cli-%d",
-			 (int)getpid());
-	} else if (harness_is_root() && mkdtemp(strcpy(mounted,
-					"/tmp/xmm-cli-cg-XXXXXX"))) {
-		if (mount("none", mounted, "cgroup2", 0, NULL) < 0) {
-			rmdir(mounted);
-			mounted[0] = '\0';
-		}
-		snprintf(dir, sizeof(dir), "%s/xmm-cli", mounted);
-	}
-	if (!harness_is_root() || (!mounted[0] &&
-	    access("/sys/fs/cgroup/cgroup.controllers", F_OK)) ||
-	    mkdir(dir, 0755) < 0) {
+	if (!cgroup_make(dir, sizeof(dir), mounted)) {
 		harness_child_stop(&a);
 		harness_child_stop(&b);
 		harness_skip("no cgroup v2 to make a cgroup in (needs root "
@@ -1372,11 +1458,7 @@ static void test_several_targets(void **state)
 	thaw_status = thaw_frozen_cgroup(dir, pb, thawed, sizeof(thawed));
 	harness_child_stop(&a);
 	harness_child_stop(&b);
-	rmdir(dir);
-	if (mounted[0]) {
-		umount(mounted);
-		rmdir(mounted);
-	}
+	cgroup_remove(dir, mounted);
 	assert_int_equal(empty_status, 3);
 	assert_int_equal(r.status, 0);
 	/* `xmm thaw` of a process whose cgroup is frozen thaws it. */
@@ -1466,6 +1548,7 @@ int main(void)
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_probe_tells_what_is_missing),
 		cmocka_unit_test(test_several_targets),
+		cmocka_unit_test(test_advise_frozen_target_through_injection),
 		cmocka_unit_test(test_several_targets_concurrently),
 		cmocka_unit_test(test_stat_uss_and_version),
 		cmocka_unit_test(test_stat_partial_with_reason),
