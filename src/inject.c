@@ -156,6 +156,7 @@ long xmm_inject_trace_batch(struct xmm_inject_request *req,
 
 	/* Begun: a tracer that dies from here on must not be replaced. */
 	req->result = XMM_INJECT_BEGUN;
+	req->target_held = false;
 	ret = xmm_inject_seize_target(&t, req);
 	if (ret < 0)
 		goto out;	/* (its release may have armed the alarm) */
@@ -164,8 +165,10 @@ long xmm_inject_trace_batch(struct xmm_inject_request *req,
 	 * or helper ends next), no second wait for it.  (One that stopped
 	 * but would not make our call is at a stop, R in place: released
 	 * below.) */
-	if (ret == -EAGAIN && exit_releases && t.running)
+	if (ret == -EAGAIN && exit_releases && t.running) {
+		req->target_held = true;
 		goto out;
+	}
 	released = xmm_tracer_release(&t);
 	if (released < 0 && ret >= 0)
 		ret = released;

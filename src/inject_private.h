@@ -88,6 +88,9 @@ struct xmm_inject_request {
 	unsigned int flags;
 	size_t count;
 	long result;
+	/* The batch ended with the target seized but never stopped
+	 * (EAGAIN): only the tracer's exit lets go of it. */
+	bool target_held;
 	struct xmm_inject_call calls[];
 };
 

@@ -753,9 +753,9 @@ static long server_request(int pidfd)
 		syscall(SYS_futex, &spawn->answer, FUTEX_WAIT, pending, NULL,
 			NULL, 0);
 	/* Marked dead (FUTEX_OWNER_DIED): the helper was killed; whatever
-	 * it wrote stands.  After EAGAIN it exits to let go of the target:
-	 * wait until it has. */
-	if (state != idle || req->result == -EAGAIN) {
+	 * it wrote stands.  After an EAGAIN that left the target seized (it
+	 * never stopped) it exits to let go of it: wait until it has. */
+	if (state != idle || (req->result == -EAGAIN && req->target_held)) {
 		server_stop();
 	} else if (atomic_load(&spawn->helper_keeps_pidfd)) {
 		server.kept_pidfd_ino = ino;

@@ -151,7 +151,7 @@ static bool serve_one(struct server_spawn *spawn, int chan, int wake,
 						     alarm_wait);
 	}
 	/* (req is the caller's again once it has the answer.) */
-	never_stopped = req->result == -EAGAIN;
+	never_stopped = req->result == -EAGAIN && req->target_held;
 	/* A result >= 0: the release detached (xmm_inject_trace_batch());
 	 * a failure may leave a dying tracee to reap. */
 	if (req->result < 0)
@@ -159,8 +159,8 @@ static bool serve_one(struct server_spawn *spawn, int chan, int wake,
 	answer(spawn, *kept_pidfd >= 0);
 	/* A target that never stopped is seized still: only our exit lets
 	 * go of it (PTRACE_DETACH needs a stop).  (EAGAIN also answers a
-	 * target that stopped but would not begin our call, a frozen one,
-	 * released already: exiting then costs only a new helper.) */
+	 * target that stopped but would not begin our call, a frozen one:
+	 * released already, so we serve on.) */
 	return !never_stopped;
 }
 

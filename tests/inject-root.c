@@ -1563,6 +1563,67 @@ static void frozen_sleeper_case(bool v1, int ranges)
 	munmap(s, sizeof(*s));
 }
 
+/*
+ * The kept helper after an EAGAIN: one that stopped the frozen target
+ * (v2) released it and serves on; one whose target never stopped (v1)
+ * still held it seized, and only its exit lets go: a new one serves next.
+ */
+static void frozen_kept_helper_case(bool v1)
+{
+	struct shared *s = shared_new();
+	struct freezer fz;
+	struct target t;
+	pid_t helper, after;
+	int fds[2];
+
+	need_kept_helper();
+	freezer_make_or_skip(&fz, v1);
+	assert_int_equal(pipe(fds), 0);
+	s->value[0] = fds[0];
+	target_start(&t, frozen_sleeper, s);
+	wait_ready(s);
+	assert_int_equal(wait_asleep(t.pid), 'S');
+	assert_true(freezer_join(&fz, t.pid));
+	assert_int_equal(advise_frozen(t.pidfd, 1, MADV_COLD, 0), 4096);
+	helper = kept_helper();
+	assert_true(helper > 0);
+	freezer_set(&fz, true);
+
+	errno = 0;
+	assert_int_equal(advise_frozen(t.pidfd, 1, MADV_COLD, 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_true(untraced(t.pid));
+	after = kept_helper();
+	if (v1)
+		assert_true(after != helper);
+	else
+		assert_int_equal(after, helper);
+
+	freezer_set(&fz, false);
+	assert_int_equal(advise_frozen(t.pidfd, 1, MADV_COLD, 0), 4096);
+	assert_true(kept_helper() > 0);
+	if (!v1)
+		assert_int_equal(kept_helper(), helper);
+	assert_int_equal(write(fds[1], "thawed", 6), 6);
+	assert_int_equal(target_wait(&t), 0);
+	freezer_remove(&fz);
+	close(fds[0]);
+	close(fds[1]);
+	munmap(s, sizeof(*s));
+}
+
+static void test_frozen_target_kept_helper_serves_on(void **state)
+{
+	(void)state;
+	frozen_kept_helper_case(false);
+}
+
+static void test_v1_frozen_target_kept_helper_replaced(void **state)
+{
+	(void)state;
+	frozen_kept_helper_case(true);
+}
+
 static void test_frozen_sleeping_target_eagain(void **state)
 {
 	(void)state;
@@ -2011,6 +2072,8 @@ int main(void)
 		cmocka_unit_test(test_v1_frozen_target_eagain),
 		cmocka_unit_test(test_frozen_half_way_through_batch),
 		cmocka_unit_test(test_frozen_target_per_call_helper_eagain),
+		cmocka_unit_test(test_frozen_target_kept_helper_serves_on),
+		cmocka_unit_test(test_v1_frozen_target_kept_helper_replaced),
 		cmocka_unit_test(test_frozen_target_callers_own_thread_eagain),
 	};
 	const char *why;
