@@ -529,16 +529,17 @@ struct cgroup_fixture {
 	struct harness_child child;
 };
 
-static void test_freeze_cgroup(void **state)
+/*
+ * The fixture of the cgroup tests: a cgroup of ours holding one child
+ * (the teardown undoes it).  Skips without root, a writable cgroup v2,
+ * or (injected: the test's advice goes through the injection fallback)
+ * an injection backend.
+ */
+static struct cgroup_fixture *cgroup_fixture_start(void **state,
+						   bool injected)
 {
 	struct cgroup_fixture *fix = calloc(1, sizeof(*fix));
-	struct seen_frozen seen = { 0 };
-	struct xmm_advise_options opts = {
-		.flags = XMM_ADVISE_FREEZE,
-		.progress = note_frozen,
-		.progress_arg = &seen,
-	};
-	struct xmm_advise_report report;
+	const char *why;
 	char pid_text[32];
 
 	assert_non_null(fix);
@@ -551,11 +552,27 @@ static void test_freeze_cgroup(void **state)
 		fix->dir[0] = '\0';
 		harness_skip("no writable cgroup v2 hierarchy");
 	}
-	seen.dir = fix->dir;
 	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
+	if (injected && !harness_injection_available(&why))
+		harness_skip("the library has no injection backend here (%s)",
+			     why);
 	harness_child_or_skip(&fix->child, NULL, NULL);
 	snprintf(pid_text, sizeof(pid_text), "%d", (int)fix->child.pid);
 	assert_int_equal(write_file(fix->dir, "cgroup.procs", pid_text), 0);
+	return fix;
+}
+
+static void test_freeze_cgroup(void **state)
+{
+	struct cgroup_fixture *fix = cgroup_fixture_start(state, false);
+	struct seen_frozen seen = { .dir = fix->dir };
+	struct xmm_advise_options opts = {
+		.flags = XMM_ADVISE_FREEZE,
+		.progress = note_frozen,
+		.progress_arg = &seen,
+	};
+	struct xmm_advise_report report;
+
 	assert_int_equal(xmm_advise_process(fix->child.pidfd, NULL, MADV_COLD,
 					    &opts, &report), 0);
 	assert_int_equal(report.frozen, XMM_FREEZE_CGROUP);
@@ -603,37 +620,20 @@ static int note_hold(const struct xmm_advise_report *report, void *arg)
  */
 static void test_freeze_for_injection_stops_not_cgroup(void **state)
 {
-	struct cgroup_fixture *fix = calloc(1, sizeof(*fix));
-	struct seen_hold seen = { .stopped_wanted = true };
+	struct cgroup_fixture *fix = cgroup_fixture_start(state, true);
+	struct seen_hold seen = {
+		.cgroup.dir = fix->dir,
+		.task.pid = fix->child.pid,
+		.stopped_wanted = true,
+	};
 	struct xmm_advise_options opts = {
 		.flags = XMM_ADVISE_FREEZE,
 		.progress = note_hold,
 		.progress_arg = &seen,
 	};
 	struct xmm_advise_report report;
-	const char *why;
-	char pid_text[32];
 	int ret;
 
-	assert_non_null(fix);
-	fix->child.pid = -1;
-	fix->child.pidfd = -1;
-	*state = fix;
-	if (!harness_is_root())
-		harness_skip("making a cgroup needs root");
-	if (make_test_cgroup(fix->dir, sizeof(fix->dir)) < 0) {
-		fix->dir[0] = '\0';
-		harness_skip("no writable cgroup v2 hierarchy");
-	}
-	seen.cgroup.dir = fix->dir;
-	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
-	if (!harness_injection_available(&why))
-		harness_skip("the library has no injection backend here (%s)",
-			     why);
-	harness_child_or_skip(&fix->child, NULL, NULL);
-	seen.task.pid = fix->child.pid;
-	snprintf(pid_text, sizeof(pid_text), "%d", (int)fix->child.pid);
-	assert_int_equal(write_file(fix->dir, "cgroup.procs", pid_text), 0);
 	assert_int_equal(xmm_backend_force("process_madvise", "inject"), 0);
 	alarm(60);	/* the old code waited for ever: fail instead */
 	ret = xmm_advise_process(fix->child.pidfd, NULL, MADV_COLD, &opts,
@@ -695,30 +695,11 @@ static int freeze_test_cgroup(const char *dir)
  */
 static void test_frozen_injected_target_stops_at_first_eagain(void **state)
 {
-	struct cgroup_fixture *fix = calloc(1, sizeof(*fix));
+	struct cgroup_fixture *fix = cgroup_fixture_start(state, true);
 	struct xmm_advise_options opts = { 0 };
 	struct xmm_advise_report report;
-	const char *why;
-	char pid_text[32];
 	int ret, err;
 
-	assert_non_null(fix);
-	fix->child.pid = -1;
-	fix->child.pidfd = -1;
-	*state = fix;
-	if (!harness_is_root())
-		harness_skip("making a cgroup needs root");
-	if (make_test_cgroup(fix->dir, sizeof(fix->dir)) < 0) {
-		fix->dir[0] = '\0';
-		harness_skip("no writable cgroup v2 hierarchy");
-	}
-	harness_skip_under_valgrind(HARNESS_VALGRIND_NO_INJECT);
-	if (!harness_injection_available(&why))
-		harness_skip("the library has no injection backend here (%s)",
-			     why);
-	harness_child_or_skip(&fix->child, NULL, NULL);
-	snprintf(pid_text, sizeof(pid_text), "%d", (int)fix->child.pid);
-	assert_int_equal(write_file(fix->dir, "cgroup.procs", pid_text), 0);
 	assert_int_equal(freeze_test_cgroup(fix->dir), 0);
 	assert_int_equal(xmm_backend_force("process_madvise", "inject"), 0);
 	alarm(120);

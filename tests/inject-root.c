@@ -1737,6 +1737,43 @@ static int mid_batch_child(void *arg)
 	return page[0] == 0x77 && page[4095] == 0x77 ? 0 : 1;
 }
 
+/*
+ * Start a mid_batch_child target (fds: its pipe) and take its
+ * userfaultfd; skips (the freezer removed) where there is none.
+ */
+static int fault_target_start(struct target *t, struct shared *s,
+			      struct freezer *fz, int fds[2])
+{
+	int uffd;
+
+	assert_int_equal(pipe(fds), 0);
+	s->value[0] = fds[0];
+	target_start(t, mid_batch_child, s);
+	wait_ready(s);
+	if (s->value[3]) {
+		target_kill(t);
+		freezer_remove(fz);
+		harness_skip("no userfaultfd here (errno %ld)", s->value[3]);
+	}
+	uffd = (int)syscall(SYS_pidfd_getfd, t->pidfd, (int)s->value[1], 0);
+	assert_true(uffd >= 0);
+	return uffd;
+}
+
+/* Answer the target's page fault msg with a page of 0x77. */
+static void fault_serve(int uffd, const struct uffd_msg *msg)
+{
+	static char fill[4096] __attribute__((aligned(4096)));
+	struct uffdio_copy copy = {
+		.dst = msg->arg.pagefault.address & ~4095ULL,
+		.src = (unsigned long)fill,
+		.len = 4096,
+	};
+
+	memset(fill, 0x77, sizeof(fill));
+	assert_int_equal(ioctl(uffd, UFFDIO_COPY, &copy), 0);
+}
+
 static void *mid_batch_call(void *arg)
 {
 	struct mid_batch *mb = arg;
@@ -1750,10 +1787,8 @@ static void *mid_batch_call(void *arg)
 static void test_frozen_half_way_through_batch(void **state)
 {
 	static char before[65536], after[65536];
-	static char fill[4096] __attribute__((aligned(4096)));
 	struct mid_batch mb = { .s = shared_new(), .ret = -2 };
 	struct pollfd fault = { .events = POLLIN };
-	struct uffdio_copy copy;
 	struct uffd_msg msg;
 	struct freezer fz;
 	struct target t;
@@ -1764,19 +1799,7 @@ static void test_frozen_half_way_through_batch(void **state)
 	if (!harness_kernel_at_least(5, 14))
 		harness_skip("MADV_POPULATE_READ needs Linux 5.14");
 	freezer_make_or_skip(&fz, false);
-	assert_int_equal(pipe(fds), 0);
-	mb.s->value[0] = fds[0];
-	target_start(&t, mid_batch_child, mb.s);
-	wait_ready(mb.s);
-	if (mb.s->value[3]) {
-		target_kill(&t);
-		freezer_remove(&fz);
-		harness_skip("no userfaultfd here (errno %ld)",
-			     mb.s->value[3]);
-	}
-	fault.fd = (int)syscall(SYS_pidfd_getfd, t.pidfd,
-				(int)mb.s->value[1], 0);
-	assert_true(fault.fd >= 0);
+	fault.fd = fault_target_start(&t, mb.s, &fz, fds);
 	assert_int_equal(wait_asleep(t.pid), 'S');
 	assert_true(freezer_join(&fz, t.pid));
 	maps_text(t.pid, before, sizeof(before));
@@ -1794,13 +1817,7 @@ static void test_frozen_half_way_through_batch(void **state)
 	assert_int_equal(read(fault.fd, &msg, sizeof(msg)), sizeof(msg));
 	assert_int_equal(msg.event, UFFD_EVENT_PAGEFAULT);
 	assert_true(write_file(fz.dir, "cgroup.freeze", "1"));
-	memset(fill, 0x77, sizeof(fill));
-	copy = (struct uffdio_copy){
-		.dst = msg.arg.pagefault.address & ~4095ULL,
-		.src = (unsigned long)fill,
-		.len = 4096,
-	};
-	assert_int_equal(ioctl(fault.fd, UFFDIO_COPY, &copy), 0);
+	fault_serve(fault.fd, &msg);
 	assert_int_equal(pthread_join(caller, NULL), 0);
 	alarm(0);
 
@@ -1845,11 +1862,9 @@ static void *busy_call_run(void *arg)
 static void test_frozen_target_per_call_helper_eagain(void **state)
 {
 	static char before[65536], after[65536];
-	static char fill[4096] __attribute__((aligned(4096)));
 	struct shared *busy_s = shared_new(), *s = shared_new();
 	struct pollfd fault = { .events = POLLIN };
 	struct busy_call bc = { .ret = -2 };
-	struct uffdio_copy copy;
 	struct uffd_msg msg;
 	struct target busy, t;
 	struct freezer fz;
@@ -1862,19 +1877,7 @@ static void test_frozen_target_per_call_helper_eagain(void **state)
 		harness_skip("MADV_POPULATE_READ needs Linux 5.14");
 	need_kept_helper();
 	freezer_make_or_skip(&fz, false);
-	assert_int_equal(pipe(busy_fds), 0);
-	busy_s->value[0] = busy_fds[0];
-	target_start(&busy, mid_batch_child, busy_s);
-	wait_ready(busy_s);
-	if (busy_s->value[3]) {
-		target_kill(&busy);
-		freezer_remove(&fz);
-		harness_skip("no userfaultfd here (errno %ld)",
-			     busy_s->value[3]);
-	}
-	fault.fd = (int)syscall(SYS_pidfd_getfd, busy.pidfd,
-				(int)busy_s->value[1], 0);
-	assert_true(fault.fd >= 0);
+	fault.fd = fault_target_start(&busy, busy_s, &fz, busy_fds);
 	assert_int_equal(pipe(fds), 0);
 	s->value[0] = fds[0];
 	target_start(&t, frozen_sleeper, s);
@@ -1903,13 +1906,7 @@ static void test_frozen_target_per_call_helper_eagain(void **state)
 	maps_text(t.pid, after, sizeof(after));
 	assert_string_equal(before, after);
 
-	memset(fill, 0x77, sizeof(fill));
-	copy = (struct uffdio_copy){
-		.dst = msg.arg.pagefault.address & ~4095ULL,
-		.src = (unsigned long)fill,
-		.len = 4096,
-	};
-	assert_int_equal(ioctl(fault.fd, UFFDIO_COPY, &copy), 0);
+	fault_serve(fault.fd, &msg);
 	assert_int_equal(pthread_join(caller, NULL), 0);
 	alarm(0);
 	assert_int_equal(bc.ret, 4096);
