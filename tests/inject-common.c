@@ -164,6 +164,14 @@ void status_field(pid_t pid, const char *name, char *out, size_t size)
 	fclose(f);
 }
 
+long status_number(pid_t pid, const char *name)
+{
+	char field[64];
+
+	status_field(pid, name, field, sizeof(field));
+	return atol(field);
+}
+
 char proc_state(pid_t pid)
 {
 	char state[64];

@@ -65,6 +65,8 @@ int inject_teardown(void **state);
 
 /* /proc/PID/status field, as a string. */
 void status_field(pid_t pid, const char *name, char *out, size_t size);
+/* ... and as a number (its first, for Uid: the real one); 0 if none. */
+long status_number(pid_t pid, const char *name);
 char proc_state(pid_t pid);
 /* Wait (bounded, 5 s) until pid sleeps (state S); its state then. */
 char wait_asleep(pid_t pid);

@@ -960,14 +960,6 @@ struct cred_case {
 	int nobody_pidfd;
 };
 
-static int helper_uid(pid_t pid)
-{
-	char uid[64];
-
-	status_field(pid, "Uid", uid, sizeof(uid));
-	return atoi(uid);
-}
-
 static int inject_then_drop_root(void *arg)
 {
 	struct cred_case *cc = arg;
@@ -978,7 +970,7 @@ static int inject_then_drop_root(void *arg)
 	CHILD_CHECK(xmm_process_madvise(cc->root_pidfd, &iov, 1, MADV_COLD,
 					0) == 4096);
 	as_root = kept_helper();
-	CHILD_CHECK(as_root > 0 && helper_uid(as_root) == 0);
+	CHILD_CHECK(as_root > 0 && status_number(as_root, "Uid") == 0);
 	CHILD_CHECK(harness_drop_privileges_keep_cap_sys_nice() == 0 &&
 		    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0);
 	/* The root target is refused now, as process_madvise refuses it. */
@@ -989,7 +981,7 @@ static int inject_then_drop_root(void *arg)
 					0) == 4096);
 	as_nobody = kept_helper();
 	CHILD_CHECK(as_nobody > 0 && as_nobody != as_root);
-	CHILD_CHECK(helper_uid(as_nobody) == 65534);
+	CHILD_CHECK(status_number(as_nobody, "Uid") == 65534);
 	CHILD_CHECK(process_ends(as_root));
 	return 0;
 }
@@ -1935,14 +1927,6 @@ static void test_frozen_target_per_call_helper_eagain(void **state)
  * s->value: [0] the pipe, [5] the target, [6] frozen, [7] the call's
  * answer (errno, or -1), [8] thawed.
  */
-static int tracer_of(pid_t pid)
-{
-	char tracer[64];
-
-	status_field(pid, "TracerPid", tracer, sizeof(tracer));
-	return atoi(tracer);
-}
-
 static int own_thread_caller(void *arg)
 {
 	struct shared *s = arg;
@@ -1980,7 +1964,7 @@ static int own_thread_caller(void *arg)
 	alarm(0);
 	/* Synchronous: let go of before the call returned. */
 	CHILD_CHECK(s->value[7] == EAGAIN);
-	CHILD_CHECK(tracer_of(pid) == 0);
+	CHILD_CHECK(status_number(pid, "TracerPid") == 0);
 	for (i = 0; i < 5000 && !s->value[8]; i++)
 		nap();
 	CHILD_CHECK(s->value[8]);

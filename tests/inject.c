@@ -2161,14 +2161,6 @@ static int nproc_target(struct nproc_case *nc)
 	return 0;
 }
 
-static int nproc_tracer(pid_t pid)
-{
-	char tracer[64];
-
-	status_field(pid, "TracerPid", tracer, sizeof(tracer));
-	return atoi(tracer);
-}
-
 /*
  * As an unprivileged user (RLIMIT_NPROC binds no root), fork the target,
  * then allow one process: no helper, no thread can be made.  The caller's
@@ -2211,7 +2203,7 @@ static int nproc_caller(void *arg)
 	CHILD_CHECK(xmm_process_madvise(pidfd, &iov, 1, MADV_COLD, 0) ==
 		    4096);
 	/* Synchronous: let go of before the call returned. */
-	CHILD_CHECK(nproc_tracer(pid) == 0);
+	CHILD_CHECK(status_number(pid, "TracerPid") == 0);
 	nc->s->stop = 1;
 	CHILD_CHECK(waitpid(pid, &status, 0) == pid);
 	CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
