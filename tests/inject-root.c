@@ -1517,6 +1517,18 @@ static ssize_t advise_frozen(int pidfd, int ranges, int advice,
  * left by the batch); thawed, its read restarts and gets the data, its
  * registers intact, and it can be advised again.
  */
+/* Start frozen_sleeper (fds: its pipe), asleep, in fz's cgroup. */
+static void frozen_sleeper_start(struct target *t, struct shared *s,
+				 struct freezer *fz, int fds[2])
+{
+	assert_int_equal(pipe(fds), 0);
+	s->value[0] = fds[0];
+	target_start(t, frozen_sleeper, s);
+	wait_ready(s);
+	assert_int_equal(wait_asleep(t->pid), 'S');
+	assert_true(freezer_join(fz, t->pid));
+}
+
 static void frozen_sleeper_case(bool v1, int ranges)
 {
 	static char before[65536], after[65536];
@@ -1526,12 +1538,7 @@ static void frozen_sleeper_case(bool v1, int ranges)
 	int fds[2];
 
 	freezer_make_or_skip(&fz, v1);
-	assert_int_equal(pipe(fds), 0);
-	s->value[0] = fds[0];
-	target_start(&t, frozen_sleeper, s);
-	wait_ready(s);
-	assert_int_equal(wait_asleep(t.pid), 'S');
-	assert_true(freezer_join(&fz, t.pid));
+	frozen_sleeper_start(&t, s, &fz, fds);
 	freezer_set(&fz, true);
 	maps_text(t.pid, before, sizeof(before));
 
@@ -1570,12 +1577,7 @@ static void frozen_kept_helper_case(bool v1)
 
 	need_kept_helper();
 	freezer_make_or_skip(&fz, v1);
-	assert_int_equal(pipe(fds), 0);
-	s->value[0] = fds[0];
-	target_start(&t, frozen_sleeper, s);
-	wait_ready(s);
-	assert_int_equal(wait_asleep(t.pid), 'S');
-	assert_true(freezer_join(&fz, t.pid));
+	frozen_sleeper_start(&t, s, &fz, fds);
 	assert_int_equal(advise_frozen(t.pidfd, 1, MADV_COLD, 0), 4096);
 	helper = kept_helper();
 	assert_true(helper > 0);
@@ -1870,12 +1872,7 @@ static void test_frozen_target_per_call_helper_eagain(void **state)
 	need_kept_helper();
 	freezer_make_or_skip(&fz, false);
 	fault.fd = fault_target_start(&busy, busy_s, &fz, busy_fds);
-	assert_int_equal(pipe(fds), 0);
-	s->value[0] = fds[0];
-	target_start(&t, frozen_sleeper, s);
-	wait_ready(s);
-	assert_int_equal(wait_asleep(t.pid), 'S');
-	assert_true(freezer_join(&fz, t.pid));
+	frozen_sleeper_start(&t, s, &fz, fds);
 	freezer_set(&fz, true);
 	maps_text(t.pid, before, sizeof(before));
 
