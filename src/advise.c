@@ -114,9 +114,7 @@ static long advise_vec(struct advise_run *run, struct iovec *iov, size_t n)
  */
 static bool advised_by_injection(const struct advise_run *run)
 {
-	const char *backend = xmm_backend_last("process_madvise");
-
-	return (backend && !strcmp(backend, "inject")) ||
+	return xmm_madvise_served_by_injection() ||
 	       (run->opts->madvise_flags & XMM_PMADV_INJECT);
 }
 

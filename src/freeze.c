@@ -11,8 +11,9 @@
  * ptrace injection fallback: a task the cgroup freezer holds never runs
  * an injected call (it re-enters the freezer on its way out of every
  * ptrace stop), while a stopped task runs what its tracer resumes it
- * with.  Otherwise SIGSTOP through the pidfd, and SIGCONT afterwards; a target that was already stopped (state T or t)
- * or frozen is left exactly as it was.
+ * with.  Otherwise SIGSTOP through the pidfd, and SIGCONT afterwards; a
+ * target that was already stopped (state T or t) or frozen is left
+ * exactly as it was.
  */
 #include "internal.h"
 #include "freeze.h"

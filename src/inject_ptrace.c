@@ -381,8 +381,7 @@ static int wait_from(struct xmm_tracer *t, int timeout_ms,
 		}
 		if (timeout_ms == XMM_INJECT_WAIT_FOREVER) {
 			/* A tick of a bounded wait's timer: no more. */
-			if (t->alarm_armed)
-				alarm_disarm(t);
+			xmm_tracer_alarm_end(t);
 			continue;
 		}
 		left = timeout_ms - elapsed_ms(start);

@@ -444,12 +444,18 @@ static struct xmm_backend self_madvise_backend = {
 
 /* Set by each call the inject backend serves (madvise.h says why). */
 static __thread bool target_could_not_run;
+static struct xmm_backend inject_backend;
 
-bool xmm_madvise_target_could_not_run(void)
+bool xmm_madvise_served_by_injection(void)
 {
 	const char *backend = xmm_backend_last("process_madvise");
 
-	return target_could_not_run && backend && !strcmp(backend, "inject");
+	return backend && !strcmp(backend, inject_backend.name);
+}
+
+bool xmm_madvise_target_could_not_run(void)
+{
+	return target_could_not_run && xmm_madvise_served_by_injection();
 }
 
 /*

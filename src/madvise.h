@@ -57,6 +57,9 @@ int xmm_madvise_prepare(struct xmm_madvise_call *call);
  */
 bool xmm_madvise_target_could_not_run(void);
 
+/* Did the inject backend serve this thread's last xmm_process_madvise()? */
+bool xmm_madvise_served_by_injection(void);
+
 /* Advice that process_madvise(2) accepts for another process (6.1+). */
 bool xmm_madvise_remote_allowed(int advice);
 
